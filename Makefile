@@ -1,0 +1,56 @@
+# Everything a fresh machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FIXTURES := speakers corpus topics targets demo_annotations
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install migrate demo run test lint format fixtures browser-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Demo data and accounts: the fixtures, then one account per role, printed.
+demo: migrate
+	$(PY) manage.py loaddata $(FIXTURES)
+	$(PY) manage.py populate_history --auto
+	$(PY) manage.py setup_demo
+
+run: demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+browser-deps:
+	bash scripts/ensure-chromium
+
+test: install browser-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Rebuild fixtures/*.json from fixtures/transcripts/ through the importer, in a throwaway database.
+fixtures: install
+	rm -f .fixtures.sqlite3
+	DATABASE_URL=sqlite:///$(CURDIR)/.fixtures.sqlite3 $(PY) manage.py migrate --noinput -v 0
+	DATABASE_URL=sqlite:///$(CURDIR)/.fixtures.sqlite3 $(PY) manage.py build_fixtures
+	rm -f .fixtures.sqlite3
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

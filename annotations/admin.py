@@ -1,0 +1,226 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from annotations.models import Annotation, Claim, ClaimStatus, Target, Topic
+from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["indented_name", "slug", "parent", "annotation_count"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).select_related("parent__parent").annotate(n=Count("annotations"))
+
+    def get_ordering(self, request):
+        return ["parent__parent__name", "parent__name", "name"]
+
+    @admin.display(description="topic", ordering="name")
+    def indented_name(self, topic):
+        depth, node = 0, topic.parent
+        while node is not None and depth < 5:
+            depth, node = depth + 1, node.parent
+        return format_html(
+            '<span style="padding-left:{}em">{}{}</span>', depth * 1.5, "› " if depth else "", topic.name
+        )
+
+    @admin.display(description="annotations", ordering="n")
+    def annotation_count(self, topic):
+        return topic.n
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "slug"]
+    list_filter = ["kind"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class VersionCheckedForm(forms.ModelForm):
+    """Refuses to save over a change someone else made after this form was opened."""
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["opened_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        opened = cleaned.get("opened_version")
+        if self.instance.pk and opened is not None:
+            stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if stored != opened:
+                raise forms.ValidationError(
+                    "Someone else changed this record since you opened it (version %(stored)s, you opened "
+                    "%(opened)s). Reload the page to see their change; your edits were not saved.",
+                    params={"stored": stored, "opened": opened},
+                )
+        return cleaned
+
+
+class ClaimInline(admin.StackedInline):
+    model = Claim
+    extra = 0
+    can_delete = False
+    fields = ["status", "rationale", "evidence", "reviewer", "reviewed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ClaimStatusFilter(admin.SimpleListFilter):
+    title = "claim status"
+    parameter_name = "claim_status"
+
+    def lookups(self, request, model_admin):
+        return [("none", "Not a claim"), *ClaimStatus.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(claim__isnull=True)
+        if self.value():
+            return queryset.filter(claim__status=self.value())
+        return queryset
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(SimpleHistoryAdmin):
+    form = VersionCheckedForm
+    list_display = [
+        "quote_excerpt",
+        "speaker",
+        "document",
+        "polarity",
+        "target",
+        "claim_status",
+        "author",
+        "created_at",
+    ]
+    list_filter = [
+        ("topics", admin.RelatedOnlyFieldListFilter),
+        "polarity",
+        ("target", admin.RelatedOnlyFieldListFilter),
+        ClaimStatusFilter,
+        ("author", admin.RelatedOnlyFieldListFilter),
+        ("turn__document", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["turn__document", "turn__speaker", "target", "author", "claim"]
+    search_fields = ["quote", "note", "turn__document__title", "turn__speaker__name"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["topics", "target"]
+    readonly_fields = [
+        "passage",
+        "turn",
+        "start",
+        "end",
+        "quote",
+        "prefix",
+        "suffix",
+        "author",
+        "version",
+        "created_at",
+    ]
+    fields = [
+        "passage",
+        ("turn", "start", "end"),
+        "topics",
+        ("polarity", "target"),
+        "note",
+        ("author", "version", "created_at"),
+        "opened_version",
+    ]
+    inlines = [ClaimInline]
+
+    @admin.display(description="quote")
+    def quote_excerpt(self, annotation):
+        return annotation.quote[:90] + ("…" if len(annotation.quote) > 90 else "")
+
+    @admin.display(description="speaker", ordering="turn__speaker__name")
+    def speaker(self, annotation):
+        return annotation.turn.speaker
+
+    @admin.display(description="document", ordering="turn__document__title")
+    def document(self, annotation):
+        return annotation.turn.document
+
+    @admin.display(description="claim")
+    def claim_status(self, annotation):
+        claim = getattr(annotation, "claim", None)
+        return claim.get_status_display() if claim else "—"
+
+    @admin.display(description="passage in its turn")
+    def passage(self, annotation):
+        text = annotation.turn.text
+        return format_html(
+            "<div style='max-width:48rem'><strong>{}</strong> (turn {} of “{}”)<br>{}<mark>{}</mark>{}</div>",
+            annotation.turn.speaker or annotation.turn.get_kind_display(),
+            annotation.turn.position,
+            annotation.turn.document,
+            text[max(0, annotation.start - 200) : annotation.start],
+            annotation.quote,
+            text[annotation.end : annotation.end + 200],
+        )
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            if change:
+                obj.version += 1
+            obj._history_user = request.user
+            super().save_model(request, obj, form, change)
+
+    def has_add_permission(self, request):
+        return False  # passages are chosen in the reading view, where the offsets are exact
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "quote_excerpt", "status", "reviewer", "reviewed_at", "created_at"]
+    list_filter = ["status", ("reviewer", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["annotation__turn__document", "reviewer"]
+    search_fields = ["annotation__quote", "rationale"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["annotation", "status", "rationale", "evidence", "reviewer", "reviewed_at", "version"]
+    actions = ["move_to_review", "move_to_unverified"]
+
+    @admin.display(description="quote")
+    def quote_excerpt(self, claim):
+        return claim.annotation.quote[:90]
+
+    def has_add_permission(self, request):
+        return False
+
+    def _move(self, request, queryset, status):
+        if not can_review_claims(request.user):
+            self.message_user(request, "Only reviewers move claims.", messages.ERROR)
+            return
+        moved = 0
+        for claim in queryset:
+            if not claim.is_open:
+                continue  # a verdict is changed in the review queue, with a rationale
+            try:
+                claim_set_status(user=request.user, claim_id=claim.pk, status=status, version=claim.version)
+                moved += 1
+            except (AnnotationError, VersionConflict) as error:
+                self.message_user(request, f"Claim {claim.pk}: {error}", messages.WARNING)
+        self.message_user(request, f"{moved} claim(s) now “{ClaimStatus(status).label}”.", messages.SUCCESS)
+
+    @admin.action(description="Move selected open claims to “In review”")
+    def move_to_review(self, request, queryset):
+        self._move(request, queryset, ClaimStatus.IN_REVIEW)
+
+    @admin.action(description="Move selected open claims back to “Unverified”")
+    def move_to_unverified(self, request, queryset):
+        self._move(request, queryset, ClaimStatus.UNVERIFIED)

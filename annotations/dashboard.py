@@ -1,0 +1,171 @@
+"""Figures for the dashboard: a fixed handful of aggregate queries, whatever the corpus size."""
+
+import datetime
+from urllib.parse import urlencode
+
+from django.db.models import Count
+from django.db.models.functions import TruncWeek
+from django.urls import reverse
+from django.utils import timezone
+
+from annotations import charts
+from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Topic
+from corpus_app.models import Document, Speaker, Turn
+
+ACTIVITY_WEEKS = 12
+
+
+def _url(name, **params):
+    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def topic_bars():
+    """Annotations per top-level topic, counting every annotation tagged anywhere in its subtree once."""
+    parents = dict(Topic.objects.values_list("pk", "parent_id"))
+    names = dict(Topic.objects.filter(parent__isnull=True).values_list("pk", "name"))
+
+    def root_of(pk):
+        seen = set()
+        while parents.get(pk) is not None and pk not in seen:
+            seen.add(pk)
+            pk = parents[pk]
+        return pk
+
+    per_root = {}
+    for annotation_id, topic_id in Annotation.topics.through.objects.values_list("annotation_id", "topic_id"):
+        per_root.setdefault(root_of(topic_id), set()).add(annotation_id)
+    bars = [
+        charts.Bar(label=names[root], value=len(ids), url=_url("annotations:annotation-list", topic=root))
+        for root, ids in per_root.items()
+        if root in names
+    ]
+    return sorted(bars, key=lambda bar: (-bar.value, bar.label))
+
+
+def stance_rows(limit=10):
+    counts = (
+        Annotation.objects.exclude(polarity="")
+        .values("target_id", "target__name", "polarity")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    rows = {}
+    for row in counts:
+        stacked = rows.setdefault(
+            row["target_id"],
+            charts.StackedBar(
+                label=row["target__name"], url=_url("annotations:annotation-list", target=row["target_id"])
+            ),
+        )
+        stacked.parts.append(
+            charts.Bar(
+                label=Polarity(row["polarity"]).label,
+                value=row["n"],
+                url=_url("annotations:annotation-list", target=row["target_id"], polarity=row["polarity"]),
+                colour=charts.POLARITY_COLOURS[row["polarity"]],
+            )
+        )
+    order = {value: index for index, value in enumerate(Polarity.values)}
+    for stacked in rows.values():
+        stacked.parts.sort(key=lambda part: order[Polarity(part.label.lower()).value])
+    return sorted(rows.values(), key=lambda r: (-r.total, r.label))[:limit]
+
+
+def claim_bars():
+    counts = dict(Claim.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    return [
+        charts.Bar(
+            label=label,
+            value=counts.get(value, 0),
+            url=_url("annotations:claim-list", status=value),
+            colour=charts.STATUS_COLOURS[value],
+        )
+        for value, label in ClaimStatus.choices
+    ]
+
+
+def activity_bars(today=None):
+    today = today or timezone.localdate()
+    first_week = today - datetime.timedelta(days=today.weekday() + 7 * (ACTIVITY_WEEKS - 1))
+    counts = {
+        (week.date() if isinstance(week, datetime.datetime) else week): n
+        for week, n in Annotation.objects.filter(created_at__date__gte=first_week)
+        .annotate(week=TruncWeek("created_at"))
+        .values_list("week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    bars = []
+    for index in range(ACTIVITY_WEEKS):
+        week = first_week + datetime.timedelta(weeks=index)
+        bars.append(charts.Bar(label=week.strftime("%-d %b"), value=counts.get(week, 0)))
+    return bars
+
+
+def dashboard_context():
+    topics = topic_bars()
+    stances = stance_rows()
+    claims = claim_bars()
+    activity = activity_bars()
+    legend = {label: charts.POLARITY_COLOURS[value] for value, label in Polarity.choices}
+    return {
+        "counts": {
+            "documents": Document.objects.count(),
+            "turns": Turn.objects.count(),
+            "speakers": Speaker.objects.count(),
+            "annotations": Annotation.objects.count(),
+            "open_claims": Claim.objects.open().count(),
+        },
+        "charts": [
+            {
+                "title": "Annotations per topic",
+                "svg": charts.horizontal_bars("chart-topics", "Annotations per topic", topics),
+                "table": charts.data_table(
+                    "Annotations per topic", ["Topic", "Annotations"], [(b.label, b.value) for b in topics]
+                ),
+                "link": reverse("annotations:annotation-list"),
+            },
+            {
+                "title": "Stance by target",
+                "svg": charts.stacked_bars("chart-stance", "Stance by target", stances, legend),
+                "table": charts.data_table(
+                    "Stance by target",
+                    ["Target", *[label for _, label in Polarity.choices]],
+                    [
+                        (
+                            row.label,
+                            *[
+                                next((p.value for p in row.parts if p.label == label), 0)
+                                for _, label in Polarity.choices
+                            ],
+                        )
+                        for row in stances
+                    ],
+                ),
+                "link": reverse("annotations:annotation-list"),
+            },
+            {
+                "title": "Claims by status",
+                "svg": charts.horizontal_bars(
+                    "chart-claims", "Claims by status", claims, empty="No claims flagged yet."
+                ),
+                "table": charts.data_table(
+                    "Claims by status", ["Status", "Claims"], [(b.label, b.value) for b in claims]
+                ),
+                "link": reverse("annotations:claim-list"),
+            },
+            {
+                "title": f"Annotations per week, last {ACTIVITY_WEEKS} weeks",
+                "svg": charts.columns("chart-activity", "Annotations per week", activity),
+                "table": charts.data_table(
+                    "Annotations per week", ["Week of", "Annotations"], [(b.label, b.value) for b in activity]
+                ),
+                "link": reverse("annotations:annotation-list") + "?ordering=-created",
+            },
+        ],
+        "recent_annotations": Annotation.objects.select_related("turn__document", "turn__speaker", "author").order_by(
+            "-updated_at", "-pk"
+        )[:8],
+        "recent_documents": Document.objects.order_by("-imported_at", "-pk")[:5],
+    }

@@ -1,0 +1,84 @@
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+
+from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Target, Topic
+from corpus_app.models import Document, Speaker, TurnKind
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"})
+
+
+class TopicTreeFilter(django_filters.ModelChoiceFilter):
+    """A topic includes its subtopics: “Sanctions & economy” also finds “Payments”."""
+
+    def __init__(self, *args, field_name, **kwargs):
+        kwargs.setdefault("queryset", Topic.objects.select_related("parent__parent"))
+        super().__init__(*args, field_name=field_name, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": Topic.subtree_ids([value.pk])}).distinct()
+
+
+class AnnotationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="quote", lookup_expr="icontains", label="Text in the quote")
+    topic = TopicTreeFilter(field_name="topics", label="Topic", empty_label="Any topic")
+    polarity = django_filters.ChoiceFilter(choices=Polarity.choices, label="Stance", empty_label="Any stance")
+    target = django_filters.ModelChoiceFilter(queryset=Target.objects.all(), empty_label="Any target")
+    speaker = django_filters.ModelChoiceFilter(
+        field_name="turn__speaker", queryset=Speaker.objects.all(), empty_label="Any speaker"
+    )
+    turn_kind = django_filters.ChoiceFilter(
+        field_name="turn__kind", choices=TurnKind.choices, label="Turn kind", empty_label="Any kind"
+    )
+    document = django_filters.ModelChoiceFilter(
+        field_name="turn__document", queryset=Document.objects.all(), empty_label="Any document"
+    )
+    date_after = django_filters.DateFilter(
+        field_name="turn__document__date", lookup_expr="gte", label="Said from", widget=_date_widget()
+    )
+    date_before = django_filters.DateFilter(
+        field_name="turn__document__date", lookup_expr="lte", label="Said until", widget=_date_widget()
+    )
+    author = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(annotations__isnull=False).distinct(), empty_label="Anyone"
+    )
+    claim_status = django_filters.ChoiceFilter(
+        field_name="claim__status", choices=ClaimStatus.choices, label="Claim status", empty_label="Any"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=[("created_at", "created"), ("turn__document__date", "date"), ("quote", "quote")],
+        field_labels={"created_at": "Created", "turn__document__date": "Date said", "quote": "Quote"},
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Annotation
+        fields = []
+
+
+class ClaimFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, empty_label="Any status")
+    speaker = django_filters.ModelChoiceFilter(
+        field_name="annotation__turn__speaker", queryset=Speaker.objects.all(), empty_label="Any speaker"
+    )
+    topic = TopicTreeFilter(field_name="annotation__topics", label="Topic", empty_label="Any topic")
+    document = django_filters.ModelChoiceFilter(
+        field_name="annotation__turn__document", queryset=Document.objects.all(), empty_label="Any document"
+    )
+    date_after = django_filters.DateFilter(
+        field_name="annotation__turn__document__date", lookup_expr="gte", label="Said from", widget=_date_widget()
+    )
+    date_before = django_filters.DateFilter(
+        field_name="annotation__turn__document__date", lookup_expr="lte", label="Said until", widget=_date_widget()
+    )
+    reviewer = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(reviewed_claims__isnull=False).distinct(), empty_label="Anyone"
+    )
+
+    class Meta:
+        model = Claim
+        fields = []

@@ -1,0 +1,244 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+
+class Polarity(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    OPPOSES = "opposes", "Opposes"
+    NEUTRAL = "neutral", "Neutral"
+    MIXED = "mixed", "Mixed"
+
+
+class ClaimStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    IN_REVIEW = "in_review", "In review"
+    ACCURATE = "accurate", "Accurate"
+    MISLEADING = "misleading", "Misleading"
+    FALSE = "false", "False"
+    UNVERIFIABLE = "unverifiable", "Unverifiable"
+
+    @classmethod
+    def open_values(cls):
+        return [cls.UNVERIFIED, cls.IN_REVIEW]
+
+    @classmethod
+    def verdict_values(cls):
+        return [cls.ACCURATE, cls.MISLEADING, cls.FALSE, cls.UNVERIFIABLE]
+
+
+class TargetKind(models.TextChoices):
+    COUNTRY = "country", "Country"
+    ORGANISATION = "organisation", "Organisation or bloc"
+    PERSON = "person", "Person"
+    OTHER = "other", "Other"
+
+
+class TopicManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children")
+    description = models.TextField(blank=True)
+
+    objects = TopicManager()
+
+    class Meta:
+        ordering = ["parent__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="topic_name_unique_under_parent"),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="topic_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.path
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def path(self):
+        """“Sanctions & economy › Payments”; walks up the (shallow) tree."""
+        names, node, seen = [], self, set()
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            names.append(node.name)
+            node = node.parent
+        return " › ".join(reversed(names))
+
+    @classmethod
+    def subtree_ids(cls, topic_ids):
+        """The ids of the given topics and of every topic below them, in one query."""
+        parents = dict(cls.objects.values_list("pk", "parent_id"))
+        children = {}
+        for pk, parent_id in parents.items():
+            children.setdefault(parent_id, []).append(pk)
+        found, stack = set(), list(topic_ids)
+        while stack:
+            pk = stack.pop()
+            if pk in found:
+                continue
+            found.add(pk)
+            stack.extend(children.get(pk, []))
+        return found
+
+
+class TargetManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Target(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    kind = models.CharField(max_length=20, choices=TargetKind.choices, default=TargetKind.OTHER)
+    description = models.TextField(blank=True)
+
+    objects = TargetManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def for_reader(self):
+        return self.select_related("author", "target", "claim").prefetch_related("topics")
+
+    def for_list(self):
+        return self.select_related("turn__document", "turn__speaker", "author", "target", "claim").prefetch_related(
+            "topics"
+        )
+
+
+class AnnotationManager(models.Manager.from_queryset(AnnotationQuerySet)):
+    def get_by_natural_key(self, uuid):
+        return self.get(uuid=uuid)
+
+
+class Annotation(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Stable public identifier.")
+    turn = models.ForeignKey("corpus_app.Turn", models.PROTECT, related_name="annotations")
+    start = models.PositiveIntegerField(help_text="Offset of the first character in the turn's text.")
+    end = models.PositiveIntegerField(help_text="Offset just past the last character.")
+    quote = models.TextField(help_text="The exact text between start and end.")
+    prefix = models.CharField(max_length=64, blank=True, help_text="Text just before the passage.")
+    suffix = models.CharField(max_length=64, blank=True, help_text="Text just after the passage.")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="annotations")
+    polarity = models.CharField(max_length=10, choices=Polarity.choices, blank=True)
+    target = models.ForeignKey(Target, models.PROTECT, null=True, blank=True, related_name="annotations")
+    note = models.TextField(blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="annotations")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, help_text="Raised on every change; guards against lost updates.")
+
+    history = HistoricalRecords(m2m_fields=[topics])
+    objects = AnnotationManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["turn", "start"], name="annotation_turn_start_idx"),
+            models.Index(fields=["-created_at"], name="annotation_created_idx"),
+            models.Index(fields=["polarity", "target"], name="annotation_stance_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="annotation_start_before_end"),
+            models.CheckConstraint(condition=Q(start__gte=0), name="annotation_start_not_negative"),
+            models.CheckConstraint(
+                condition=Q(polarity="") | Q(polarity__in=Polarity.values), name="annotation_polarity_valid"
+            ),
+            # A stance is a polarity toward a target: both or neither.
+            models.CheckConstraint(
+                condition=(Q(polarity="") & Q(target__isnull=True)) | (~Q(polarity="") & Q(target__isnull=False)),
+                name="annotation_stance_complete",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="annotation_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"“{self.quote[:60]}” in turn {self.turn_id}"
+
+    def get_absolute_url(self):
+        return reverse("corpus:document-detail", args=[self.turn.document_id]) + f"#annotation-{self.pk}"
+
+    def natural_key(self):
+        return (str(self.uuid),)
+
+    natural_key.dependencies = ["corpus_app.turn", "annotations.topic", "annotations.target"]
+
+    @property
+    def has_stance(self):
+        return bool(self.polarity)
+
+
+class ClaimQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=ClaimStatus.open_values())
+
+    def for_review_list(self):
+        return self.select_related(
+            "annotation__turn__document", "annotation__turn__speaker", "annotation__author", "reviewer"
+        )
+
+
+class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
+    def get_by_natural_key(self, annotation_uuid):
+        return self.get(annotation__uuid=annotation_uuid)
+
+
+class Claim(models.Model):
+    annotation = models.OneToOneField(Annotation, models.CASCADE, related_name="claim")
+    status = models.CharField(max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED)
+    rationale = models.TextField(blank=True, help_text="Why the reviewer reached the verdict.")
+    evidence = models.JSONField(default=list, blank=True, help_text="Links to the sources that back the verdict.")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="reviewed_claims"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+    objects = ClaimManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("review_claim", "Can set a verdict on a claim")]
+        indexes = [models.Index(fields=["status", "-created_at"], name="claim_status_created_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
+            # A verdict always records who gave it.
+            models.CheckConstraint(
+                condition=Q(status__in=ClaimStatus.open_values()) | Q(reviewer__isnull=False),
+                name="claim_verdict_has_reviewer",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} claim on annotation {self.annotation_id}"
+
+    def natural_key(self):
+        return self.annotation.natural_key()
+
+    natural_key.dependencies = ["annotations.annotation"]
+
+    @property
+    def is_open(self):
+        return self.status in ClaimStatus.open_values()

@@ -1,0 +1,135 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+
+from annotations.filters import AnnotationFilter, ClaimFilter
+from annotations.forms_review import ClaimReviewForm
+from annotations.models import Annotation, Claim, ClaimStatus, Topic
+from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
+
+CONTEXT_CHARS = 160  # how much of the turn around a claim the queue shows
+
+
+def _query_without_page(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def topics_with_paths():
+    """Topics with the parents their path names, so a listing shows paths without a query per row."""
+    return Prefetch("topics", queryset=Topic.objects.select_related("parent__parent"))
+
+
+class AnnotationListView(LoginRequiredMixin, FilterView):
+    filterset_class = AnnotationFilter
+    paginate_by = 50
+    template_name = "annotations/annotation_list.html"
+
+    def get_queryset(self):
+        return (
+            Annotation.objects.select_related("turn__document", "turn__speaker", "author", "target", "claim")
+            .prefetch_related(topics_with_paths())
+            .order_by("-created_at", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["query_without_page"] = _query_without_page(self.request)
+        context["export_query"] = context["query_without_page"]
+        context["export_formats"] = [("csv", "CSV"), ("jsonl", "JSON Lines"), ("w3c", "W3C Web Annotation")]
+        return context
+
+
+class ClaimQueueView(LoginRequiredMixin, FilterView):
+    """The review queue: open claims first (unverified, then in review), newest first within each."""
+
+    filterset_class = ClaimFilter
+    paginate_by = 25
+    template_name = "annotations/claim_list.html"
+
+    def get_queryset(self):
+        return (
+            Claim.objects.for_review_list()
+            .prefetch_related(Prefetch("annotation__topics", queryset=Topic.objects.select_related("parent__parent")))
+            .annotate(
+                queue_rank=Case(
+                    When(status=ClaimStatus.UNVERIFIED, then=Value(0)),
+                    When(status=ClaimStatus.IN_REVIEW, then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("queue_rank", "-created_at", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        can_review = can_review_claims(self.request.user)
+        rows = []
+        for claim in context["object_list"]:
+            annotation = claim.annotation
+            text = annotation.turn.text
+            before = text[max(0, annotation.start - CONTEXT_CHARS) : annotation.start]
+            after = text[annotation.end : annotation.end + CONTEXT_CHARS]
+            rows.append(
+                {
+                    "claim": claim,
+                    "annotation": annotation,
+                    "before": ("…" if annotation.start > CONTEXT_CHARS else "") + before,
+                    "after": after + ("…" if annotation.end + CONTEXT_CHARS < len(text) else ""),
+                    "form": ClaimReviewForm(claim=claim, auto_id=f"claim-{claim.pk}-%s") if can_review else None,
+                }
+            )
+        query = _query_without_page(self.request)
+        context.update(
+            rows=rows,
+            can_review=can_review,
+            query_without_page=query,
+            export_query=query,
+            export_formats=[("csv", "CSV"), ("jsonl", "JSON Lines"), ("claimreview", "ClaimReview (reviewed only)")],
+        )
+        return context
+
+
+@login_required
+@require_POST
+def claim_review(request, pk):
+    if not can_review_claims(request.user):
+        raise PermissionDenied("Only reviewers rule on claims.")
+    claim = get_object_or_404(Claim, pk=pk)
+    form = ClaimReviewForm(request.POST, claim=claim)
+    back = request.POST.get("next") or reverse("annotations:claim-list")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("annotations:claim-list")
+    if not form.is_valid():
+        messages.error(request, f"Claim {pk} was not saved: {form.error_summary()}")
+        return redirect(back)
+    try:
+        claim = claim_set_status(
+            user=request.user,
+            claim_id=claim.pk,
+            status=form.cleaned_data["status"],
+            rationale=form.cleaned_data["rationale"],
+            evidence=form.cleaned_data["evidence"],
+            version=form.cleaned_data["version"],
+        )
+    except VersionConflict as conflict:
+        current = conflict.current
+        messages.error(
+            request,
+            f"Claim {pk} was changed by {current.reviewer or 'someone'} while you were reviewing it: it is now "
+            f"“{current.get_status_display()}”. Your verdict was not saved; check the new state and try again.",
+        )
+        return redirect(back)
+    except AnnotationError as error:
+        messages.error(request, f"Claim {pk} was not saved: {error.message}")
+        return redirect(back)
+    messages.success(request, f"Claim {pk} is now “{claim.get_status_display()}”.")
+    return redirect(back)

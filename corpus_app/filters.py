@@ -1,0 +1,38 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from corpus_app.models import Document, DocumentKind, Speaker
+
+
+class DocumentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label="Text", help_text="Words in the title or the turns.")
+    kind = django_filters.ChoiceFilter(choices=DocumentKind.choices, empty_label="Any kind")
+    date_after = django_filters.DateFilter(
+        field_name="date", lookup_expr="gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_before = django_filters.DateFilter(
+        field_name="date", lookup_expr="lte", label="Until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    place = django_filters.CharFilter(lookup_expr="iexact", label="Place")
+    speaker = django_filters.ModelChoiceFilter(
+        queryset=Speaker.objects.all(), method="filter_speaker", label="Speaker", empty_label="Any speaker"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=[("date", "date"), ("title", "title"), ("imported_at", "imported")],
+        field_labels={"date": "Date", "title": "Title", "imported_at": "Imported"},
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Document
+        fields = ["q", "kind", "date_after", "date_before", "place", "speaker"]
+
+    def filter_text(self, queryset, name, value):
+        words = value.split()
+        for word in words:
+            queryset = queryset.filter(Q(title__icontains=word) | Q(turns__text__icontains=word))
+        return queryset.distinct() if words else queryset
+
+    def filter_speaker(self, queryset, name, value):
+        return queryset.filter(turns__speaker=value).distinct()

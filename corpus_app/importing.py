@@ -1,0 +1,148 @@
+"""Parsed transcripts into Document/Turn rows.
+
+The parser (``corpus_app.parsing``) knows nothing of the database; this module reads
+the file, hands the parser the speaker aliases stored so far, and writes one document
+with its turns inside a single transaction, so a file either lands whole or not at all.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from corpus_app.models import Document, Speaker, Turn
+from corpus_app.parsing import ParsedDocument, ParseError, parse_transcript
+
+# Bytes that never occur in a text transcript: a NUL means an image, a PDF, a database file.
+_BINARY_MARKERS = (b"\x00",)
+
+
+class TranscriptError(Exception):
+    """A file that cannot be imported; the message says why and is shown to the editor."""
+
+
+@dataclass
+class TranscriptSource:
+    name: str
+    raw_bytes: bytes
+    text: str
+
+    @property
+    def content_hash(self):
+        return hashlib.sha256(self.raw_bytes).hexdigest()
+
+
+@dataclass
+class ImportResult:
+    document: Document
+    parsed: ParsedDocument | None  # None when the file was already imported
+    created: bool
+
+
+def transcript_read(*, path: Path) -> TranscriptSource:
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise TranscriptError("no such file") from None
+    except IsADirectoryError:
+        raise TranscriptError("is a folder, not a file") from None
+    except OSError as exc:
+        raise TranscriptError(f"cannot be read ({exc.strerror or exc})") from None
+    return transcript_decode(name=path.name, raw_bytes=raw_bytes)
+
+
+def transcript_decode(*, name: str, raw_bytes: bytes) -> TranscriptSource:
+    if not raw_bytes.strip():
+        raise TranscriptError("the file is empty")
+    if any(marker in raw_bytes for marker in _BINARY_MARKERS):
+        raise TranscriptError("this is a binary file, not a text transcript")
+    try:
+        # utf-8-sig: a byte order mark from a Windows editor is not part of the text.
+        text = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TranscriptError(
+            f"the text is not valid UTF-8 (byte 0x{raw_bytes[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8 and import it again"
+        ) from None
+    return TranscriptSource(name=name, raw_bytes=raw_bytes, text=text)
+
+
+def transcript_parse(*, source: TranscriptSource) -> ParsedDocument:
+    speakers = Speaker.objects.all()
+    try:
+        return parse_transcript(
+            source.text,
+            source=source.name,
+            aliases=speakers.alias_map(),
+            speaker_kinds=dict(speakers.values_list("name", "kind")),
+        )
+    except ParseError as exc:
+        raise TranscriptError(str(exc)) from None
+
+
+def _speakers_for(parsed: ParsedDocument) -> dict[str, Speaker]:
+    """The Speaker row of every name the parsed document uses, creating the new ones."""
+    names = {turn.speaker for turn in parsed.turns if turn.speaker}
+    existing = {speaker.name: speaker for speaker in Speaker.objects.filter(name__in=names)}
+    for parsed_speaker in parsed.speakers:
+        if parsed_speaker.name in names and parsed_speaker.name not in existing:
+            speaker = Speaker(
+                name=parsed_speaker.name,
+                kind=_kind_value(parsed_speaker.kind),
+                role=parsed_speaker.role[:200],
+                affiliation=parsed_speaker.affiliation[:200],
+            )
+            speaker.full_clean()
+            speaker.save()
+            existing[speaker.name] = speaker
+    missing = names - existing.keys()
+    if missing:
+        raise TranscriptError(f"the parser named speakers it did not describe: {', '.join(sorted(missing))}")
+    return existing
+
+
+def _kind_value(kind) -> str:
+    return kind.value if hasattr(kind, "value") else str(kind)
+
+
+@transaction.atomic
+def transcript_import(*, path: Path, publisher: str = "") -> ImportResult:
+    """Import one file; an already imported file (same bytes) is returned untouched."""
+    source = transcript_read(path=path)
+    existing = Document.objects.filter(content_hash=source.content_hash).first()
+    if existing is not None:
+        return ImportResult(document=existing, parsed=None, created=False)
+    parsed = transcript_parse(source=source)
+
+    speakers = _speakers_for(parsed)
+    document = Document(
+        title=parsed.title[:500],
+        kind=parsed.kind,
+        date=parsed.date,
+        place=(parsed.place or "")[:200],
+        author=(parsed.author or "")[:200],
+        publisher=publisher[:200],
+        source_name=source.name[:255],
+        raw_text=source.text,
+        content_hash=source.content_hash,
+        import_warnings=[
+            {"line": warning.line, "code": warning.code, "message": warning.message} for warning in parsed.warnings
+        ],
+    )
+    document.full_clean()
+    document.save()
+    Turn.objects.bulk_create(
+        Turn(
+            document=document,
+            position=turn.position,
+            speaker=speakers.get(turn.speaker) if turn.speaker else None,
+            label=(turn.label or "")[:200],
+            kind=_kind_value(turn.kind),
+            text=turn.text,
+            source_line=turn.line,
+        )
+        for turn in parsed.turns
+    )
+    return ImportResult(document=document, parsed=parsed, created=True)

@@ -1,0 +1,110 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from corpus_app.importing import TranscriptError, transcript_import, transcript_parse, transcript_read
+
+
+def collect_files(paths):
+    """Files named on the command line, and every non-hidden file inside the folders named."""
+    files, missing = [], []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    child
+                    for child in path.rglob("*")
+                    if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts)
+                )
+            )
+        elif path.exists():
+            files.append(path)
+        else:
+            missing.append(path)
+    return files, missing
+
+
+class Command(BaseCommand):
+    help = (
+        "Import transcript files (or every file in the folders given) as documents with speaker turns. "
+        "One transaction per file; a file whose content is already stored is skipped."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", type=Path, help="Transcript files or folders of them.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Parse and check every file, write nothing to the database."
+        )
+        parser.add_argument(
+            "--json",
+            dest="as_json",
+            action="store_true",
+            help="Print one JSON object per file and line (title, date, place, kind, turns, warnings).",
+        )
+        parser.add_argument("--publisher", default="", help="Publisher recorded on the imported documents.")
+
+    def handle(self, *args, paths, dry_run, as_json, publisher, verbosity, **options):
+        files, missing = collect_files(paths)
+        failures = [(path, "no such file or folder") for path in missing]
+        for path, reason in failures:
+            self._report_failure(path, reason, as_json=as_json)
+        imported = skipped = 0
+        total = len(files)
+        for number, path in enumerate(files, start=1):
+            try:
+                if dry_run:
+                    parsed = transcript_parse(source=transcript_read(path=path))
+                    result = None
+                else:
+                    with transaction.atomic():  # one file, one transaction: a bad file leaves nothing behind
+                        result = transcript_import(path=path, publisher=publisher)
+                    parsed = result.parsed
+            except TranscriptError as exc:
+                failures.append((path, str(exc)))
+                self._report_failure(path, str(exc), as_json=as_json)
+                continue
+
+            if as_json:
+                if parsed is not None:
+                    self.stdout.write(_json_line(parsed.to_dict()))
+                else:
+                    self.stdout.write(
+                        _json_line({"source": path.name, "skipped": True, "document": result.document.pk})
+                    )
+            if result is not None and not result.created:
+                skipped += 1
+                if verbosity >= 1 and not as_json:
+                    self.stdout.write(
+                        f"[{number}/{total}] {path}: already imported as document {result.document.pk}, skipped"
+                    )
+                continue
+            imported += 1
+            if verbosity >= 1 and not as_json:
+                verb = "checked" if dry_run else f"imported as document {result.document.pk}"
+                self.stdout.write(
+                    f"[{number}/{total}] {path}: {verb}, {len(parsed.turns)} turns, {len(parsed.warnings)} warning(s)"
+                )
+
+        summary = (
+            f"{'Checked' if dry_run else 'Imported'} {imported} file(s)"
+            f"{f', skipped {skipped} already imported' if skipped else ''}"
+            f"{f', {len(failures)} failed' if failures else ''}."
+        )
+        style = self.style.WARNING if failures else self.style.SUCCESS
+        # With --json, stdout carries only the JSON lines; the summary goes to stderr.
+        (self.stderr if as_json else self.stdout).write(style(summary))
+        if failures:
+            raise CommandError(
+                f"{len(failures)} file(s) could not be imported: {', '.join(str(p) for p, _ in failures)}"
+            )
+
+    def _report_failure(self, path, reason, *, as_json):
+        self.stderr.write(self.style.ERROR(f"{path}: {reason}"))
+        if as_json:
+            self.stdout.write(_json_line({"source": Path(path).name, "error": reason}))
+
+
+def _json_line(payload):
+    return json.dumps(payload, ensure_ascii=False)

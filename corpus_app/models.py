@@ -1,0 +1,182 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class SpeakerKind(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANISATION = "organisation", "Organisation"
+    GROUP = "group", "Unnamed group or role"
+
+
+class DocumentKind(models.TextChoices):
+    TRANSCRIPT = "transcript", "Transcript"
+    ARTICLE = "article", "Article"
+
+
+class TurnKind(models.TextChoices):
+    REMARKS = "remarks", "Remarks"
+    QUESTION = "question", "Question"
+    ANSWER = "answer", "Answer"
+    NARRATION = "narration", "Narration"
+    QUOTE = "quote", "Quote"
+    EDITORIAL_NOTE = "editorial_note", "Editorial note"
+
+
+class SpeakerQuerySet(models.QuerySet):
+    def alias_map(self):
+        """Every name variant a text may use, lower-cased, to its canonical speaker name."""
+        mapping = {name.lower(): name for name in self.values_list("name", flat=True)}
+        for alias, name in SpeakerAlias.objects.values_list("alias", "speaker__name"):
+            mapping[alias.lower()] = name
+        return mapping
+
+
+class SpeakerManager(models.Manager.from_queryset(SpeakerQuerySet)):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class Speaker(models.Model):
+    name = models.CharField(max_length=200, unique=True, help_text="Canonical name, e.g. “Sergey Lavrov”.")
+    kind = models.CharField(max_length=20, choices=SpeakerKind.choices, default=SpeakerKind.PERSON)
+    role = models.CharField(max_length=200, blank=True, help_text="e.g. “Minister of Foreign Affairs”.")
+    affiliation = models.CharField(max_length=200, blank=True, help_text="e.g. “Russian Federation”.")
+
+    objects = SpeakerManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=SpeakerKind.values), name="speaker_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("corpus:speaker-detail", args=[self.pk])
+
+    def natural_key(self):
+        return (self.name,)
+
+
+class SpeakerAliasManager(models.Manager):
+    def get_by_natural_key(self, alias):
+        return self.get(alias=alias)
+
+
+class SpeakerAlias(models.Model):
+    speaker = models.ForeignKey(Speaker, models.CASCADE, related_name="aliases")
+    alias = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text="A label or name as texts write it (“SL”, “Lavrov”, “Sergei Lavrov”). Matched ignoring case.",
+    )
+
+    objects = SpeakerAliasManager()
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name_plural = "speaker aliases"
+
+    def __str__(self):
+        return f"{self.alias} → {self.speaker.name}"
+
+    def natural_key(self):
+        return (self.alias,)
+
+    natural_key.dependencies = ["corpus_app.speaker"]
+
+
+class DocumentQuerySet(models.QuerySet):
+    def for_list(self):
+        # Explicit order: a GROUP BY query drops the Meta ordering, and pagination needs one.
+        return self.annotate(turn_count=models.Count("turns")).order_by("-date", "title", "pk")
+
+
+class DocumentManager(models.Manager.from_queryset(DocumentQuerySet)):
+    def get_by_natural_key(self, content_hash):
+        return self.get(content_hash=content_hash)
+
+
+class Document(models.Model):
+    title = models.CharField(max_length=500)
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices, default=DocumentKind.TRANSCRIPT)
+    date = models.DateField(null=True, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    publisher = models.CharField(max_length=200, blank=True, help_text="Publisher or source of the text.")
+    author = models.CharField(max_length=200, blank=True, help_text="Byline, for articles.")
+    source_name = models.CharField(max_length=255, blank=True, help_text="File name the text was imported from.")
+    raw_text = models.TextField(help_text="The text exactly as imported.")
+    content_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the imported bytes.")
+    import_warnings = models.JSONField(default=list, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentManager()
+
+    class Meta:
+        ordering = ["-date", "title", "pk"]
+        indexes = [
+            models.Index(fields=["-date", "title"], name="document_date_title_idx"),
+            models.Index(fields=["kind", "-date"], name="document_kind_date_idx"),
+            models.Index(fields=["place"], name="document_place_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("corpus:document-detail", args=[self.pk])
+
+    def natural_key(self):
+        return (self.content_hash,)
+
+
+class TurnQuerySet(models.QuerySet):
+    def for_reading(self):
+        return self.select_related("speaker").order_by("position")
+
+
+class TurnManager(models.Manager.from_queryset(TurnQuerySet)):
+    def get_by_natural_key(self, content_hash, position):
+        return self.get(document__content_hash=content_hash, position=position)
+
+
+class Turn(models.Model):
+    document = models.ForeignKey(Document, models.CASCADE, related_name="turns")
+    position = models.PositiveIntegerField(help_text="Order within the document, from 0.")
+    speaker = models.ForeignKey(Speaker, models.PROTECT, null=True, blank=True, related_name="turns")
+    label = models.CharField(max_length=200, blank=True, help_text="The label as written (“Q”, “SL”), if any.")
+    kind = models.CharField(max_length=20, choices=TurnKind.choices)
+    text = models.TextField()
+    source_line = models.PositiveIntegerField(null=True, blank=True, help_text="First line in the raw text.")
+
+    objects = TurnManager()
+
+    class Meta:
+        ordering = ["document", "position"]
+        indexes = [
+            models.Index(fields=["speaker", "document"], name="turn_speaker_document_idx"),
+            models.Index(fields=["kind"], name="turn_kind_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "position"], name="turn_position_unique_in_document"),
+            models.CheckConstraint(condition=Q(kind__in=TurnKind.values), name="turn_kind_valid"),
+            models.CheckConstraint(condition=~Q(text=""), name="turn_text_not_empty"),
+        ]
+
+    def __str__(self):
+        who = self.speaker.name if self.speaker_id else self.get_kind_display()
+        return f"{who} #{self.position} in document {self.document_id}"
+
+    def get_absolute_url(self):
+        return f"{self.document.get_absolute_url()}#turn-{self.position}"
+
+    def natural_key(self):
+        return (*self.document.natural_key(), self.position)
+
+    natural_key.dependencies = ["corpus_app.document", "corpus_app.speaker"]

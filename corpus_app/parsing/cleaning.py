@@ -1,0 +1,249 @@
+"""Lines of the raw text, without control characters, page noise and end-of-page footers.
+
+Every non-empty line is a paragraph (the sources do not hard-wrap lines). Each dropped
+line is reported (``dropped_noise``, ``dropped_footer``) so an editor can check that
+nothing real was lost; the rules are data at the top of the module, easy to extend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus_app.parsing.document import ParseWarning
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+# C0 and C1 control characters and DEL; tab stays (line breaks are gone by then).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+# A whole line that is only page furniture (compared case-insensitively, trailing colon ignored).
+NOISE_LINES = {
+    "none",
+    "null",
+    "nan",
+    "undefined",
+    "n/a",
+    "photo",
+    "photos",
+    "video",
+    "videos",
+    "image",
+    "images",
+    "gallery",
+    "audio",
+    "фото",
+    "видео",
+    "scroll to top",
+    "back to top",
+    "to top",
+    "skip to content",
+    "skip to main content",
+    "print",
+    "print version",
+    "share",
+    "share this",
+    "tweet",
+    "email",
+    "copy link",
+    "advertisement",
+    "subscribe",
+    "listen to this article",
+}
+
+NOISE_PATTERNS = [
+    # Photo and video captions: "Photo: MFA", "Photo by Reuters", "Video © RT".
+    re.compile(r"^(?:photo|video|image|picture|фото|видео)s?\s*(?::|by\b|credit\b|©|\|).{0,100}$", re.IGNORECASE),
+    # Bare timestamps: "15:38", "12:04 GMT", "9:30 am".
+    re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[ap]\.?m\.?|gmt|utc|msk))?$", re.IGNORECASE),
+    # Digit-and-separator ids: "676-12-04-2024" (an ISO date line is metadata, see metadata.py).
+    re.compile(r"^\d+(?:[-/._]\d+)+$"),
+    # Logos: "Newsroom logo".
+    re.compile(r"^(?:\S+\s+){0,4}logo$", re.IGNORECASE),
+    # Lines that are only a link.
+    re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE),
+    # Calls to read on elsewhere: "read more in our Telegram-channel https://t.me/…", "Follow us on X".
+    re.compile(r"^(?:read more|read also|subscribe|follow us|join us)\b.{0,80}(?:https?://\S+)?$", re.IGNORECASE),
+    # Tag lists: "Tags: Russia, CIS".
+    re.compile(r"^(?:tags|topics|keywords)\s*:.{0,200}$", re.IGNORECASE),
+]
+
+# A line that is only an ISO date is a dateline (metadata.py), not a digit-and-separator id.
+ISO_DATE_LINE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# Front matter that is not the publication date ("Last update: April 29, 2024 10:12"); the
+# date in it is a last-resort fallback (metadata.find_update_date).
+UPDATE_LINE = re.compile(
+    r"^(?:last\s+updated?|updated|last\s+modified|modified)(?:\s+on)?\s*:?\s*(?P<rest>.*)$", re.IGNORECASE
+)
+
+# A whole line that starts the end-of-article block (related links, reading lists).
+FOOTER_HEADINGS = {
+    "further reading",
+    "related",
+    "related articles",
+    "related news",
+    "related stories",
+    "related content",
+    "read more",
+    "read also",
+    "see also",
+    "more on this topic",
+    "more on the topic",
+    "you may also like",
+    "recommended",
+    "more stories",
+    "latest news",
+    "most read",
+}
+
+# Words that stay lowercase inside a Title Case heading ("Ministers of the CIS").
+HEADING_MINOR_WORDS = {
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "but",
+    "by",
+    "for",
+    "from",
+    "in",
+    "into",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "vs",
+    "with",
+}
+HEADING_MAX_WORDS = 10
+HEADING_MAX_CHARS = 80
+
+LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1-based line number in the raw text
+    text: str  # stripped of surrounding whitespace (NBSP included), control characters removed
+
+
+def split_lines(text: str, warnings: list[ParseWarning]) -> list[Line]:
+    """The non-empty lines of the text, stripped, without control characters."""
+    text = text.removeprefix("\ufeff")
+    lines = []
+    for number, raw in enumerate(LINE_BREAK.split(text), start=1):
+        found = CONTROL_CHARACTERS.findall(raw)
+        if found:
+            codes = ", ".join(sorted({f"U+{ord(char):04X}" for char in found}))
+            message = f"removed {len(found)} control character(s): {codes}"
+            warnings.append(ParseWarning(number, "control_characters", message))
+            raw = CONTROL_CHARACTERS.sub("", raw)
+        stripped = raw.strip()
+        if stripped:
+            lines.append(Line(number, stripped))
+    return lines
+
+
+def is_page_noise(text: str) -> bool:
+    normalised = text.casefold().rstrip(":").strip()
+    if normalised in NOISE_LINES:
+        return True
+    if UPDATE_LINE.match(text) and len(text) < 80:
+        return True
+    if ISO_DATE_LINE.match(text):
+        return False
+    return any(pattern.match(text) for pattern in NOISE_PATTERNS)
+
+
+def drop_page_noise(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
+    kept = []
+    for line in lines:
+        if is_page_noise(line.text):
+            warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped page noise: “{line.text}”"))
+        else:
+            kept.append(line)
+    return kept
+
+
+def drop_footer(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
+    """Drop the end-of-article block: from a "Further Reading" line, or a trailing foreign-script block."""
+    start = _footer_heading_index(lines)
+    if start is None:
+        start = _foreign_script_footer_index(lines)
+    if start is None:
+        return lines
+    dropped = lines[start:]
+    preview = " / ".join(line.text for line in dropped[:3])
+    more = f" … (+{len(dropped) - 3} more)" if len(dropped) > 3 else ""
+    warnings.append(
+        ParseWarning(
+            dropped[0].number,
+            "dropped_footer",
+            f"dropped the page footer, {len(dropped)} line(s) to the end: “{preview}”{more}",
+        )
+    )
+    return lines[:start]
+
+
+def _footer_heading_index(lines: list[Line]) -> int | None:
+    # Never the first line: that is the headline of the page.
+    for index, line in enumerate(lines[1:], start=1):
+        if line.text.casefold().rstrip(":").strip() in FOOTER_HEADINGS:
+            return index
+    return None
+
+
+def _foreign_script_footer_index(lines: list[Line]) -> int | None:
+    """Index where a trailing block without Latin letters starts, in a text written in Latin script.
+
+    Russian MFA pages end with the site's Russian navigation ("Дополнительные материалы",
+    "• Фото", …) after an English transcript.
+    """
+    start = len(lines)
+    while start > 1 and not LATIN_LETTER.search(lines[start - 1].text):
+        start -= 1
+    block = lines[start:]
+    if not any(LETTER.search(line.text) for line in block):
+        return None  # only digits and symbols: the noise rules deal with those
+    return start if _is_latin_script(lines[:start]) else None
+
+
+def _is_latin_script(lines: list[Line]) -> bool:
+    text = "".join(line.text for line in lines)
+    letters = len(LETTER.findall(text))
+    return letters > 0 and len(LATIN_LETTER.findall(text)) > letters / 2
+
+
+def is_section_heading(text: str) -> bool:
+    """A short Title Case line without end punctuation: an image caption or a section heading.
+
+    "CIS Map" and "CIS Meetings" are; a line cut off mid-sentence such as "Days of" is not
+    (it ends with a lowercase function word), nor "Colleagues," (punctuation), nor a
+    speaker label "SERGEY LAVROV:" (colon).
+    """
+    if len(text) > HEADING_MAX_CHARS or re.search(r"[.?!…:;,\"“”«»]$", text) or ":" in text:
+        return False
+    if text.startswith(("(", "[")):
+        return False  # a stage direction such as "(Applause)" is an editorial note, not a heading
+    words = [word.strip("()[]‘’'\"“”") for word in text.split()]
+    words = [word for word in words if word and word not in {"–", "—", "-", "&", "|"}]
+    if not 2 <= len(words) <= HEADING_MAX_WORDS:
+        return False
+    if words[0].casefold() in HEADING_MINOR_WORDS or words[-1].casefold() in HEADING_MINOR_WORDS:
+        return False
+    return all(word[0].isupper() or word[0].isdigit() or word.casefold() in HEADING_MINOR_WORDS for word in words)
+
+
+def drop_section_headings(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
+    """Drop headings and captions from the body (the title line is not passed in)."""
+    kept = []
+    for line in lines:
+        if is_section_heading(line.text):
+            warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped a heading or caption: “{line.text}”"))
+        else:
+            kept.append(line)
+    return kept

@@ -1,0 +1,1257 @@
+"""Turns: who speaks each paragraph, what kind of turn it is, editorial notes and quotes.
+
+The body of a text (after cleaning and the header) is a list of paragraphs. A paragraph
+that starts with a speaker label ("Question:", "SL:", "MR PRICE:", "Q.") opens a turn; the
+unlabelled paragraphs after it belong to the same turn. Unlabelled paragraphs before the
+first label are the speaker's opening remarks when written in the first person (the
+speaker is the one the title names) and narration otherwise. A text without labels is an
+article: narration, with direct quotes split out and attributed.
+
+Speakers are resolved through, in order: a legend in the text ("Media questions are
+prefixed Q"), the built-in question role, the caller's aliases, the people the title and
+the text name (a surname label "Lavrov:" resolves to "Sergey Lavrov" found elsewhere),
+and finally the label itself, which becomes a new speaker with a ``new_speaker`` warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from corpus_app.parsing.cleaning import Line
+from corpus_app.parsing.document import ParsedSpeaker, ParsedTurn, ParseWarning, SpeakerKind, TurnKind
+
+# --- Rules as data -------------------------------------------------------------------
+
+QUESTION_SPEAKER = "Journalist"
+QUESTION_ROLE = "journalist"
+
+# Labels (compared case-insensitively, without a trailing parenthetical) that mark a question.
+QUESTION_LABELS = {
+    "q",
+    "question",
+    "questions",
+    "journalist",
+    "reporter",
+    "correspondent",
+    "media question",
+    "audience question",
+    "question from the audience",
+    "question from the floor",
+    "audience member",
+}
+ANSWER_LABELS = {"a", "answer"}
+PERIOD_LABELS = {"Q", "A"}  # the only labels written with a full stop: "Q. …", "A. …"
+
+# Roles that run a press conference rather than answer questions: their turns are remarks.
+MODERATOR_WORDS = {
+    "moderator",
+    "host",
+    "chair",
+    "chairman",
+    "chairwoman",
+    "chairperson",
+    "operator",
+    "presenter",
+    "anchor",
+    "facilitator",
+    "master of ceremonies",
+}
+# A label containing one of these names an unnamed group or role, not a person.
+GROUP_WORDS = MODERATOR_WORDS | {
+    "official",
+    "officials",
+    "journalist",
+    "journalists",
+    "reporter",
+    "reporters",
+    "correspondent",
+    "participant",
+    "participants",
+    "interpreter",
+    "translator",
+    "audience",
+    "spokesperson",
+    "representative",
+    "staff",
+    "voice",
+    "voices",
+    "unidentified",
+    "delegate",
+    "respondent",
+}
+ORGANISATION_WORDS = {
+    "ministry",
+    "department",
+    "office",
+    "agency",
+    "embassy",
+    "government",
+    "council",
+    "committee",
+    "commission",
+    "secretariat",
+    "service",
+    "kremlin",
+    "mfa",
+    "organisation",
+    "organization",
+    "bank",
+    "fund",
+    "foundation",
+    "union",
+}
+# Honorifics and titles that can precede a surname in a label: "Mr. Price", "Secretary Blinken".
+HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "madam", "mme"}
+TITLE_WORDS = HONORIFICS | {
+    "secretary",
+    "minister",
+    "president",
+    "ambassador",
+    "senator",
+    "spokesperson",
+    "spokeswoman",
+    "spokesman",
+    "governor",
+    "chancellor",
+    "director",
+    "general",
+    "deputy",
+    "prime",
+    "foreign",
+    "press",
+    "chairman",
+    "chairwoman",
+    "envoy",
+    "commissioner",
+    "mayor",
+    "vice",
+    "acting",
+    "special",
+    "representative",
+    "senior",
+    "state",
+    "under",
+    "assistant",
+    "first",
+}
+# A label never starts with these: "Second: …", "Note: …", "Our cultural ties are expanding: …".
+SENTENCE_WORDS = {
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "firstly",
+    "secondly",
+    "thirdly",
+    "finally",
+    "lastly",
+    "next",
+    "then",
+    "note",
+    "nb",
+    "ps",
+    "however",
+    "today",
+    "yesterday",
+    "tomorrow",
+    "now",
+    "the",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "of",
+    "for",
+    "to",
+    "by",
+    "with",
+    "from",
+    "as",
+    "and",
+    "but",
+    "or",
+    "so",
+    "our",
+    "my",
+    "your",
+    "their",
+    "his",
+    "her",
+    "its",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "it",
+    "we",
+    "i",
+    "you",
+    "they",
+    "he",
+    "she",
+    "also",
+    "moreover",
+    "furthermore",
+    "meanwhile",
+    "therefore",
+    "thus",
+    "hence",
+    "again",
+    "yes",
+    "no",
+    "well",
+    "please",
+    "example",
+    "for example",
+    "conclusion",
+    "summary",
+    "background",
+    "important",
+    "update",
+    "all",
+    "some",
+    "many",
+    "most",
+    "one",
+    "two",
+    "three",
+    "what",
+    "why",
+    "how",
+    "when",
+    "where",
+    "who",
+    "is",
+    "are",
+    "was",
+    "were",
+    "do",
+    "does",
+    "did",
+    "has",
+    "have",
+    "had",
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "may",
+    "might",
+    "must",
+    "let",
+    "if",
+    "after",
+    "before",
+    "since",
+    "despite",
+    "according",
+}
+# Capitalised words that are not parts of a personal name ("Key Points:", "Media questions").
+NON_NAME_WORDS = {
+    "points",
+    "point",
+    "note",
+    "notes",
+    "summary",
+    "background",
+    "context",
+    "update",
+    "source",
+    "sources",
+    "topic",
+    "topics",
+    "subject",
+    "agenda",
+    "date",
+    "time",
+    "place",
+    "location",
+    "venue",
+    "conclusion",
+    "introduction",
+    "key",
+    "main",
+    "question",
+    "questions",
+    "answer",
+    "answers",
+    "transcript",
+    "read",
+    "more",
+    "tags",
+    "photo",
+    "video",
+    "statement",
+    "remarks",
+    "comment",
+    "comments",
+    "media",
+    "news",
+    "today",
+    "times",
+    "post",
+    "radio",
+    "tv",
+    "agency",
+    "russia",
+    "china",
+    "kazakhstan",
+    "ukraine",
+    "europe",
+    "america",
+}
+# Lowercase words inside a personal name: "Ursula von der Leyen".
+NAME_PARTICLES = {"de", "da", "del", "der", "den", "van", "von", "bin", "ibn", "al", "el", "la", "le", "du", "di"}
+
+LABEL_MAX_WORDS = 5
+LABEL_MAX_CHARS = 80
+
+# "Sergey Lavrov: …", "SL:“We …", "MR PRICE: …" (no quotes in a label; "https://" is not one).
+LABEL_WITH_COLON = re.compile(r"^(?P<label>[^:“”\"«»]{1,80}?)\s*:(?!//)\s*(?P<rest>.*)$")
+LABEL_WITH_PERIOD = re.compile(r"^(?P<label>[QA])\.\s+(?P<rest>\S.*)$")
+TRAILING_PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
+
+# Roles that introduce a name in a title or narration: "Foreign Minister Sergey Lavrov",
+# "CIS Secretary-General Sergey Lebedev", "Foreign Minister of Kazakhstan Murat Nurtleu".
+ROLE_BEFORE_NAME = re.compile(
+    r"(?P<role>(?:[A-Z][\w-]*\s+){0,2}?"
+    r"(?:Prime Minister|Foreign Minister|Minister|Secretary-General|Secretary General|Secretary of State|Secretary"
+    r"|Vice President|President|Spokesperson|Spokeswoman|Spokesman|Ambassador|Chancellor|Director-General"
+    r"|Director|Chairman|Chairwoman|Chairperson|Envoy|Representative|Governor|Mayor|Senator|Commissioner"
+    r"|Adviser|Advisor|Premier))"
+    r"(?P<link>,?\s+(?:of\s+(?:the\s+)?)?)"
+    r"(?P<names>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,5})"
+)
+# In a title only: "Statement by Sergey Lavrov at the UN Security Council".
+BY_NAME = re.compile(r"\bby\s+(?P<names>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){1,2})")
+POSSESSIVE = re.compile(r"[’']s$")
+CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+
+# Legends that define label abbreviations.
+LEGEND_PREFIXED = re.compile(
+    r"^(?P<desc>.+?)\s+(?:(?:are|is|were|was|and|being)\s+)?(?:prefixed|marked|labelled|labeled|indicated|denoted)"
+    r"\s+(?:with\s+|by\s+|as\s+)?[“\"‘']?(?P<abbr>[A-Z]{1,4})\b[”\"’']?\W*$"
+)
+# Only unambiguous verbs: "President Putin means …" must not define "Putin".
+LEGEND_VERB = r"(?:=|stands for|denotes|refers to|is short for)"
+LEGEND_DEFINES = re.compile(
+    rf"(?<![\w])(?P<abbr>[A-Z]{{1,4}})\s*{LEGEND_VERB}\s*(?P<desc>.+?)"
+    rf"(?=\s+(?:and\s+)?[A-Z]{{1,4}}\s*{LEGEND_VERB}|[,;.]|$)"
+)
+LEGEND_PAREN_FIRST = re.compile(r"(?:^|[;,.]\s*)\((?P<abbr>[A-Z]{1,4})\)\s*(?:[:=–-]\s*)?(?P<desc>[^,;.()]+)")
+LEGEND_PAREN_AFTER = re.compile(r"(?P<desc>(?:[A-Z][\w’'-]+\s+){1,3}[A-Z][\w’'-]+)\s+\((?P<abbr>[A-Z]{2,4})\)")
+QUESTION_HINT = re.compile(r"\b(?:question|questions|journalists?|media|reporters?|press|audience)\b", re.IGNORECASE)
+ANSWER_HINT = re.compile(r"\b(?:answers?|responses?|replies|reply)\b", re.IGNORECASE)
+MODERATOR_HINT = re.compile(r"\b(?:moderator|host|chair)\b", re.IGNORECASE)
+
+# A journalist naming themselves after a question label. Conservative: only these shapes.
+_GREETINGS = r"(?:(?:thank you|thanks|hi|hello|good (?:morning|afternoon|evening)|yes)[^.!?,]{0,30}[.!?,]\s+)*"
+_NAME = r"(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){1,2})"
+_OUTLET = r"(?P<outlet>(?:the\s+)?[A-Z0-9][\w’'&.-]*(?:\s+(?:of\s+|the\s+|&\s+)?[A-Z0-9][\w’'&-]*){0,5})"
+_I_AM = r"(?:I[’']m|I am|my name is|this is)\s+"
+_WITH = r"\s+(?:from|with|of|at)\s+"
+SELF_INTRODUCTIONS = [
+    re.compile(rf"^{_GREETINGS}{_I_AM}{_NAME},?{_WITH}{_OUTLET}\s*[.,]", re.IGNORECASE),  # I'm John Smith from the BBC.
+    re.compile(rf"^{_GREETINGS}{_NAME}{_WITH}{_OUTLET}\s*[.,]", re.IGNORECASE),  # Humeyra Pamuk with Reuters.
+    re.compile(rf"^{_GREETINGS}{_NAME},\s+{_OUTLET}\s*\.", re.IGNORECASE),  # Andrea Mitchell, NBC.
+    re.compile(rf"^{_GREETINGS}{_I_AM}{_NAME}\s*[.,]", re.IGNORECASE),  # My name is John Smith.
+]
+
+# Editorial notes: "(RPA: EU growth was about 1% in 2024)", "[Editor's note: …]".
+_NOTE_PREFIX = r"(?:[A-Z]{2,6}|(?:Editor|Translator|Publisher)(?:[’']s)?\s+[Nn]ote|Ed\.(?:\s+[Nn]ote)?|N\.B\.|NB)"
+INLINE_NOTE = re.compile(rf"[(\[]\s*(?P<label>{_NOTE_PREFIX})\s*:\s*[^()\[\]]*[)\]]")
+NOTE_PARAGRAPH = re.compile(r"^(?P<label>(?:Editor|Translator|Publisher)(?:[’']s)?\s+[Nn]ote|Ed\.\s+[Nn]ote)\s*:\s*\S")
+# A paragraph that is only a stage direction: "(Speaks in Ukrainian.)", "[Applause]".
+STAGE_DIRECTION = re.compile(r"^[(\[][^()\[\]]+[)\]]$")
+
+# Cues that tell opening remarks (first person, greetings) from an introduction about the
+# speaker (their name). Pronouns like "he" are no cue: speakers talk about other people.
+FIRST_PERSON = re.compile(r"\b(?:I|me|my|My|mine|myself|we|We|us|our|Our|ours|ourselves)\b")
+CLOSED_QUOTE = re.compile(r"“[^“”]*”|\"[^\"]*\"")  # a quoted "we" is someone else's
+GREETING = re.compile(
+    r"^[“\"‘'(]*(?:good (?:morning|afternoon|evening|day)|hello|ladies and gentlemen|dear (?:colleagues|friends)"
+    r"|colleagues|friends|thank you)\b",
+    re.IGNORECASE,
+)
+
+# Articles: a quote and its attribution.
+OPENING_QUOTES = {"“": "”", "«": "»", '"': '"'}
+CLOSING_QUOTES = {closing: opening for opening, closing in OPENING_QUOTES.items()}
+SPEECH_VERB = re.compile(
+    r"\b(?:said|says|stated|states|added|adds|noted|notes|told|tells|wrote|writes|emphasi[sz]ed|stressed|explained"
+    r"|declared|remarked|concluded|continued|insisted|warned|pointed out|claimed|argued|asked|replied|answered"
+    r"|announced|commented|observed|underlined|underscored|according to)\b"
+)
+ATTRIBUTION_MAX_WORDS = 15
+ORGANISATION_MENTION = re.compile(
+    r"(?:[A-Z][\w’'-]*\s+){0,4}(?:Ministry|Department|Office|Agency|Embassy|Government|Council|Committee"
+    r"|Commission|Secretariat|Service|Kremlin)(?:\s+of(?:\s+the)?(?:\s+[A-Z][\w’'-]*)+)?"
+)
+GENERIC_ORGANISATION = re.compile(
+    r"\bthe\s+(?:[a-z]+\s+)?(?P<head>ministry|department|office|agency|embassy|government|council|committee"
+    r"|commission|secretariat|service|kremlin)\b",
+    re.IGNORECASE,
+)
+GENERIC_PERSON = re.compile(r"\b(?:he|she|the (?:foreign )?minister|the diplomat|the spokes(?:wo)?man)\b", re.I)
+
+# Ends a sentence: . ? ! … : ; possibly followed by closing quotes and brackets.
+SENTENCE_END = re.compile(r"[.?!…:;][”’\"'»)\]]*$")
+SALUTATION_MAX_WORDS = 5
+
+
+# --- Small helpers ---------------------------------------------------------------------
+
+
+def _key(text: str) -> str:
+    """Lookup key: case-insensitive, apostrophes and spaces normalised."""
+    return " ".join(text.replace("’", "'").split()).casefold()
+
+
+def _bare(word: str) -> str:
+    return word.strip(".,;:()[]“”\"'’").casefold()
+
+
+def _strip_parenthetical(label: str) -> str:
+    return TRAILING_PARENTHETICAL.sub("", label).strip()
+
+
+def _is_all_caps(text: str) -> bool:
+    letters = [char for char in text if char.isalpha()]
+    return len(letters) >= 2 and all(char.isupper() for char in letters)
+
+
+def _readable_name(text: str) -> str:
+    """A canonical name from a label: "MR PRICE" → "Mr Price", "Mr. Price" → "Mr Price"."""
+    words = []
+    for index, word in enumerate(text.split()):
+        if word.isupper() and len(word) > 1:
+            word = word.casefold() if index and word.casefold() in {"of", "the", "and", "for"} else word.title()
+        if word.rstrip(".").casefold() in HONORIFICS:
+            word = word.rstrip(".")
+        words.append(word)
+    return " ".join(words)
+
+
+def _strip_possessive(name: str) -> str:
+    return POSSESSIVE.sub("", name)
+
+
+def _surname(name: str) -> str:
+    return name.split()[-1]
+
+
+def _same_person(first: str, second: str) -> bool:
+    """Same surname and first initial: "Sergei Lavrov" and "Sergey Lavrov" are one person."""
+    a, b = first.split(), second.split()
+    return len(a) >= 2 and len(b) >= 2 and _key(a[-1]) == _key(b[-1]) and a[0][0].casefold() == b[0][0].casefold()
+
+
+def _looks_like_personal_name(words: list[str]) -> bool:
+    """2–4 capitalised words ("Maria Zakharova", "Mr. Price", "Secretary Blinken"), particles allowed inside."""
+    if not 2 <= len(words) <= 4:
+        return False
+    for index, word in enumerate(words):
+        bare = _bare(word)
+        if index and bare in NAME_PARTICLES:
+            continue
+        if not word[0].isupper() or bare in NON_NAME_WORDS or any(char.isdigit() for char in word):
+            return False
+    return True
+
+
+def _ends_mid_sentence(text: str) -> bool:
+    if SENTENCE_END.search(text):
+        return False
+    is_salutation = text.endswith(",") and len(text.split()) <= SALUTATION_MAX_WORDS  # "Colleagues,"
+    return not is_salutation
+
+
+def _guess_kind(name: str) -> SpeakerKind:
+    words = [_bare(word) for word in name.replace("-", " ").split()]
+    if name == QUESTION_SPEAKER:
+        return SpeakerKind.GROUP
+    if set(words) & ORGANISATION_WORDS:
+        return SpeakerKind.ORGANISATION
+    if words and words[0] in HONORIFICS:
+        return SpeakerKind.PERSON
+    if set(words) & GROUP_WORDS or " ".join(words) in MODERATOR_WORDS:
+        return SpeakerKind.GROUP
+    return SpeakerKind.PERSON
+
+
+# --- Speakers --------------------------------------------------------------------------
+
+
+@dataclass
+class _Person:
+    name: str
+    role: str
+    source: str  # "alias", "title", "text" or "label": where the parser learnt the name
+
+
+@dataclass
+class Resolution:
+    """Who a label (or an attribution) names."""
+
+    name: str | None
+    source: str  # "alias", "question", "legend", "title", "text" or "label"
+    question: bool = False
+    answer: bool = False
+    role: str = ""
+    affiliation: str = ""
+
+
+@dataclass
+class _SpeakerRecord:
+    name: str
+    kind: SpeakerKind
+    role: str
+    affiliation: str
+    labels: list[str] = field(default_factory=list)
+
+
+class SpeakerDirectory:
+    """The speakers a text can name, and how its labels and mentions resolve to them."""
+
+    def __init__(self, *, aliases: Mapping[str, str], speaker_kinds: Mapping[str, str], title: str, body: list[Line]):
+        self.aliases = {_key(alias): name for alias, name in aliases.items()}
+        self.known_names = set(aliases.values()) | set(speaker_kinds)  # canonical names the caller knows
+        self.speaker_kinds = dict(speaker_kinds)
+        self.body_text = "\n".join(line.text for line in body)
+        self.body_words = set(re.findall(r"\w+", self.body_text))
+        self.persons: dict[str, _Person] = {}  # first seen first: aliases, then the title, then the text
+        for name in dict.fromkeys(aliases.values()):
+            if self.kind_of(name) is SpeakerKind.PERSON and len(name.split()) >= 2:
+                self.persons[_key(name)] = _Person(name, "", "alias")
+        self.alias_pattern = self._compile_alias_pattern()
+        self._labels: dict[str, Resolution | None] = {}  # labels repeat: resolve each once
+        self.title_persons = self._persons_in_title(title)
+        for line in body:
+            for _, name, role in _names_after_roles(line.text):
+                self.add_person(name, role=role, source="text")
+        self.legend = _find_legend(body)
+        self._legend_resolutions: dict[str, Resolution] = {}
+        self.records: dict[str, _SpeakerRecord] = {}
+        self._warned: set[str] = set()
+
+    @property
+    def principal(self) -> str | None:
+        """The speaker of unlabelled opening remarks: the first person the title names."""
+        return self.title_persons[0] if self.title_persons else None
+
+    # Kinds and names
+
+    def kind_of(self, name: str) -> SpeakerKind:
+        try:
+            return SpeakerKind(self.speaker_kinds[name])
+        except (KeyError, ValueError):
+            return _guess_kind(name)
+
+    def alias(self, text: str) -> str | None:
+        return self.aliases.get(_key(text))
+
+    def _compile_alias_pattern(self) -> re.Pattern | None:
+        """One pattern for every alias of a person or organisation, to find them in running text.
+
+        Short aliases ("q", "sl") and groups ("Journalist") are labels, not names in running text.
+        """
+        names = [
+            alias
+            for alias, name in self.aliases.items()
+            if len(alias) >= 4 and self.kind_of(name) is not SpeakerKind.GROUP
+        ]
+        if not names:
+            return None
+        alternatives = "|".join(re.escape(alias) for alias in sorted(names, key=len, reverse=True))
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def aliases_in(self, text: str) -> list[tuple[int, str]]:
+        """(position, canonical name) of each alias the text mentions."""
+        if self.alias_pattern is None:
+            return []
+        text = text.replace("’", "'")  # alias keys use straight apostrophes
+        return [(match.start(), self.aliases[_key(match.group(0))]) for match in self.alias_pattern.finditer(text)]
+
+    def add_person(self, name: str, *, role: str = "", source: str) -> str:
+        """Register a full name and return its canonical form (aliases, then the first form seen)."""
+        name = _strip_possessive(" ".join(name.split()))
+        if canonical := self.alias(name):
+            person = self.persons.setdefault(_key(canonical), _Person(canonical, role, "alias"))
+            person.role = person.role or role
+            return canonical
+        person = self.persons.get(_key(name)) or self._same_person_as(name)
+        if person is None:
+            person = self.persons[_key(name)] = _Person(name, role, source)
+        elif role and not person.role:
+            person.role = role
+        return person.name
+
+    def person(self, name: str) -> _Person | None:
+        return self.persons.get(_key(name))
+
+    def resolve_surname(self, surname: str) -> _Person | None:
+        """The person of a surname ("Lavrov"): from the aliases, the title, or a full name in the text."""
+        surname = _strip_possessive(surname)
+        if _bare(surname) in NON_NAME_WORDS:
+            return None
+        if (canonical := self.alias(surname)) and self.kind_of(canonical) is SpeakerKind.PERSON:
+            return self.persons.get(_key(canonical)) or _Person(canonical, "", "alias")
+        for person in self.persons.values():
+            if _key(_surname(person.name)) == _key(surname):
+                return person
+        written = surname.title() if surname.isupper() else surname
+        for match in re.finditer(rf"\b([A-Z][a-z’'-]+)\s+{re.escape(written)}\b", self.body_text):
+            first_name = match.group(1)
+            if _bare(first_name) not in SENTENCE_WORDS | TITLE_WORDS | NON_NAME_WORDS:
+                return self.persons[_key(self.add_person(f"{first_name} {written}", source="text"))]
+        return None
+
+    def find_person_in(self, text: str, *, defines_names: bool = False) -> _Person | None:
+        """The first speaker a short phrase names: "Lavrov’s responses", "Sergey Lavrov", "Arkady Dubnov said".
+
+        Known names (aliases, people named elsewhere in the text, their surnames) always count.
+        An unknown full name counts in a legend (``defines_names``), or when it is the whole
+        phrase or the subject of a speech verb, so that "the Central Asian ambassadors said"
+        does not invent a "Central Asian".
+        """
+        for _, canonical in self.aliases_in(text)[:1]:
+            return self.persons.get(_key(canonical)) or _Person(canonical, "", "alias")
+        whole = text.strip(" .,:;“”\"'")
+        for match in CAPITALISED_RUN.finditer(text):
+            words = _strip_possessive(match.group(0)).split()
+            while words and _bare(words[0]) in TITLE_WORDS | SENTENCE_WORDS:
+                words = words[1:]
+            if not words or any(_bare(word) in NON_NAME_WORDS for word in words):
+                continue
+            if len(words) == 1:
+                if person := self.resolve_surname(words[0]):
+                    return person
+                continue
+            name = " ".join(words)
+            if person := self.person(name) or self._same_person_as(name):
+                return person
+            is_subject = match.group(0) == whole or SPEECH_VERB.match(text[match.end() :].lstrip())
+            if (defines_names or is_subject) and _looks_like_personal_name(words):
+                return self.persons[_key(self.add_person(name, source="text"))]
+        return None
+
+    def _same_person_as(self, name: str) -> _Person | None:
+        return next((person for person in self.persons.values() if _same_person(person.name, name)), None)
+
+    def last_person_mentioned(self, text: str) -> str | None:
+        """The known person whose surname the text mentions last (for "he said")."""
+        last = None, -1
+        for person in self.persons.values():
+            if _surname(person.name) not in self.body_words:
+                continue  # most aliases name people this text never mentions
+            for match in re.finditer(rf"\b{re.escape(_surname(person.name))}\b", text):
+                if match.start() > last[1]:
+                    last = person.name, match.start()
+        return last[0]
+
+    def _persons_in_title(self, title: str) -> list[str]:
+        found: list[tuple[int, str, str]] = []  # (position, name, role)
+        found += [(position, canonical, "") for position, canonical in self.aliases_in(title)]
+        # A headline in Title Case capitalises every word, so there a role followed by
+        # capitalised words names someone only if the text mentions that surname too.
+        candidates = _names_after_roles(title) + _names_after_by(title)
+        rest = title
+        for _, name, role in candidates:
+            rest = rest.replace(name, " ").replace(role, " ")
+        words = [word for word in rest.split() if word[0].isalpha()]
+        title_case = len(words) >= 3 and sum(word[0].isupper() for word in words) / len(words) > 0.7
+        for position, name, role in candidates:
+            surname = re.escape(_surname(name))
+            if not title_case or re.search(rf"\b(?:{surname}|{surname.upper()})\b", self.body_text):
+                found.append((position, name, role))
+        names = []
+        for _, name, role in sorted(found, key=lambda item: item[0]):
+            canonical = self.add_person(name, role=role, source="title")
+            if canonical not in names:
+                names.append(canonical)
+        return names
+
+    # Labels
+
+    def resolve_label(self, label: str) -> Resolution | None:
+        """Who a label names, or None if the text before the colon is not a speaker label."""
+        if label not in self._labels:
+            self._labels[label] = self._resolve_label(label)
+        return self._labels[label]
+
+    def _resolve_label(self, label: str) -> Resolution | None:
+        base = _strip_parenthetical(label)
+        key = _key(base)
+        words = base.split()
+        if not words or len(base) > LABEL_MAX_CHARS or "," in base or any(char.isdigit() for char in base):
+            return None
+        if key in self.legend:
+            return self._resolve_legend(key)
+        if key in QUESTION_LABELS:
+            return Resolution(self.alias(base) or QUESTION_SPEAKER, "question", question=True, role=QUESTION_ROLE)
+        if key in ANSWER_LABELS:
+            return Resolution(self.alias(base) or self.principal, "alias" if self.alias(base) else "title", answer=True)
+        if canonical := self.alias(base):
+            return Resolution(canonical, "alias")
+        if len(words) > LABEL_MAX_WORDS or _bare(words[0]) in SENTENCE_WORDS:
+            return None
+        if person := self._known_person_in_label(base):
+            return Resolution(person.name, person.source, role=person.role)
+        if len(words) == 1:
+            if key in MODERATOR_WORDS or key in GROUP_WORDS:  # "MODERATOR:", "Moderator:"
+                return Resolution(_readable_name(base).title(), "label", role=key)
+            return None  # a lone capitalised word is a label only as an alias or a known surname
+        if _is_all_caps(base) or _looks_like_personal_name(words):
+            name = _readable_name(base)
+            role = _key(name) if self.kind_of(name) is SpeakerKind.GROUP else ""
+            return Resolution(name, "label", role=role)
+        return None
+
+    def _known_person_in_label(self, base: str) -> _Person | None:
+        words = base.split()
+        if len(words) == 1:
+            return self.resolve_surname(words[0]) if words[0][0].isupper() else None
+        if person := self.person(base) or self._same_person_as(base):
+            return person  # "Sergey Lavrov", "Sergei Lavrov"
+        for person in self.persons.values():
+            if _key(base).endswith(" " + _key(person.name)):
+                return person  # "Foreign Minister Sergey Lavrov"
+        if all(_bare(word) in TITLE_WORDS for word in words[:-1]):
+            return self.resolve_surname(words[-1])  # "Mr. Price", "MS ZAKHAROVA", "Secretary Blinken"
+        return None
+
+    def _resolve_legend(self, key: str) -> Resolution:
+        if key not in self._legend_resolutions:
+            self._legend_resolutions[key] = self._resolve_description(self.legend[key])
+        return self._legend_resolutions[key]
+
+    def _resolve_description(self, description: str) -> Resolution:
+        """What a legend says an abbreviation stands for: "Lavrov’s responses", "questions by journalists"."""
+        if person := self.find_person_in(description, defines_names=True):
+            return Resolution(person.name, "legend", role=person.role)
+        if QUESTION_HINT.search(description):
+            return Resolution(QUESTION_SPEAKER, "question", question=True, role=QUESTION_ROLE)
+        if MODERATOR_HINT.search(description):
+            return Resolution("Moderator", "legend", role="moderator")
+        if ANSWER_HINT.search(description) and self.principal:
+            return Resolution(self.principal, "legend")
+        description = description.strip()
+        return Resolution(description[0].upper() + description[1:], "legend")
+
+    def self_introduced_journalist(self, text: str) -> Resolution | None:
+        """'Thank you. Humeyra Pamuk with Reuters. …' → Humeyra Pamuk, journalist, Reuters."""
+        for pattern in SELF_INTRODUCTIONS:
+            match = pattern.match(text)
+            if not match:
+                continue
+            words = match["name"].split()
+            if any(_bare(word) in SENTENCE_WORDS | TITLE_WORDS | NON_NAME_WORDS for word in words):
+                continue
+            outlet = match.groupdict().get("outlet") or ""
+            outlet = re.sub(r"^the\s+", "", outlet.strip(), flags=re.IGNORECASE)
+            name = self.add_person(match["name"], role=QUESTION_ROLE, source="label")
+            return Resolution(name, "label", question=True, role=QUESTION_ROLE, affiliation=outlet)
+        return None
+
+    # Speakers that appear in turns
+
+    def use(self, resolution: Resolution, *, label: str | None, line: int, warnings: list[ParseWarning]) -> str | None:
+        """Record that a turn is by this speaker; warn the first time a name the caller does not know appears."""
+        name = resolution.name
+        if name is None:
+            return None
+        record = self.records.get(name)
+        if record is None:
+            role = resolution.role
+            person = self.person(name)
+            if not role and person is not None:
+                role = person.role
+            record = self.records[name] = _SpeakerRecord(name, self.kind_of(name), role, resolution.affiliation)
+        if label is not None and label not in record.labels:
+            record.labels.append(label)
+        is_new = resolution.source in {"label", "text"} and name not in self.known_names
+        if is_new and name not in self._warned:
+            self._warned.add(name)
+            how = f"the label “{label}”" if label else "the text"
+            warnings.append(
+                ParseWarning(line, "new_speaker", f"new speaker “{name}” ({self.kind_of(name).value}) from {how}")
+            )
+        return name
+
+    def parsed_speakers(self) -> list[ParsedSpeaker]:
+        return [
+            ParsedSpeaker(name=r.name, kind=r.kind, role=r.role, affiliation=r.affiliation, labels=list(r.labels))
+            for r in self.records.values()
+        ]
+
+
+def _name_words(run: str) -> list[str]:
+    """The words of a capitalised run up to a possessive ("Sergey Lavrov’s remarks") or a non-name word."""
+    words = []
+    for word in run.split():
+        if _bare(word) in NON_NAME_WORDS:
+            break
+        words.append(_strip_possessive(word))
+        if words[-1] != word:
+            break
+    return words
+
+
+def _names_after_roles(text: str) -> list[tuple[int, str, str]]:
+    """(position, name, role): "Foreign Minister Sergey Lavrov’s" → "Sergey Lavrov", "Foreign Minister"."""
+    found = []
+    for match in ROLE_BEFORE_NAME.finditer(text):
+        words = _name_words(match["names"])
+        # "of Kazakhstan Murat Nurtleu", "of the United States Donald Trump": the country comes first.
+        words = words[-2:] if "of" in match["link"] else words[:3]
+        if len(words) < 2 or not _looks_like_personal_name(words) or any(_is_all_caps(word) for word in words):
+            continue
+        found.append((match.start("names"), " ".join(words), re.sub(r"^The\s+", "", match["role"])))
+    return found
+
+
+def _names_after_by(title: str) -> list[tuple[int, str, str]]:
+    """(position, name, ""): "Statement by Sergey Lavrov at the UN" → "Sergey Lavrov"."""
+    found = []
+    for match in BY_NAME.finditer(title):
+        words = _name_words(match["names"])
+        if words and _bare(words[0]) not in TITLE_WORDS and _looks_like_personal_name(words):
+            found.append((match.start("names"), " ".join(words), ""))
+    return found
+
+
+def _find_legend(body: list[Line]) -> dict[str, str]:
+    """Abbreviations a text defines for its labels: {"q": "Media questions", "sl": "Lavrov’s responses"}."""
+    legend: dict[str, str] = {}
+    for line in body:
+        for clause in re.split(r"[,;]\s*|(?<=[.!?])\s+", line.text):
+            if match := LEGEND_PREFIXED.match(clause.strip()):
+                legend.setdefault(_key(match["abbr"]), match["desc"].strip())
+        for pattern in (LEGEND_DEFINES, LEGEND_PAREN_FIRST):
+            for match in pattern.finditer(line.text):
+                legend.setdefault(_key(match["abbr"]), match["desc"].strip())
+        for match in LEGEND_PAREN_AFTER.finditer(line.text):
+            initials = "".join(word[0] for word in match["desc"].split())
+            if initials == match["abbr"]:  # "Sergey Lavrov (SL)"
+                legend.setdefault(_key(match["abbr"]), match["desc"])
+    return legend
+
+
+# --- Segmenting the body into blocks ----------------------------------------------------
+
+
+@dataclass
+class _Block:
+    """Consecutive paragraphs: a labelled turn with its unlabelled follow-ups, an intro, or a note."""
+
+    line: int
+    paragraphs: list[Line]  # labels removed
+    label: str | None = None
+    resolution: Resolution | None = None
+    note_label: str | None = None
+    is_note: bool = False  # a whole-paragraph editorial note or stage direction
+    continues: _Block | None = None  # after a note: the block whose speaker goes on
+    kind: TurnKind | None = None
+
+
+def _split_label(text: str, directory: SpeakerDirectory) -> tuple[str, Resolution, str] | None:
+    match = LABEL_WITH_COLON.match(text)
+    if match:
+        label = match["label"].strip()
+        resolution = directory.resolve_label(label)
+        if resolution is not None:
+            return label, resolution, match["rest"].strip()
+    match = LABEL_WITH_PERIOD.match(text)
+    if match:
+        resolution = directory.resolve_label(match["label"])
+        if resolution is not None:
+            return match["label"], resolution, match["rest"].strip()
+    return None
+
+
+def _is_note_paragraph(text: str) -> bool:
+    """An editorial note or a stage direction standing as a paragraph of its own."""
+    return bool(NOTE_PARAGRAPH.match(text) or STAGE_DIRECTION.match(text))
+
+
+def _note_label(text: str) -> str | None:
+    match = NOTE_PARAGRAPH.match(text) or INLINE_NOTE.fullmatch(text)
+    return match["label"] if match else None
+
+
+def _labelled_block(line: int, first: Line, label: str, resolution: Resolution, directory: SpeakerDirectory) -> _Block:
+    if resolution.question:  # "QUESTION: Thank you. Humeyra Pamuk with Reuters. …"
+        resolution = directory.self_introduced_journalist(first.text) or resolution
+    return _Block(line, [first], label, resolution)
+
+
+def _segment(body: list[Line], directory: SpeakerDirectory, warnings: list[ParseWarning]) -> list[_Block]:
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    interrupted: _Block | None = None  # the block a note paragraph interrupted
+    pending: tuple[str, Resolution, int] | None = None  # a label alone on its line, waiting for its text
+    for paragraph in body:
+        if _is_note_paragraph(paragraph.text):
+            blocks.append(_Block(paragraph.number, [paragraph], note_label=_note_label(paragraph.text), is_note=True))
+            interrupted = current or interrupted
+            current = None
+            continue
+        if labelled := _split_label(paragraph.text, directory):
+            label, resolution, rest = labelled
+            if not rest:
+                pending = (label, resolution, paragraph.number)
+                continue
+            current = _labelled_block(paragraph.number, Line(paragraph.number, rest), label, resolution, directory)
+            blocks.append(current)
+        elif pending is not None:
+            label, resolution, line = pending
+            current = _labelled_block(line, paragraph, label, resolution, directory)
+            blocks.append(current)
+        elif current is None:
+            current = _Block(paragraph.number, [paragraph], continues=interrupted)
+            blocks.append(current)
+        else:
+            current.paragraphs.append(paragraph)
+        pending = None
+        interrupted = None
+    if pending is not None:
+        label, _, line = pending
+        warnings.append(ParseWarning(line, "truncated_line", f"the label “{label}” is not followed by any text"))
+    return blocks
+
+
+# --- Kinds ------------------------------------------------------------------------------
+
+
+def _is_moderator(resolution: Resolution) -> bool:
+    return _key(resolution.name or "") in MODERATOR_WORDS or resolution.role in MODERATOR_WORDS
+
+
+def _assign_kinds(blocks: list[_Block]) -> None:
+    """Question labels ask; a named speaker answers right after a question (or after another answer,
+    when a second official answers too) and otherwise makes remarks. Moderators make remarks and
+    are skipped when looking back, so "QUESTION → MODERATOR → OFFICIAL" is still an answer."""
+    previous: TurnKind | None = None
+    for block in blocks:
+        if block.is_note or block.resolution is None:
+            if block.continues is not None and block.continues.resolution is not None:
+                block.label, block.resolution = block.continues.label, block.continues.resolution
+                block.kind = block.continues.kind
+            continue
+        resolution = block.resolution
+        if resolution.question:
+            block.kind = TurnKind.QUESTION
+        elif resolution.answer:
+            block.kind = TurnKind.ANSWER
+        elif _is_moderator(resolution):
+            block.kind = TurnKind.REMARKS
+            continue  # not a "previous" turn for the answer rule
+        elif previous in {TurnKind.QUESTION, TurnKind.ANSWER}:
+            block.kind = TurnKind.ANSWER
+        else:
+            block.kind = TurnKind.REMARKS
+        previous = block.kind
+
+
+def _voice(text: str, speaker_names: list[str]) -> str | None:
+    """The voice of a paragraph: "first" (the speaker's words), "third" (about them) or None (unclear)."""
+    unquoted = CLOSED_QUOTE.sub(" ", text)
+    first = len(FIRST_PERSON.findall(unquoted)) + (3 if GREETING.match(text) else 0)
+    third = sum(2 * len(re.findall(rf"\b{re.escape(_surname(name))}\b", unquoted)) for name in speaker_names)
+    if first > third:
+        return "first"
+    if third > first:
+        return "third"
+    return None
+
+
+def _voices(paragraphs: list[Line], speaker_names: list[str], default: str) -> list[str]:
+    """Each paragraph's voice; an unclear paragraph takes its neighbour's."""
+    voices = [_voice(paragraph.text, speaker_names) for paragraph in paragraphs]
+    known = [voice for voice in voices if voice]
+    last = known[0] if known else default
+    filled = []
+    for voice in voices:
+        last = voice or last
+        filled.append(last)
+    return filled
+
+
+# --- Drafting turns -------------------------------------------------------------------
+
+
+@dataclass
+class _Draft:
+    speaker: str | None
+    label: str | None
+    kind: TurnKind
+    line: int | None  # where the turn starts: its label, or its first text
+    texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TurnsResult:
+    turns: list[ParsedTurn]
+    speakers: list[ParsedSpeaker]
+    kind: str  # "transcript" or "article"
+
+
+def _split_inline_notes(text: str) -> list[tuple[str, str | None, bool]]:
+    """[(text, note label, is_note)]: "… economy. (RPA: EU growth …)" → the speech, then the note."""
+    pieces = []
+    position = 0
+    for match in INLINE_NOTE.finditer(text):
+        before = text[position : match.start()].strip()
+        if before:
+            pieces.append((before, None, False))
+        pieces.append((match.group(0), match["label"], True))
+        position = match.end()
+    rest = text[position:].strip()
+    if rest:
+        pieces.append((rest, None, False))
+    return pieces
+
+
+def _quote_end(text: str, start: int) -> int | None:
+    """Index of the quotation mark closing the one at ``start`` (nested “…” counted)."""
+    opening, closing = text[start], OPENING_QUOTES[text[start]]
+    if opening == closing:
+        end = text.find(closing, start + 1)
+        return end if end != -1 else None
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] == opening:
+            depth += 1
+        elif text[index] == closing:
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+def _quote_start(text: str, end: int) -> int | None:
+    """Index of the quotation mark opening the one that closes at ``end``."""
+    closing, opening = text[end], CLOSING_QUOTES[text[end]]
+    if opening == closing:
+        start = text.rfind(opening, 0, end)
+        return start if start != -1 else None
+    depth = 0
+    for index in range(end, -1, -1):
+        if text[index] == closing:
+            depth += 1
+        elif text[index] == opening:
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+def _is_attribution(text: str) -> bool:
+    """A short clause with a speech verb and no quotation: "the ministry said.", "Lavrov said:"."""
+    if not text or any(char in text for char in (*OPENING_QUOTES, *CLOSING_QUOTES)):
+        return False
+    return len(text.split()) <= ATTRIBUTION_MAX_WORDS and bool(SPEECH_VERB.search(text))
+
+
+def _split_quote(text: str) -> list[tuple[str, str]] | None:
+    """A paragraph as [("quote" | "attribution", text)] when it is a direct quote with its attribution.
+
+    “…,” the ministry said.  /  “…,” Lavrov said. “…”  /  Lavrov said: “…”
+    Inline quotes inside a sentence ("… to contain and "push" Russia out …") are not split.
+    """
+    if text[0] in OPENING_QUOTES:
+        end = _quote_end(text, 0)
+        if end is None:
+            return None
+        quote, rest = text[: end + 1], text[end + 1 :].strip()
+        if _is_attribution(rest):
+            return [("quote", quote), ("attribution", rest)]
+        second = next((index for index, char in enumerate(rest) if char in OPENING_QUOTES), None)
+        if second and _is_attribution(rest[:second].strip()) and _quote_end(rest, second) == len(rest) - 1:
+            return [("quote", quote), ("attribution", rest[:second].strip()), ("quote", rest[second:])]
+        return None
+    if text[-1] in CLOSING_QUOTES:
+        start = _quote_start(text, len(text) - 1)
+        if start:
+            before = text[:start].rstrip()
+            if before.endswith((":", ",")) and _is_attribution(before):
+                return [("attribution", before), ("quote", text[start:])]
+    return None
+
+
+class _TurnWriter:
+    """Collects drafts in reading order and turns them into ParsedTurns."""
+
+    def __init__(self, directory: SpeakerDirectory, warnings: list[ParseWarning]):
+        self.directory = directory
+        self.warnings = warnings
+        self.drafts: list[_Draft] = []
+        self.last_organisations: list[str] = []  # articles: organisations mentioned so far, latest last
+        self.last_person: str | None = None
+
+    def check_truncation(self, paragraph: Line, speech: str) -> None:
+        if speech and _ends_mid_sentence(speech):
+            tail = " ".join(speech.split()[-8:])
+            self.warnings.append(ParseWarning(paragraph.number, "truncated_line", f"line ends mid-sentence: “…{tail}”"))
+
+    def speech(
+        self, paragraphs: list[Line], *, speaker: str | None, label: str | None, kind: TurnKind, line: int
+    ) -> None:
+        """One speaker's stretch; an inline editorial note splits it into speech, note, speech."""
+        draft = _Draft(speaker, label, kind, line)
+        for paragraph in paragraphs:
+            pieces = _split_inline_notes(paragraph.text)
+            speech_pieces = [text for text, _, is_note in pieces if not is_note]
+            self.check_truncation(paragraph, speech_pieces[-1] if speech_pieces else "")
+            for text, note_label, is_note in pieces:
+                if is_note:
+                    self._add(draft)
+                    self._add(_Draft(None, note_label, TurnKind.EDITORIAL_NOTE, paragraph.number, [text]))
+                    draft = _Draft(speaker, label, kind, line=None)  # the speech goes on after the note
+                else:
+                    draft.texts.append(text)
+                    draft.line = draft.line or paragraph.number
+        self._add(draft)
+
+    def note(self, paragraph: Line, label: str | None) -> None:
+        self._add(_Draft(None, label, TurnKind.EDITORIAL_NOTE, paragraph.number, [paragraph.text]))
+
+    def article_paragraph(self, paragraph: Line) -> None:
+        """Narration, or a direct quote attributed to whoever the attribution names."""
+        self._remember_mentions(paragraph.text)
+        parts = None if INLINE_NOTE.search(paragraph.text) else _split_quote(paragraph.text)
+        if parts is None:
+            self.speech([paragraph], speaker=None, label=None, kind=TurnKind.NARRATION, line=paragraph.number)
+            return
+        self.check_truncation(paragraph, paragraph.text)
+        attribution = next(text for role, text in parts if role == "attribution")
+        speaker = self._attributed_speaker(attribution, paragraph.number)
+        for role, text in parts:
+            kind = TurnKind.QUOTE if role == "quote" else TurnKind.NARRATION
+            self._add(_Draft(speaker if role == "quote" else None, None, kind, paragraph.number, [text]))
+
+    def _remember_mentions(self, text: str) -> None:
+        for match in ORGANISATION_MENTION.finditer(text):
+            name = re.sub(r"^The\s+", "", match.group(0))
+            self.last_organisations.append(self.directory.alias(name) or name)
+        if person := self.directory.last_person_mentioned(text):
+            self.last_person = person
+
+    def _attributed_speaker(self, attribution: str, line: int) -> str | None:
+        directory = self.directory
+        resolution = None
+        if generic := GENERIC_ORGANISATION.search(attribution):
+            head = generic["head"].casefold()
+            name = directory.alias(generic.group(0)) or next(
+                (name for name in reversed(self.last_organisations) if head in name.casefold()), None
+            )
+            if name:
+                resolution = Resolution(name, "alias" if name in directory.known_names else "text")
+        if resolution is None and (person := directory.find_person_in(attribution)):
+            resolution = Resolution(person.name, person.source, role=person.role)
+        if resolution is None and GENERIC_PERSON.search(attribution) and self.last_person:
+            resolution = Resolution(self.last_person, "text")
+        if resolution is None:
+            return None
+        if directory.kind_of(resolution.name) is SpeakerKind.PERSON:
+            self.last_person = resolution.name
+        return directory.use(resolution, label=None, line=line, warnings=self.warnings)
+
+    def _add(self, draft: _Draft) -> None:
+        if draft.texts:
+            self.drafts.append(draft)
+
+    def turns(self) -> list[ParsedTurn]:
+        return [
+            ParsedTurn(
+                position=position,
+                speaker=draft.speaker,
+                label=draft.label,
+                kind=draft.kind,
+                text="\n\n".join(draft.texts),
+                line=draft.line,
+            )
+            for position, draft in enumerate(self.drafts)
+        ]
+
+
+# --- Entry point -------------------------------------------------------------------------
+
+
+def build_turns(
+    body: list[Line],
+    *,
+    title: str,
+    aliases: Mapping[str, str],
+    speaker_kinds: Mapping[str, str],
+    warnings: list[ParseWarning],
+) -> TurnsResult:
+    directory = SpeakerDirectory(aliases=aliases, speaker_kinds=speaker_kinds, title=title, body=body)
+    blocks = _segment(body, directory, warnings)
+    _assign_kinds(blocks)
+    writer = _TurnWriter(directory, warnings)
+
+    has_labels = any(block.resolution is not None for block in blocks)
+    principal = directory.principal
+    # Whose mentions make a paragraph third person: the title's speaker and the labelled speakers.
+    labelled = [block.resolution for block in blocks if block.resolution and not block.resolution.question]
+    speaker_names = list(dict.fromkeys([*([principal] if principal else []), *(r.name for r in labelled if r.name)]))
+    is_transcript = has_labels
+
+    for block in blocks:
+        if block.is_note:
+            writer.note(block.paragraphs[0], block.note_label)
+        elif block.resolution is not None:
+            resolution = block.resolution
+            speaker = directory.use(resolution, label=block.label, line=block.line, warnings=warnings)
+            writer.speech(block.paragraphs, speaker=speaker, label=block.label, kind=block.kind, line=block.line)
+        else:
+            is_transcript = _write_unlabelled(block, writer, principal, speaker_names, has_labels) or is_transcript
+
+    return TurnsResult(
+        turns=writer.turns(),
+        speakers=directory.parsed_speakers(),
+        kind="transcript" if is_transcript else "article",
+    )
+
+
+def _write_unlabelled(
+    block: _Block, writer: _TurnWriter, principal: str | None, speaker_names: list[str], has_labels: bool
+) -> bool:
+    """Unlabelled paragraphs: the title's speaker's remarks (first person) or narration.
+
+    Returns True if they were remarks, which makes a text without labels a transcript.
+    """
+    voices = _voices(block.paragraphs, speaker_names, default="first" if principal else "third")
+    if not has_labels and not (principal and "first" in voices):
+        for paragraph in block.paragraphs:  # an article
+            writer.article_paragraph(paragraph)
+        return False
+    directory = writer.directory
+    made_remarks = False
+    index = 0
+    while index < len(block.paragraphs):
+        if voices[index] == "third":
+            paragraph = block.paragraphs[index]
+            writer.speech([paragraph], speaker=None, label=None, kind=TurnKind.NARRATION, line=paragraph.number)
+            index += 1
+            continue
+        end = index
+        while end < len(block.paragraphs) and voices[end] == "first":
+            end += 1
+        paragraphs = block.paragraphs[index:end]
+        speaker = None
+        if principal:
+            resolution = Resolution(principal, "title")
+            speaker = directory.use(resolution, label=None, line=paragraphs[0].number, warnings=writer.warnings)
+        writer.speech(paragraphs, speaker=speaker, label=None, kind=TurnKind.REMARKS, line=paragraphs[0].number)
+        made_remarks = True
+        index = end
+    return made_remarks

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from annotations.exports import document_export
+from corpus_app import search, views
+
+app_name = "corpus"
+
+urlpatterns = [
+    path("documents/", views.DocumentListView.as_view(), name="document-list"),
+    path("documents/export/", document_export, name="document-export"),
+    path("documents/<int:pk>/", views.DocumentDetailView.as_view(), name="document-detail"),
+    path("speakers/", views.SpeakerListView.as_view(), name="speaker-list"),
+    path("speakers/<int:pk>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),
+    path("search/", search.search_view, name="search"),
+]

@@ -1,0 +1,96 @@
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.views.generic import DetailView, ListView
+from django_filters.views import FilterView
+
+from corpus_app.filters import DocumentFilter
+from corpus_app.models import Document, Speaker
+
+
+class DocumentListView(LoginRequiredMixin, FilterView):
+    filterset_class = DocumentFilter
+    queryset = Document.objects.for_list()
+    paginate_by = 50
+    template_name = "corpus_app/document_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = context["export_query"] = query.urlencode()
+        context["export_formats"] = [("csv", "CSV"), ("jsonl", "JSON Lines")]
+        return context
+
+
+class DocumentDetailView(LoginRequiredMixin, DetailView):
+    model = Document
+    template_name = "corpus_app/document_detail.html"
+
+    def get_context_data(self, **kwargs):
+        from annotations.reader_views import reader_context
+
+        context = super().get_context_data(**kwargs)
+        # Turns with server-rendered highlights, the annotations as JSON, the panel's topics
+        # and targets, and what the user may do: a fixed number of queries.
+        context.update(reader_context(self.object, self.request.user))
+        return context
+
+
+class SpeakerListView(LoginRequiredMixin, ListView):
+    template_name = "corpus_app/speaker_list.html"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return Speaker.objects.annotate(
+            turn_count=Count("turns", distinct=True),
+            document_count=Count("turns__document", distinct=True),
+        ).order_by("-turn_count", "name")
+
+
+class SpeakerDetailView(LoginRequiredMixin, DetailView):
+    model = Speaker
+    template_name = "corpus_app/speaker_detail.html"
+    turns_per_page = 25
+
+    def get_context_data(self, **kwargs):
+        from annotations.models import Annotation, Polarity
+
+        context = super().get_context_data(**kwargs)
+        speaker = self.object
+        turns = speaker.turns.select_related("document").order_by("-document__date", "document_id", "position")
+        page = Paginator(turns, self.turns_per_page).get_page(self.request.GET.get("page"))
+        annotations = Annotation.objects.filter(turn__speaker=speaker)
+        topics = (
+            annotations.values("topics__pk", "topics__name")
+            .exclude(topics__pk=None)
+            .annotate(n=Count("pk"))
+            .order_by("-n", "topics__name")
+        )
+        stance_rows = {}
+        for row in (
+            annotations.exclude(polarity="")
+            .values("target__pk", "target__name", "polarity")
+            .annotate(n=Count("pk"))
+            .order_by("target__name")
+        ):
+            entry = stance_rows.setdefault(
+                row["target__pk"], {"target": row["target__name"], "target_id": row["target__pk"], "total": 0}
+            )
+            entry[row["polarity"]] = row["n"]
+            entry["total"] += row["n"]
+        context.update(
+            page_obj=page,
+            turns=page.object_list,
+            is_paginated=page.has_other_pages(),
+            paginator=page.paginator,
+            query_without_page="",
+            topic_counts=topics,
+            stance_profile=[
+                {**entry, "counts": [entry.get(value, 0) for value in Polarity.values]}
+                for entry in sorted(stance_rows.values(), key=lambda e: -e["total"])
+            ],
+            polarities=Polarity.choices,
+            annotation_count=annotations.count(),
+        )
+        return context

@@ -1,0 +1,130 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotations.models import Claim
+from annotations.services import claim_set_status
+from tests.factories import make_annotation, make_document, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+def make_claim(**kwargs):
+    return make_annotation(claim=True, **kwargs).claim
+
+
+def test_queue_lists_open_claims_first(client, viewer, reviewer):
+    reviewed = make_claim()
+    claim_set_status(user=reviewer, claim_id=reviewed.pk, status="accurate", rationale="Checked.")
+    in_review = make_claim()
+    claim_set_status(user=reviewer, claim_id=in_review.pk, status="in_review")
+    unverified = make_claim()
+    client.force_login(viewer)
+    response = client.get(reverse("annotations:claim-list"))
+    order = [row["claim"].pk for row in response.context["rows"]]
+    assert order == [unverified.pk, in_review.pk, reviewed.pk]
+
+
+def test_queue_shows_the_passage_in_context_with_speaker_and_document(client, viewer):
+    document = make_document(title="Almaty press conference")
+    turn = document.turns.get(position=0)
+    start = turn.text.index("85 percent")
+    make_claim(turn=turn, start=start, end=start + len("85 percent"))
+    client.force_login(viewer)
+    content = client.get(reverse("annotations:claim-list")).content.decode()
+    assert 'National currencies now account for <mark class="claim-quote">85 percent</mark> of payments.' in content
+    assert "Sergey Lavrov" in content and "Almaty press conference" in content
+
+
+def test_viewer_and_editor_see_no_review_form(client, viewer, editor):
+    make_claim()
+    for user in [viewer, editor]:
+        client.force_login(user)
+        content = client.get(reverse("annotations:claim-list")).content.decode()
+        assert "Save verdict" not in content
+
+
+def test_reviewer_sets_a_verdict_with_evidence(client, reviewer):
+    claim = make_claim()
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("annotations:claim-review", args=[claim.pk]),
+        {
+            "status": "accurate",
+            "rationale": "Central bank data agree.",
+            "evidence": "https://example.org/a\nhttps://example.org/b",
+            "version": claim.version,
+        },
+        follow=True,
+    )
+    claim.refresh_from_db()
+    assert (claim.status, claim.reviewer, claim.evidence) == (
+        "accurate",
+        reviewer,
+        ["https://example.org/a", "https://example.org/b"],
+    )
+    assert "is now “Accurate”" in response.content.decode()
+    assert claim.history.first().history_user == reviewer
+
+
+def test_editor_cannot_post_a_verdict(client, editor):
+    claim = make_claim()
+    client.force_login(editor)
+    response = client.post(
+        reverse("annotations:claim-review", args=[claim.pk]),
+        {"status": "false", "rationale": "x", "evidence": "", "version": claim.version},
+    )
+    assert response.status_code == 403
+    assert Claim.objects.get(pk=claim.pk).status == "unverified"
+
+
+def test_stale_verdict_is_refused_with_a_message(client, reviewer):
+    claim = make_claim()
+    claim_set_status(user=reviewer, claim_id=claim.pk, status="in_review")
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("annotations:claim-review", args=[claim.pk]),
+        {"status": "false", "rationale": "Wrong.", "evidence": "", "version": 1},
+        follow=True,
+    )
+    assert "was not saved" in response.content.decode()
+    assert Claim.objects.get(pk=claim.pk).status == "in_review"
+
+
+def test_verdict_without_rationale_or_with_a_bad_link_is_refused(client, reviewer):
+    claim = make_claim()
+    client.force_login(reviewer)
+    url = reverse("annotations:claim-review", args=[claim.pk])
+    for data in [
+        {"status": "false", "rationale": "", "evidence": "", "version": 1},
+        {"status": "false", "rationale": "Because.", "evidence": "javascript:alert(1)", "version": 1},
+    ]:
+        response = client.post(url, data, follow=True)
+        assert "was not saved" in response.content.decode()
+    assert Claim.objects.get(pk=claim.pk).status == "unverified"
+
+
+def test_queue_filters_by_status(client, viewer, reviewer):
+    open_claim = make_claim()
+    closed = make_claim()
+    claim_set_status(user=reviewer, claim_id=closed.pk, status="false", rationale="No.")
+    client.force_login(viewer)
+    response = client.get(reverse("annotations:claim-list"), {"status": "false"})
+    assert [row["claim"].pk for row in response.context["rows"]] == [closed.pk]
+    assert open_claim.pk not in [row["claim"].pk for row in response.context["rows"]]
+
+
+def test_queue_query_count_does_not_grow_with_claims(client, reviewer):
+    topic = make_topic()
+    client.force_login(reviewer)
+    url = reverse("annotations:claim-list")
+    make_claim(topics=[topic])
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(24):
+        make_claim(topics=[topic])
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(response.context["rows"]) == 25
+    assert len(many) == len(one)

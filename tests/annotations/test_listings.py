@@ -1,0 +1,182 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotations.services import claim_set_status
+from tests.factories import make_annotation, make_document, make_target, make_topic, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def listed(client, params=None):
+    response = client.get(reverse("annotations:annotation-list"), params or {})
+    assert response.status_code == 200
+    return {annotation.pk for annotation in response.context["object_list"]}
+
+
+def test_topic_filter_includes_subtopics_and_nothing_else(client, viewer):
+    economy = make_topic("Sanctions & economy")
+    payments = make_topic("Payments", parent=economy)
+    swift = make_topic("SWIFT alternatives", parent=payments)
+    security = make_topic("Security")
+    on_parent = make_annotation(topics=[economy])
+    on_child = make_annotation(topics=[payments])
+    on_grandchild = make_annotation(topics=[swift])
+    elsewhere = make_annotation(topics=[security])
+    client.force_login(viewer)
+    assert listed(client, {"topic": economy.pk}) == {on_parent.pk, on_child.pk, on_grandchild.pk}
+    assert listed(client, {"topic": payments.pk}) == {on_child.pk, on_grandchild.pk}
+    assert elsewhere.pk not in listed(client, {"topic": economy.pk})
+
+
+def test_annotation_with_two_topics_in_one_subtree_is_listed_once(client, viewer):
+    economy = make_topic("Economy")
+    trade = make_topic("Trade", parent=economy)
+    payments = make_topic("Payments", parent=economy)
+    annotation = make_annotation(topics=[trade, payments])
+    client.force_login(viewer)
+    response = client.get(reverse("annotations:annotation-list"), {"topic": economy.pk})
+    assert [a.pk for a in response.context["object_list"]] == [annotation.pk]
+    assert response.context["paginator"].count == 1
+
+
+def test_speaker_filter_returns_only_that_speakers_passages(client, viewer):
+    document = make_document()
+    lavrov_turn = document.turns.get(position=0)
+    journalist_turn = document.turns.get(position=1)
+    by_lavrov = make_annotation(turn=lavrov_turn)
+    by_journalist = make_annotation(turn=journalist_turn)
+    client.force_login(viewer)
+    assert listed(client, {"speaker": lavrov_turn.speaker_id}) == {by_lavrov.pk}
+    assert listed(client, {"speaker": journalist_turn.speaker_id}) == {by_journalist.pk}
+
+
+def test_date_range_includes_both_ends(client, viewer):
+    def on(day):
+        return make_annotation(turn=make_document(date=datetime.date(2024, 4, day)).turns.first())
+
+    before, first, last, after = on(10), on(11), on(12), on(13)
+    client.force_login(viewer)
+    found = listed(client, {"date_after": "2024-04-11", "date_before": "2024-04-12"})
+    assert found == {first.pk, last.pk}
+    assert before.pk not in found and after.pk not in found
+
+
+def test_stance_target_claim_author_and_text_filters(client, viewer, reviewer):
+    eu, nato = make_target("European Union"), make_target("NATO")
+    author = make_user("Editor", username="someone")
+    opposes_eu = make_annotation(polarity="opposes", target=eu, author=author)
+    supports_eu = make_annotation(polarity="supports", target=eu)
+    opposes_nato = make_annotation(polarity="opposes", target=nato)
+    claim = make_annotation(claim=True)
+    claim_set_status(user=reviewer, claim_id=claim.claim.pk, status="false", rationale="No.")
+    client.force_login(viewer)
+    assert listed(client, {"polarity": "opposes", "target": eu.pk}) == {opposes_eu.pk}
+    assert listed(client, {"target": eu.pk}) == {opposes_eu.pk, supports_eu.pk}
+    assert listed(client, {"polarity": "opposes"}) == {opposes_eu.pk, opposes_nato.pk}
+    assert listed(client, {"claim_status": "false"}) == {claim.pk}
+    assert listed(client, {"author": author.pk}) == {opposes_eu.pk}
+    assert listed(client, {"q": opposes_eu.quote[:12]}) >= {opposes_eu.pk}
+
+
+def test_filter_state_is_in_the_url_and_pages_keep_it(client, viewer):
+    topic = make_topic("Trade")
+    for _ in range(55):
+        make_annotation(topics=[topic])
+    client.force_login(viewer)
+    response = client.get(reverse("annotations:annotation-list"), {"topic": topic.pk})
+    content = response.content.decode()
+    assert f"topic={topic.pk}&amp;page=2" in content
+    assert f"/annotations/export/?topic={topic.pk}&amp;format=w3c" in content
+
+
+def test_invalid_filter_value_gives_an_error_not_everything(client, viewer):
+    make_annotation()
+    client.force_login(viewer)
+    response = client.get(reverse("annotations:annotation-list"), {"topic": "999999"})
+    assert list(response.context["object_list"]) == []
+    assert "Select a valid choice" in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [5, 200])
+def test_annotation_list_query_count_is_fixed(client, viewer, rows, django_assert_max_num_queries):
+    topic = make_topic("Parent")
+    child = make_topic("Child", parent=topic)
+    target = make_target()
+    document = make_document()
+    turn = document.turns.first()
+    client.force_login(viewer)
+    make_annotation(turn=turn, topics=[child], polarity="opposes", target=target, claim=True)
+    with CaptureQueriesContext(connection) as baseline:
+        client.get(reverse("annotations:annotation-list"), {"topic": topic.pk})
+    for _ in range(rows - 1):
+        make_annotation(turn=turn, topics=[child], polarity="opposes", target=target, claim=True)
+    with CaptureQueriesContext(connection) as measured:
+        response = client.get(reverse("annotations:annotation-list"), {"topic": topic.pk})
+    assert response.context["paginator"].count == rows
+    assert len(measured) == len(baseline)
+
+
+def test_speaker_pages_show_turns_topics_and_stances(client, viewer):
+    topic = make_topic("Payments")
+    eu = make_target("European Union")
+    document = make_document()
+    turn = document.turns.get(position=0)
+    make_annotation(turn=turn, topics=[topic], polarity="opposes", target=eu)
+    client.force_login(viewer)
+    listing = client.get(reverse("corpus:speaker-list")).content.decode()
+    assert "Sergey Lavrov" in listing
+    content = client.get(reverse("corpus:speaker-detail", args=[turn.speaker_id])).content.decode()
+    assert "Payments" in content and "European Union" in content
+    assert f"#turn-{turn.position}" in content
+
+
+@pytest.mark.parametrize("rows", [5, 60])
+def test_speaker_page_query_count_is_fixed(client, viewer, rows):
+    document = make_document()
+    turn = document.turns.get(position=0)
+    client.force_login(viewer)
+    url = reverse("corpus:speaker-detail", args=[turn.speaker_id])
+    make_annotation(turn=turn, topics=[make_topic()])
+    with CaptureQueriesContext(connection) as baseline:
+        client.get(url)
+    for _ in range(rows):
+        make_document()
+        make_annotation(turn=turn, topics=[make_topic()], polarity="supports", target=make_target())
+    with CaptureQueriesContext(connection) as measured:
+        client.get(url)
+    assert len(measured) == len(baseline)
+
+
+def test_dashboard_shows_accessible_charts_linking_to_listings(client, viewer, reviewer):
+    economy = make_topic("Sanctions & economy")
+    payments = make_topic("Payments", parent=economy)
+    eu = make_target("European Union")
+    make_annotation(topics=[payments], polarity="opposes", target=eu, claim=True)
+    client.force_login(viewer)
+    content = client.get(reverse("dashboard")).content.decode()
+    assert content.count('role="img"') == 4
+    assert '<title id="chart-topics-title">Annotations per topic</title>' in content
+    assert f'href="/annotations/?topic={economy.pk}"' in content  # the subtopic counts toward its root
+    assert f'href="/annotations/?target={eu.pk}&amp;polarity=opposes"' in content
+    assert 'href="/claims/?status=unverified"' in content
+    assert "Sanctions &amp; economy: 1" in content  # text alternative in the chart description
+
+
+@pytest.mark.parametrize("rows", [5, 200])
+def test_dashboard_query_count_is_fixed(client, viewer, rows):
+    topic = make_topic()
+    target = make_target()
+    turn = make_document().turns.first()
+    client.force_login(viewer)
+    make_annotation(turn=turn, topics=[topic], polarity="mixed", target=target, claim=True)
+    with CaptureQueriesContext(connection) as baseline:
+        client.get(reverse("dashboard"))
+    for _ in range(rows - 1):
+        make_annotation(turn=turn, topics=[topic], polarity="mixed", target=make_target(), claim=True)
+    with CaptureQueriesContext(connection) as measured:
+        client.get(reverse("dashboard"))
+    assert len(measured) == len(baseline)

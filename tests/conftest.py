@@ -1,0 +1,34 @@
+import pytest
+
+
+@pytest.fixture
+def editor(db):
+    from tests.factories import make_user
+
+    return make_user("Editor", username="editor-a")
+
+
+@pytest.fixture
+def viewer(db):
+    from tests.factories import make_user
+
+    return make_user("Viewer", username="viewer-a")
+
+
+@pytest.fixture
+def reviewer(db):
+    from tests.factories import make_user
+
+    return make_user("Reviewer", username="reviewer-a")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The default PBKDF2 costs ~0.3 s per user; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    # Live-server (browser) tests flush every table when they finish, data-migration rows
+    # (the role groups) included; running them last keeps the other tests' database intact.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

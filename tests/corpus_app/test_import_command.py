@@ -1,0 +1,131 @@
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from corpus_app.models import Document, Speaker, Turn
+
+TRANSCRIPTS = Path(__file__).resolve().parents[2] / "fixtures" / "transcripts"
+FILE_001 = TRANSCRIPTS / "001_296888d256c771b2.txt"
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("import_transcripts", *[str(a) for a in args], stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def run_failing(*args):
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("import_transcripts", *[str(a) for a in args], stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue(), str(failure.value)
+
+
+def test_dry_run_json_prints_one_object_per_file_and_writes_nothing():
+    out, _ = run("--dry-run", "--json", TRANSCRIPTS)
+    lines = out.strip().splitlines()
+    assert len(lines) == 5
+    parsed = [json.loads(line) for line in lines]
+    assert [p["source"] for p in parsed] == sorted(p.name for p in TRANSCRIPTS.glob("*.txt"))
+    by_source = {p["source"]: p for p in parsed}
+    almaty = by_source["001_296888d256c771b2.txt"]
+    assert (almaty["date"], almaty["place"], almaty["kind"]) == ("2025-04-11", "Almaty", "transcript")
+    assert almaty["turns"][0] == {**almaty["turns"][0], "position": 0, "speaker": "Sergey Lavrov", "label": None}
+    assert {"line", "code", "message"} <= set(by_source["004_f5163b51cb7a6d71.txt"]["warnings"][0])
+    assert Document.objects.count() == 0 and Turn.objects.count() == 0
+
+
+def test_import_writes_documents_turns_and_is_idempotent_by_content():
+    out, _ = run(TRANSCRIPTS)
+    assert "Imported 5 file(s)" in out
+    assert Document.objects.count() == 5
+    document = Document.objects.get(source_name=FILE_001.name)
+    assert document.raw_text == FILE_001.read_text(encoding="utf-8")
+    assert document.place == "Almaty" and str(document.date) == "2025-04-11"
+    turns = list(document.turns.order_by("position"))
+    assert turns[0].speaker.name == "Sergey Lavrov" and turns[0].kind == "remarks"
+    assert sum(turn.kind == "question" for turn in turns) == 6
+    turn_count = Turn.objects.count()
+
+    out, _ = run(TRANSCRIPTS)
+    assert "skipped 5 already imported" in out
+    assert Document.objects.count() == 5 and Turn.objects.count() == turn_count
+
+
+def test_progress_is_reported_per_file():
+    out, _ = run(TRANSCRIPTS)
+    assert "[1/5]" in out and "[5/5]" in out
+
+
+def test_missing_path_names_it_and_fails():
+    _, err, message = run_failing(TRANSCRIPTS / "nope.txt")
+    assert "nope.txt" in err and "no such file" in err
+    assert "1 file(s) could not be imported" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n\n  \n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("Title line\nSergey Lavrov: Привет".encode("cp1251"), "UTF-8"),
+    ],
+)
+def test_bad_file_gets_a_message_naming_it_and_nothing_is_written(tmp_path, content, reason):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    _, err, _ = run_failing(bad)
+    assert "bad.txt" in err and reason in err
+    assert Document.objects.count() == 0 and Turn.objects.count() == 0
+
+
+def test_folder_with_some_bad_files_imports_the_good_ones(tmp_path):
+    (tmp_path / "a_good.txt").write_bytes(FILE_001.read_bytes())
+    (tmp_path / "b_empty.txt").write_bytes(b"")
+    (tmp_path / "c_binary.pdf").write_bytes(b"%PDF-1.4\x00\x01\x02")
+    (tmp_path / ".hidden").write_bytes(b"ignored")
+    out, err, message = run_failing(tmp_path)
+    assert "b_empty.txt" in err and "c_binary.pdf" in err
+    assert "2 file(s) could not be imported" in message
+    assert list(Document.objects.values_list("source_name", flat=True)) == ["a_good.txt"]
+
+
+def test_dry_run_json_reports_bad_files_as_json_too(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    out, err, _ = run_failing("--dry-run", "--json", tmp_path)
+    assert json.loads(out.strip()) == {"source": "empty.txt", "error": "the file is empty"}
+
+
+def test_a_failure_while_writing_leaves_nothing_of_that_file(monkeypatch):
+    from corpus_app import importing
+
+    def broken_bulk_create(*args, **kwargs):
+        raise importing.TranscriptError("simulated failure while writing turns")
+
+    monkeypatch.setattr(Turn.objects, "bulk_create", broken_bulk_create)
+    speakers_before = Speaker.objects.count()
+    _, err, _ = run_failing(FILE_001)
+    assert "simulated failure" in err
+    assert Document.objects.count() == 0
+    assert Speaker.objects.count() == speakers_before
+
+
+def test_unknown_label_creates_a_new_speaker(tmp_path):
+    text = (
+        "Press briefing by the Kremlin spokesman, Moscow, March 3, 2024\n\n"
+        "Question: Will the talks continue?\n\n"
+        "Dmitry Peskov: We do not comment on that.\n"
+    )
+    path = tmp_path / "briefing.txt"
+    path.write_text(text, encoding="utf-8")
+    run(path)
+    document = Document.objects.get()
+    speakers = [turn.speaker.name for turn in document.turns.order_by("position")]
+    assert speakers == ["Journalist", "Dmitry Peskov"]
+    assert Speaker.objects.filter(name="Dmitry Peskov").exists()

@@ -1,0 +1,424 @@
+"""Full-text search over turns (/search/), on PostgreSQL and on the SQLite fallback.
+
+Every test runs on both databases; where they differ by design (stemming, the GIN index),
+the expectation branches on ``connection.vendor``.
+"""
+
+import datetime
+import importlib
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from corpus_app import search
+from corpus_app.models import Turn
+from tests.factories import make_document
+
+pytestmark = pytest.mark.django_db
+
+POSTGRES = connection.vendor == "postgresql"
+URL = reverse("corpus:search")
+
+
+@pytest.fixture
+def logged_in(client, viewer):
+    client.force_login(viewer)
+    return client
+
+
+def texts(response):
+    return [turn.text for turn in response.context["results"]]
+
+
+def one_turn_document(text, *, speaker="Sergey Lavrov", kind="answer", **fields):
+    return make_document(turns=[(speaker, kind, text)], **fields)
+
+
+# --- Access and the empty page --------------------------------------------------------------
+
+
+def test_search_requires_login(client):
+    one_turn_document("National currencies now account for most payments.")
+    response = client.get(URL, {"q": "currencies"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert "next=/search/" in response["Location"]
+
+
+@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "   "}, {"q": '"'}, {"q": "- --"}])
+def test_empty_query_shows_help_and_no_results(logged_in, params):
+    one_turn_document("National currencies now account for most payments.")
+    response = logged_in.get(URL, params)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert response.context["searched"] is False
+    assert response.context["results"] == []
+    assert "How to search" in content
+    assert "double quotes" in content
+    assert "payments -dollar" in content  # how to exclude a word
+    assert "result-count" not in content
+    assert "No turn matches" not in content
+
+
+def test_no_results_shows_a_clear_empty_state(logged_in):
+    one_turn_document("National currencies now account for most payments.")
+    response = logged_in.get(URL, {"q": "zeppelin"})
+    content = response.content.decode()
+    assert response.context["searched"] is True
+    assert response.context["paginator"].count == 0
+    assert "0 results for “zeppelin”" in content
+    assert "No turn matches “zeppelin”." in content
+    assert 'class="search-results"' not in content
+
+
+def test_query_stays_in_the_box_and_in_the_url(logged_in):
+    one_turn_document("National currencies now account for most payments.")
+    response = logged_in.get(URL, {"q": '"national currencies" -dollar'})
+    content = response.content.decode()
+    assert 'method="get"' in content
+    assert re.search(r'<input type="search" name="q" value="&quot;national currencies&quot; -dollar"', content)
+    assert "1 result for “&quot;national currencies&quot; -dollar”" in content
+
+
+# --- Query syntax ---------------------------------------------------------------------------
+
+
+def test_phrase_matches_the_exact_phrase_only(logged_in):
+    one_turn_document("Trade in national currencies grew fast.")
+    one_turn_document("National payment systems need stable currencies.")
+    phrase = logged_in.get(URL, {"q": '"national currencies"'})
+    assert texts(phrase) == ["Trade in national currencies grew fast."]
+    words = logged_in.get(URL, {"q": "national currencies"})
+    assert sorted(texts(words)) == [
+        "National payment systems need stable currencies.",
+        "Trade in national currencies grew fast.",
+    ]
+
+
+def test_several_words_must_all_occur(logged_in):
+    one_turn_document("Sanctions hit payments between banks.")
+    one_turn_document("Sanctions were discussed at length.")
+    one_turn_document("Payments are now made in roubles.")
+    response = logged_in.get(URL, {"q": "sanctions payments"})
+    assert texts(response) == ["Sanctions hit payments between banks."]
+
+
+def test_minus_excludes_a_word_or_a_phrase(logged_in):
+    one_turn_document("Payments in dollars have fallen.")
+    one_turn_document("Payments in roubles have grown.")
+    one_turn_document("Payments through the European Union are blocked.")
+    assert sorted(texts(logged_in.get(URL, {"q": "payments -dollars"}))) == [
+        "Payments in roubles have grown.",
+        "Payments through the European Union are blocked.",
+    ]
+    assert sorted(texts(logged_in.get(URL, {"q": 'payments -"european union"'}))) == [
+        "Payments in dollars have fallen.",
+        "Payments in roubles have grown.",
+    ]
+
+
+def test_or_between_terms_matches_either(logged_in):
+    one_turn_document("NATO expanded eastwards.")
+    one_turn_document("The European Union imposed sanctions.")
+    one_turn_document("China and India trade more.")
+    response = logged_in.get(URL, {"q": 'NATO or "European Union"'})
+    assert sorted(texts(response)) == ["NATO expanded eastwards.", "The European Union imposed sanctions."]
+
+
+def test_stemming_on_postgresql_substrings_on_the_fallback(logged_in):
+    one_turn_document("The payment was made on time.")
+    one_turn_document("Payments in national currencies.")
+    plural = texts(logged_in.get(URL, {"q": "payments"}))
+    singular = texts(logged_in.get(URL, {"q": "payment"}))
+    if POSTGRES:
+        # The english configuration stems both forms to 'payment'.
+        assert sorted(plural) == ["Payments in national currencies.", "The payment was made on time."]
+        assert sorted(singular) == sorted(plural)
+    else:
+        # The fallback matches substrings: no stemming, but a shorter form finds the longer one.
+        assert plural == ["Payments in national currencies."]
+        assert sorted(singular) == ["Payments in national currencies.", "The payment was made on time."]
+
+
+def test_results_rank_more_matches_first_then_newer_documents(logged_in):
+    one_turn_document("Sanctions once.", title="Old once", date=datetime.date(2020, 1, 1))
+    one_turn_document(
+        "Sanctions, sanctions and more sanctions: sanctions everywhere.",
+        title="Old many",
+        date=datetime.date(2019, 1, 1),
+    )
+    one_turn_document("Sanctions once.", title="New once", date=datetime.date(2025, 4, 11))
+    one_turn_document("Sanctions once.", title="Undated once")
+    response = logged_in.get(URL, {"q": "sanctions"})
+    titles = [turn.document.title for turn in response.context["results"]]
+    assert titles == ["Old many", "New once", "Old once", "Undated once"]
+    ranks = [turn.rank for turn in response.context["results"]]
+    assert ranks[0] > ranks[1] == ranks[2] == ranks[3]
+
+
+def test_parse_query_understands_the_websearch_syntax():
+    parsed = search.parse_query('"national  currencies" payments, -dollar -"European Union" or NATO -')
+    assert parsed.groups == [
+        (["national currencies", "payments"], ["dollar", "European Union"]),
+        (["NATO"], []),
+    ]
+    assert parsed.required_terms == ["national currencies", "payments", "NATO"]
+    assert not search.parse_query(' " " or - ')
+
+
+# --- Excerpts, highlighting, escaping -------------------------------------------------------
+
+
+def test_matches_are_highlighted_with_mark(logged_in):
+    one_turn_document("Trade in national currencies grew fast, the minister said.")
+    response = logged_in.get(URL, {"q": '"national currencies"'})
+    excerpt = str(response.context["results"][0].excerpt)
+    content = response.content.decode()
+    if POSTGRES:  # ts_headline marks each word of the phrase
+        assert "<mark>national</mark> <mark>currencies</mark>" in excerpt
+    else:
+        assert "<mark>national currencies</mark>" in excerpt
+    assert excerpt.startswith("Trade in ")  # a short turn is shown whole, without ellipses
+    assert "…" not in excerpt
+    assert excerpt in content
+
+
+def test_turn_text_is_escaped_before_highlighting(logged_in):
+    one_turn_document('He said <script>alert("payments")</script> & left; the <mark>fake</mark> payments stay.')
+    response = logged_in.get(URL, {"q": "payments"})
+    content = response.content.decode()
+    excerpt = str(response.context["results"][0].excerpt)
+    assert "<script>" not in content
+    assert "script&gt;alert(&quot;<mark>payments</mark>&quot;)&lt;/script&gt;" in excerpt
+    assert "&lt;/script&gt; &amp; left" in excerpt
+    assert "&lt;mark&gt;fake&lt;/mark&gt;" in excerpt
+    assert "<mark>payments</mark> stay." in excerpt
+    # The only markup in the excerpt is ours.
+    assert set(re.findall(r"<[^>]*>", excerpt)) == {"<mark>", "</mark>"}
+    assert excerpt in content
+
+
+def test_long_turns_show_an_excerpt_around_the_match_with_ellipses(logged_in):
+    before = " ".join(f"opening{n} words" for n in range(60))
+    after = " ".join(f"closing{n} words" for n in range(60))
+    text = f"{before} the ruble settlement began {after}"
+    one_turn_document(text)
+    response = logged_in.get(URL, {"q": "settlement"})
+    excerpt = str(response.context["results"][0].excerpt)
+    assert excerpt.startswith("… ")
+    assert excerpt.endswith(" …")
+    assert "<mark>settlement</mark>" in excerpt
+    assert len(excerpt) < 0.4 * len(text)
+    assert "opening0 " not in excerpt and "closing59" not in excerpt
+
+
+def test_fallback_highlight_escapes_first_and_merges_overlapping_terms():
+    html = search.highlight("A & B: <b>national currencies</b> in national use", ["national currencies", "national"])
+    assert html == ("A &amp; B: &lt;b&gt;<mark>national currencies</mark>&lt;/b&gt; in <mark>national</mark> use")
+    # A term that spells an entity name is never matched inside the entity.
+    assert search.highlight("Tom & Jerry", ["amp"]) == "Tom &amp; Jerry"
+    long = "x " * 400 + "target " + "y " * 400
+    excerpt = search.highlight(long, ["target"])
+    assert excerpt.startswith("… ") and excerpt.endswith(" …") and "<mark>target</mark>" in excerpt
+    assert len(excerpt) <= search.EXCERPT_CHARS + 30
+
+
+def test_headline_post_processing_adds_ellipses_and_never_trusts_stray_markup():
+    text = "One two three payments four five six."
+    turn = SimpleNamespace(text=text, headline="two three <mark>payments</mark> four")
+    assert search._postgres_excerpt(turn, ["payments"]) == "… two three <mark>payments</mark> four …"
+    turn = SimpleNamespace(text=text, headline="One two three <mark>payments</mark> four five six.")
+    assert search._postgres_excerpt(turn, ["payments"]) == "One two three <mark>payments</mark> four five six."
+    # Should a headline ever carry markup of its own, it is rebuilt from the escaped text.
+    turn = SimpleNamespace(text="a <b>payments</b>", headline="a <b><mark>payments</mark></b>")
+    assert search._postgres_excerpt(turn, ["payments"]) == "a &lt;b&gt;<mark>payments</mark>&lt;/b&gt;"
+
+
+# --- What a result shows --------------------------------------------------------------------
+
+
+def test_result_shows_speaker_or_kind_title_link_to_the_turn_and_date(logged_in):
+    document = make_document(
+        title="Press conference in Almaty",
+        date=datetime.date(2025, 4, 11),
+        turns=[
+            ("Sergey Lavrov", "remarks", "Good afternoon, colleagues."),
+            ("Sergey Lavrov", "answer", "The CIS remains our priority."),
+            (None, "editorial_note", "RPA: the CIS has nine members."),
+        ],
+    )
+    response = logged_in.get(URL, {"q": "CIS"})
+    content = response.content.decode()
+    assert [turn.position for turn in response.context["results"]] == [1, 2]
+    assert f'href="/documents/{document.pk}/#turn-1">Press conference in Almaty</a>' in content
+    assert f'href="/documents/{document.pk}/#turn-2">Press conference in Almaty</a>' in content
+    assert '<span class="speaker">Sergey Lavrov</span>' in content
+    assert '<span class="speaker none">Editorial note</span>' in content
+    assert "11 Apr 2025" in content
+    assert "2 results for “CIS”" in content
+
+
+def test_filters_by_speaker_document_kind_and_dates(logged_in):
+    make_document(
+        kind="transcript",
+        date=datetime.date(2025, 4, 11),
+        turns=[("Sergey Lavrov", "answer", "Sanctions from Lavrov."), ("Journalist", "question", "Sanctions, asked?")],
+    )
+    make_document(kind="article", date=datetime.date(2024, 12, 4), turns=[(None, "narration", "Sanctions reported.")])
+    lavrov = Turn.objects.get(text="Sanctions from Lavrov.").speaker
+
+    def found(**filters):
+        return sorted(texts(logged_in.get(URL, {"q": "sanctions", **filters})))
+
+    assert found() == ["Sanctions from Lavrov.", "Sanctions reported.", "Sanctions, asked?"]
+    assert found(speaker=lavrov.pk) == ["Sanctions from Lavrov."]
+    assert found(kind="article") == ["Sanctions reported."]
+    assert found(date_from="2025-01-01") == ["Sanctions from Lavrov.", "Sanctions, asked?"]
+    assert found(date_until="2025-01-01") == ["Sanctions reported."]
+    assert found(date_from="2024-01-01", date_until="2024-12-31", kind="transcript") == []
+    response = logged_in.get(URL, {"q": "sanctions", "kind": "article", "speaker": lavrov.pk})
+    content = response.content.decode()
+    assert "with these filters" in content
+    assert 'href="/search/?q=sanctions">search without the filters</a>' in content
+    assert f'<option value="{lavrov.pk}" selected>Sergey Lavrov</option>' in content
+
+
+def test_an_invalid_filter_is_reported_and_ignored(logged_in):
+    one_turn_document("Sanctions reported.")
+    response = logged_in.get(URL, {"q": "sanctions", "date_from": "not-a-date"})
+    assert response.status_code == 200
+    assert texts(response) == ["Sanctions reported."]
+    assert "Enter a valid date." in response.content.decode()
+
+
+# --- Pagination and query count -------------------------------------------------------------
+
+
+def make_matching_turns(count, word="convergence"):
+    document = make_document(turns=[("Sergey Lavrov", "answer", f"Turn {n} about {word}.") for n in range(count)])
+    return document
+
+
+def test_results_are_paginated_25_per_page(logged_in):
+    make_matching_turns(30)
+    one_turn_document("Nothing relevant here.")
+    first = logged_in.get(URL, {"q": "convergence", "kind": "transcript"})
+    assert len(first.context["results"]) == 25
+    assert first.context["paginator"].count == 30
+    content = first.content.decode()
+    assert "30 results for “convergence” · page 1 of 2" in content
+    assert 'href="?q=convergence&amp;kind=transcript&amp;page=2" rel="next"' in content
+    second = logged_in.get(URL, {"q": "convergence", "kind": "transcript", "page": 2})
+    assert len(second.context["results"]) == 5
+    assert '<ol class="search-results" start="26">' in second.content.decode()
+    seen = {turn.pk for turn in first.context["results"]} | {turn.pk for turn in second.context["results"]}
+    assert len(seen) == 30
+    # An out-of-range page shows the last one rather than an error.
+    assert logged_in.get(URL, {"q": "convergence", "page": 99}).context["page_obj"].number == 2
+
+
+def test_query_count_does_not_grow_with_the_number_of_results(logged_in):
+    make_matching_turns(5)
+    with CaptureQueriesContext(connection) as few:
+        response = logged_in.get(URL, {"q": "convergence"})
+    assert len(response.context["results"]) == 5
+    for _ in range(11):
+        make_matching_turns(5)  # 60 matching turns, from 12 documents
+    with CaptureQueriesContext(connection) as many:
+        response = logged_in.get(URL, {"q": "convergence"})
+    assert response.context["paginator"].count == 60
+    assert len(response.context["results"]) == 25
+    assert len(many) == len(few)
+    assert len(few) <= 6  # session, user, speakers for the form, count, one page of turns
+
+
+# --- The database side: index on PostgreSQL, fallback elsewhere -----------------------------
+
+
+def test_search_sql_is_full_text_on_postgresql_and_the_fallback_elsewhere(logged_in):
+    one_turn_document("Payments in national currencies.")
+    with CaptureQueriesContext(connection) as queries:
+        response = logged_in.get(URL, {"q": '"national currencies" -dollar'})
+    assert texts(response) == ["Payments in national currencies."]
+    sql = "\n".join(query["sql"] for query in queries.captured_queries)
+    if POSTGRES:
+        assert response.context["search_engine"] == "postgresql"
+        # The exact expression of the index, so the planner can use it.
+        assert (
+            """WHERE to_tsvector('english'::regconfig, "corpus_app_turn"."text") """
+            """@@ (websearch_to_tsquery('english'::regconfig, '"national currencies" -dollar'))""" in sql
+        )
+        assert "ts_rank(" in sql and "ts_headline(" in sql
+        assert "COALESCE" not in sql
+    else:
+        assert response.context["search_engine"] == "fallback"
+        assert "to_tsvector" not in sql
+        assert "LIKE" in sql
+
+
+def test_postgresql_uses_the_gin_index_and_the_fallback_does_not_need_one():
+    document = make_document(turns=[("Sergey Lavrov", "answer", "Opening remarks.")])
+    Turn.objects.bulk_create(
+        Turn(document=document, position=n, kind="answer", text=f"Filler turn number {n} about trade and energy.")
+        for n in range(1, 400)
+    )
+    Turn.objects.create(document=document, position=400, kind="answer", text="Payments in national currencies.")
+    queryset = search.search_turns('"national currencies"')
+    with connection.cursor() as cursor:
+        if POSTGRES:
+            cursor.execute("ANALYZE corpus_app_turn")
+            cursor.execute("SET enable_seqscan = off")
+        try:
+            plan = queryset.explain()
+        finally:
+            if POSTGRES:
+                cursor.execute("RESET enable_seqscan")
+    assert [turn.text for turn in queryset] == ["Payments in national currencies."]
+    if POSTGRES:
+        assert search.engine_for() == "postgresql"
+        assert search.INDEX_NAME in plan, plan
+    else:
+        assert search.engine_for() == "fallback"
+        assert search.INDEX_NAME not in plan
+        assert "LIKE" in str(queryset.query)
+
+
+def test_the_migration_creates_the_index_on_postgresql_only_and_reverses():
+    migration = importlib.import_module("corpus_app.migrations.0002_turn_search_index")
+    from django.apps import apps
+
+    def index_definition():
+        with connection.cursor() as cursor:
+            if POSTGRES:
+                cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [search.INDEX_NAME])
+            else:
+                cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [search.INDEX_NAME])
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    if POSTGRES:
+        assert index_definition() == (
+            f"CREATE INDEX {search.INDEX_NAME} ON public.corpus_app_turn USING gin ({search.INDEX_EXPRESSION})"
+        )
+    else:
+        assert index_definition() is None
+    if POSTGRES:
+        with connection.schema_editor() as editor:
+            migration.drop_index(apps, editor)
+            assert index_definition() is None
+            migration.create_index(apps, editor)
+            migration.create_index(apps, editor)  # idempotent
+        assert index_definition().endswith(f"USING gin ({search.INDEX_EXPRESSION})")
+    else:
+        # Elsewhere both directions are no-ops: they must not even try to run SQL.
+        def refuse(sql, params=()):
+            raise AssertionError(f"the migration ran SQL on {connection.vendor}: {sql}")
+
+        editor = SimpleNamespace(connection=connection, execute=refuse)
+        migration.create_index(apps, editor)
+        migration.drop_index(apps, editor)
+        assert index_definition() is None

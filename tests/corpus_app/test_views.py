@@ -1,0 +1,105 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import make_document
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_need_login(client):
+    document = make_document()
+    for url in [reverse("dashboard"), reverse("corpus:document-list"), document.get_absolute_url()]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_document_list_shows_documents_with_turn_counts(client, viewer):
+    make_document(title="Minsk news conference", place="Minsk")
+    client.force_login(viewer)
+    response = client.get(reverse("corpus:document-list"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Minsk news conference" in content
+    assert response.context["object_list"][0].turn_count == 3
+
+
+def test_document_list_query_count_does_not_grow_with_rows(client, viewer):
+    client.force_login(viewer)
+    url = reverse("corpus:document-list")
+    make_document()
+    with CaptureQueriesContext(connection) as one_document:
+        client.get(url)
+    for _ in range(59):
+        make_document()
+    with CaptureQueriesContext(connection) as many_documents:
+        response = client.get(url)
+    assert len(response.context["object_list"]) == 50  # paginated
+    assert len(many_documents) == len(one_document)
+
+
+def test_document_list_filters_by_kind_and_text(client, viewer):
+    make_document(title="A transcript", kind="transcript")
+    make_document(title="An article", kind="article", turns=[(None, "narration", "Trade with China nearly doubled.")])
+    client.force_login(viewer)
+    response = client.get(reverse("corpus:document-list"), {"kind": "article"})
+    assert [d.title for d in response.context["object_list"]] == ["An article"]
+    response = client.get(reverse("corpus:document-list"), {"q": "doubled"})
+    assert [d.title for d in response.context["object_list"]] == ["An article"]
+    response = client.get(reverse("corpus:document-list"), {"q": "nothing-matches-this"})
+    assert "No document matches these filters." in response.content.decode()
+
+
+def test_reading_view_shows_each_turn_with_speaker_and_kind(client, viewer):
+    document = make_document(
+        turns=[
+            ("Sergey Lavrov", "remarks", "Good afternoon."),
+            ("Journalist", "question", "How do you see the CIS?"),
+            (None, "editorial_note", "(RPA: EU growth was about 1% in 2024)"),
+        ]
+    )
+    client.force_login(viewer)
+    response = client.get(document.get_absolute_url())
+    content = response.content.decode()
+    assert response.status_code == 200
+    for text in ["Sergey Lavrov", "Good afternoon.", "Journalist", "Question", "Editorial note", "(RPA: EU growth"]:
+        assert text in content
+    assert content.index("Good afternoon.") < content.index("How do you see the CIS?")
+
+
+def test_reading_view_escapes_transcript_text(client, viewer):
+    document = make_document(turns=[("Sergey Lavrov", "remarks", "<script>alert('x')</script> said nothing")])
+    client.force_login(viewer)
+    content = client.get(document.get_absolute_url()).content.decode()
+    assert "<script>alert('x')</script>" not in content
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in content
+
+
+def test_unknown_document_is_404(client, viewer):
+    client.force_login(viewer)
+    assert client.get(reverse("corpus:document-detail", args=[999999])).status_code == 404
+
+
+def test_admin_pages_render(admin_client):
+    document = make_document()
+    turn = document.turns.first()
+    for url in [
+        reverse("admin:corpus_app_document_changelist"),
+        reverse("admin:corpus_app_document_change", args=[document.pk]),
+        reverse("admin:corpus_app_turn_changelist") + f"?kind__exact=remarks&document__id__exact={document.pk}",
+        reverse("admin:corpus_app_speaker_changelist"),
+        reverse("admin:corpus_app_speaker_change", args=[turn.speaker_id]),
+        reverse("admin:annotations_annotation_changelist"),
+        reverse("admin:annotations_claim_changelist"),
+        reverse("admin:annotations_topic_changelist"),
+        reverse("admin:annotations_target_changelist"),
+    ]:
+        assert admin_client.get(url).status_code == 200, url
+
+
+def test_admin_document_shows_import_warnings(admin_client):
+    document = make_document(import_warnings=[{"line": 3, "code": "truncated_line", "message": "ends with “from”"}])
+    content = admin_client.get(reverse("admin:corpus_app_document_change", args=[document.pk])).content.decode()
+    assert "truncated_line" in content and "ends with “from”" in content

@@ -1,0 +1,94 @@
+"""Small builders for test data (fixtures/ is for demo data)."""
+
+import hashlib
+import itertools
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+
+from annotations.models import Annotation, Claim, Target, Topic
+from annotations.roles import ensure_roles
+from annotations.services import passage_context
+from corpus_app.models import Document, Speaker, Turn
+
+_counter = itertools.count(1)
+
+
+def make_user(role="Editor", *, username=None, password="pw-for-tests-123", superuser=False):
+    """A user in one of the role groups (Viewer, Editor, Reviewer), or role=None for no group."""
+    username = username or f"{(role or 'user').lower()}{next(_counter)}"
+    user = get_user_model().objects.create_user(username=username, password=password)
+    if superuser:
+        user.is_superuser = user.is_staff = True
+        user.save()
+    if role:
+        group = Group.objects.filter(name=role).first()
+        if group is None:  # a live-server test flushed the tables, groups included
+            ensure_roles(Group, Permission)
+            group = Group.objects.get(name=role)
+        user.groups.add(group)
+    return user
+
+
+def make_speaker(name=None, **fields):
+    return Speaker.objects.create(name=name or f"Speaker {next(_counter)}", **fields)
+
+
+def make_document(*, title=None, turns=None, **fields):
+    """A document whose turns are (speaker name or None, kind, text) triples."""
+    number = next(_counter)
+    title = title or f"Document {number}"
+    turns = turns or [
+        ("Sergey Lavrov", "remarks", "National currencies now account for 85 percent of payments."),
+        ("Journalist", "question", "How do you see the role of the CIS?"),
+        ("Sergey Lavrov", "answer", "The CIS is one of them. It has established working ties."),
+    ]
+    raw = "\n".join(text for _, _, text in turns) + f"\n{number}"
+    fields.setdefault("kind", "transcript")
+    document = Document.objects.create(
+        title=title,
+        raw_text=raw,
+        content_hash=hashlib.sha256(raw.encode()).hexdigest(),
+        source_name=f"doc{number}.txt",
+        **fields,
+    )
+    for position, (speaker_name, kind, text) in enumerate(turns):
+        speaker = None
+        if speaker_name:
+            speaker, _ = Speaker.objects.get_or_create(name=speaker_name)
+        Turn.objects.create(document=document, position=position, speaker=speaker, kind=kind, text=text)
+    return document
+
+
+def make_topic(name=None, *, parent=None):
+    name = name or f"Topic {next(_counter)}"
+    slug = f"{name.lower().replace(' ', '-')}-{next(_counter)}"
+    return Topic.objects.create(name=name, slug=slug, parent=parent)
+
+
+def make_target(name=None):
+    name = name or f"Target {next(_counter)}"
+    return Target.objects.create(name=name, slug=f"{name.lower().replace(' ', '-')}-{next(_counter)}")
+
+
+def make_annotation(*, turn=None, start=0, end=None, author=None, topics=(), polarity="", target=None, claim=False):
+    """An annotation written directly (no permission checks), for tests of reading paths."""
+    turn = turn or make_document().turns.first()
+    end = end if end is not None else min(len(turn.text), start + 20)
+    prefix, suffix = passage_context(turn.text, start, end)
+    annotation = Annotation.objects.create(
+        turn=turn,
+        start=start,
+        end=end,
+        quote=turn.text[start:end],
+        prefix=prefix,
+        suffix=suffix,
+        polarity=polarity,
+        target=target if polarity else None,
+        author=author or make_user("Editor"),
+    )
+    if topics:
+        annotation.topics.set(topics)
+    if claim:
+        Claim.objects.create(annotation=annotation)
+    return annotation
