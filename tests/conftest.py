@@ -23,8 +23,12 @@ def reviewer(db):
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The default PBKDF2 costs ~0.3 s per user; tests create hundreds of users.
+def fast_password_hashing(request):
+    # The default PBKDF2 costs ~0.3 s per user; tests create hundreds of users. The parser's
+    # tests also run without Django (-p no:django), where there are no settings to change.
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    settings = request.getfixturevalue("settings")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

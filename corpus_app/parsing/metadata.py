@@ -33,7 +33,8 @@ _MONTH = (
     r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+_WEEKDAY_NAME = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_WEEKDAY = rf"(?:{_WEEKDAY_NAME},?\s+)?"
 _TIME = r"(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[ap]\.?m\.?|gmt|utc|msk))?)?"
 
 # "April 11, 2025", "April 11 2025", "11 April 2025", "2025-04-11" (each with an optional weekday).
@@ -131,7 +132,7 @@ def parse_byline(text: str) -> tuple[str, datetime.date | None] | None:
     for word in match["rest"].split():
         bare = word.rstrip(",|")
         is_name_word = bare[:1].isupper() and not any(char.isdigit() for char in bare)
-        is_date_word = re.fullmatch(_MONTH, bare, re.IGNORECASE) or re.fullmatch(_WEEKDAY, bare + " ", re.IGNORECASE)
+        is_date_word = re.fullmatch(f"{_MONTH}|{_WEEKDAY_NAME}", bare, re.IGNORECASE)
         if is_date_word or not (is_name_word or bare in {"and", "&"}):
             break
         author_words.append(bare)

@@ -42,7 +42,7 @@ QUESTION_LABELS = {
     "audience member",
 }
 ANSWER_LABELS = {"a", "answer"}
-PERIOD_LABELS = {"Q", "A"}  # the only labels written with a full stop: "Q. …", "A. …"
+PERIOD_LABELS = ("Q", "A")  # the only labels written with a full stop: "Q. …", "A. …"
 
 # Roles that run a press conference rather than answer questions: their turns are remarks.
 MODERATOR_WORDS = {
@@ -315,7 +315,7 @@ LABEL_MAX_CHARS = 80
 
 # "Sergey Lavrov: …", "SL:“We …", "MR PRICE: …" (no quotes in a label; "https://" is not one).
 LABEL_WITH_COLON = re.compile(r"^(?P<label>[^:“”\"«»]{1,80}?)\s*:(?!//)\s*(?P<rest>.*)$")
-LABEL_WITH_PERIOD = re.compile(r"^(?P<label>[QA])\.\s+(?P<rest>\S.*)$")
+LABEL_WITH_PERIOD = re.compile(rf"^(?P<label>{'|'.join(PERIOD_LABELS)})\.\s+(?P<rest>\S.*)$")
 TRAILING_PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
 
 # Roles that introduce a name in a title or narration: "Foreign Minister Sergey Lavrov",

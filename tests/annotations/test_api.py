@@ -90,12 +90,6 @@ def assert_error(response, status, field=None, contains=None):
     return body
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Tests make many users; the production hasher is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     """A document of three turns (the last one with an emoji), topics in a hierarchy and two targets."""

@@ -24,11 +24,6 @@ from tests.factories import make_annotation, make_document, make_target, make_to
 TEXT = "National currencies now account for 85 percent of payments."
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     document = make_document(turns=[("Sergey Lavrov", "remarks", TEXT)])

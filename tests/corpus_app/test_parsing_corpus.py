@@ -48,11 +48,6 @@ CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 HEADER_LINES = {"000": {1}, "001": {2, 3}, "002": {3}, "003": {5, 7}, "004": {1}}
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing():
-    """Shadows tests/conftest.py's autouse fixture, which needs Django's settings: these tests need no Django."""
-
-
 def raw_text(prefix: str) -> str:
     (path,) = TRANSCRIPTS.glob(f"{prefix}_*.txt")
     return path.read_text(encoding="utf-8")
