@@ -6,7 +6,7 @@ FIXTURES := speakers corpus topics targets demo_annotations
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run test lint format fixtures browser-deps clean
+.PHONY: install migrate demo run serve backup restore test lint format fixtures browser-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,27 @@ demo: migrate
 
 run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production-style serving: gunicorn, DEBUG off, PostgreSQL, static files through whitenoise.
+# Needs DATABASE_URL=postgres://…, SECRET_KEY and ALLOWED_HOSTS in the environment.
+WORKERS ?= 3
+serve: install
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; \
+	  *) echo "make serve runs on PostgreSQL: set DATABASE_URL=postgres://user@host:5432/name" >&2; exit 2;; esac
+	@test -n "$$SECRET_KEY" || { echo "make serve needs SECRET_KEY (python -c 'import secrets; print(secrets.token_urlsafe(50))')" >&2; exit 2; }
+	DEBUG=false $(PY) manage.py check --deploy
+	DEBUG=false $(PY) manage.py migrate --noinput
+	DEBUG=false $(PY) manage.py collectstatic --noinput -v 0
+	DEBUG=false $(VENV)/bin/gunicorn desk.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+
+# make backup [BACKUP=backups/desk-YYYY-MM-DD.json.gz]; make restore BACKUP=… (into a new, migrated database)
+BACKUP ?= backups/desk-$(shell date +%Y-%m-%d-%H%M).json.gz
+backup: install
+	mkdir -p $(dir $(BACKUP))
+	$(PY) manage.py backup_data $(BACKUP)
+
+restore: migrate
+	$(PY) manage.py restore_backup $(BACKUP)
 
 browser-deps:
 	bash scripts/ensure-chromium

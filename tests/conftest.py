@@ -32,7 +32,14 @@ def fast_password_hashing(request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _flushes_the_database(item):
+    marker = item.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    return transactional or item.get_closest_marker("browser") is not None or "live_server" in item.fixturenames
+
+
 def pytest_collection_modifyitems(config, items):
-    # Live-server (browser) tests flush every table when they finish, data-migration rows
-    # (the role groups) included; running them last keeps the other tests' database intact.
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # Transactional and live-server (browser) tests flush every table when they finish,
+    # data-migration rows (the role groups) included; running them last keeps the other
+    # tests' database as the migrations left it.
+    items.sort(key=_flushes_the_database)

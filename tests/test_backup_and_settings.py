@@ -1,0 +1,108 @@
+"""Operations: a backup round-trips without loss, and production settings pass Django's deploy check."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management import CommandError, call_command
+
+from annotations.models import Annotation, Claim
+from annotations.roles import ensure_roles
+from annotations.services import annotation_update, claim_set_status
+from corpus_app.models import Document, Speaker, Turn
+from tests.factories import make_user
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _counts():
+    from annotations.models import Target, Topic
+
+    return {
+        "documents": Document.objects.count(),
+        "turns": Turn.objects.count(),
+        "speakers": Speaker.objects.count(),
+        "topics": Topic.objects.count(),
+        "targets": Target.objects.count(),
+        "annotations": Annotation.objects.count(),
+        "claims": Claim.objects.count(),
+        "annotation_history": Annotation.history.count(),
+        "claim_history": Claim.history.count(),
+        "users": get_user_model().objects.count(),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dumpdata_and_loaddata_round_trip_everything_history_included(tmp_path):
+    call_command("loaddata", "speakers", "corpus", "topics", "targets", "demo_annotations", stdout=StringIO())
+    editor, reviewer = make_user("Editor"), make_user("Reviewer")
+    annotation = Annotation.objects.order_by("pk").first()
+    annotation_update(user=editor, annotation_id=annotation.pk, version=annotation.version, note="Checked wording.")
+    claim = Claim.objects.filter(status="unverified").order_by("pk").first()
+    claim_set_status(user=reviewer, claim_id=claim.pk, status="false", rationale="The figure is wrong.")
+    before = _counts()
+    sample_turn = Turn.objects.get(document__source_name__startswith="001_", position=3)
+    backup = tmp_path / "backup.json"
+    call_command("backup_data", str(backup), stdout=StringIO())
+
+    call_command("flush", "--noinput", stdout=StringIO())
+    assert Document.objects.count() == 0
+    # A restore goes into a freshly migrated database, where the role migration made the groups.
+    ensure_roles(Group, Permission)
+    call_command("restore_backup", str(backup), stdout=StringIO())
+
+    assert _counts() == before
+    restored = Annotation.objects.get(uuid=annotation.uuid)
+    assert (restored.note, restored.version, restored.quote) == (
+        "Checked wording.",
+        annotation.version + 1,
+        annotation.quote,
+    )
+    latest = restored.history.order_by("-history_date").first()
+    assert latest.history_user.username == editor.username and latest.note == "Checked wording."
+    assert Claim.objects.get(annotation__uuid=claim.annotation.uuid).reviewer.username == reviewer.username
+    turn = Turn.objects.get(document__source_name__startswith="001_", position=3)
+    assert (turn.text, turn.speaker.name, turn.kind) == (sample_turn.text, sample_turn.speaker.name, sample_turn.kind)
+    assert Document.objects.get(source_name__startswith="001_").raw_text == sample_turn.document.raw_text
+
+
+@pytest.mark.django_db
+def test_restore_refuses_a_database_that_already_holds_documents(tmp_path):
+    call_command("loaddata", "speakers", "corpus", stdout=StringIO())
+    backup = tmp_path / "backup.json"
+    call_command("backup_data", str(backup), stdout=StringIO())
+    with pytest.raises(CommandError, match="already holds documents"):
+        call_command("restore_backup", str(backup), stdout=StringIO())
+
+
+def _run_manage(*args, env_overrides):
+    # A clean environment, as on a server: not this test run's settings, nor the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE (which the deploy check rightly refuses).
+    unset = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = _run_manage(
+        "check",
+        "--deploy",
+        "--fail-level=WARNING",
+        env_overrides={"DEBUG": "false", "SECRET_KEY": "x7" * 30 + "-Qz_9", "ALLOWED_HOSTS": "desk.example.org"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start():
+    result = _run_manage("check", env_overrides={"DEBUG": "false"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
