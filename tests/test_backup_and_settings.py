@@ -39,6 +39,7 @@ def _counts():
 
 @pytest.mark.django_db(transaction=True)
 def test_dumpdata_and_loaddata_round_trip_everything_history_included(tmp_path):
+    ensure_roles(Group, Permission)  # an earlier transactional test may have flushed them
     call_command("loaddata", "speakers", "corpus", "topics", "targets", "demo_annotations", stdout=StringIO())
     editor, reviewer = make_user("Editor"), make_user("Reviewer")
     annotation = Annotation.objects.order_by("pk").first()
