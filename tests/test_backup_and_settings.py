@@ -47,7 +47,9 @@ def test_dumpdata_and_loaddata_round_trip_everything_history_included(tmp_path):
     claim = Claim.objects.filter(status="unverified").order_by("pk").first()
     claim_set_status(user=reviewer, claim_id=claim.pk, status="false", rationale="The figure is wrong.")
     before = _counts()
-    sample_turn = Turn.objects.get(document__source_name__startswith="001_", position=3)
+    sample_turn = Turn.objects.select_related("speaker", "document").get(
+        document__source_name__startswith="001_", position=3
+    )
     backup = tmp_path / "backup.json"
     call_command("backup_data", str(backup), stdout=StringIO())
 

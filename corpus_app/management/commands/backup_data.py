@@ -1,9 +1,25 @@
+import bz2
+import gzip
+import json
+import lzma
+from io import StringIO
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 # Rows that migrate recreates on the target database; everything else is in the backup,
 # the history of annotations and claims included.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
+# History rows point at their annotation or claim by id, so these keep their primary keys;
+# everything else is written with natural keys and loads into any freshly migrated database.
+KEEP_PRIMARY_KEYS = ["annotations.annotation", "annotations.claim"]
+OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def _dump(*labels, **options):
+    out = StringIO()
+    call_command("dumpdata", *labels, natural_foreign=True, verbosity=0, stdout=out, **options)
+    return json.loads(out.getvalue() or "[]")
 
 
 class Command(BaseCommand):
@@ -13,12 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("output", help="File to write; a name ending in .gz, .bz2 or .xz is compressed.")
 
     def handle(self, *args, output, verbosity, **options):
-        call_command(
-            "dumpdata",
-            natural_foreign=True,
-            natural_primary=True,
-            exclude=EXCLUDED,
-            output=output,
-            verbosity=0,
-        )
-        self.stdout.write(self.style.SUCCESS(f"Backed up the database to {output}."))
+        objects = _dump(natural_primary=True, exclude=EXCLUDED + KEEP_PRIMARY_KEYS)
+        # Annotations and claims go after the turns and users they refer to.
+        objects += _dump(*KEEP_PRIMARY_KEYS)
+        suffix = next((s for s in OPENERS if str(output).endswith(s)), None)
+        opener = OPENERS.get(suffix, open)
+        with opener(output, "wt", encoding="utf-8") as stream:
+            json.dump(objects, stream, ensure_ascii=False)
+        self.stdout.write(self.style.SUCCESS(f"Backed up {len(objects)} rows to {output}."))
