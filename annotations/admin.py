@@ -47,7 +47,11 @@ class TargetAdmin(admin.ModelAdmin):
 
 
 class VersionCheckedForm(forms.ModelForm):
-    """Refuses to save over a change someone else made after this form was opened."""
+    """Refuses to save over a change someone else made after this form was opened.
+
+    The admin wraps the whole change view in one transaction, so the row locked here stays
+    locked until ``save_model`` has written it: no one can slip a change in between.
+    """
 
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -58,15 +62,26 @@ class VersionCheckedForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
         opened = cleaned.get("opened_version")
-        if self.instance.pk and opened is not None:
-            stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
-            if stored != opened:
-                raise forms.ValidationError(
-                    "Someone else changed this record since you opened it (version %(stored)s, you opened "
-                    "%(opened)s). Reload the page to see their change; your edits were not saved.",
-                    params={"stored": stored, "opened": opened},
-                )
+        if opened is None:
+            raise forms.ValidationError(
+                "This form does not say which version you opened; reload the page and make your change again."
+            )
+        stored = (
+            type(self.instance)
+            .objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if stored != opened:
+            raise forms.ValidationError(
+                "Someone else changed this record since you opened it (version %(stored)s, you opened "
+                "%(opened)s). Reload the page to see their change; your edits were not saved.",
+                params={"stored": stored, "opened": opened},
+            )
         return cleaned
 
 

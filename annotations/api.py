@@ -233,6 +233,7 @@ def claim_json(claim):
         "reviewer": claim.reviewer.get_username() if claim.reviewer_id else None,
         "reviewed_at": _iso(claim.reviewed_at),
         "version": claim.version,
+        "group": claim.group_id,
     }
 
 
@@ -460,3 +461,96 @@ def claim_verdict(request, pk):
         )
     claim = Claim.objects.select_related("reviewer").get(pk=claim.pk)
     return JsonResponse({**claim_json(claim), "annotation": claim.annotation_id})
+
+
+# --- the same claim elsewhere ---------------------------------------------------------------
+
+
+def _claim_or_404(pk):
+    claim = Claim.objects.select_related("annotation__turn").filter(pk=pk).first()
+    if claim is None:
+        raise ApiError(404, f"Claim {pk} does not exist.")
+    return claim
+
+
+def _document_json(document):
+    return {
+        "id": document.pk,
+        "title": document.title,
+        "date": document.date.isoformat() if document.date else None,
+        "is_current": document.is_current,
+        "url": document.get_absolute_url(),
+    }
+
+
+def _copy_json(copy):
+    annotation = copy.annotation
+    return {
+        "claim": copy.pk,
+        "annotation": annotation.pk,
+        "status": copy.status,
+        "document": _document_json(annotation.turn.document),
+        "speaker": annotation.turn.speaker.name if annotation.turn.speaker_id else None,
+        "turn": annotation.turn_id,
+        "quote": annotation.quote,
+        "url": annotation.get_absolute_url(),
+    }
+
+
+@api_view("GET")
+def claim_similar(request, pk):
+    """Passages elsewhere in the corpus that state the same as this claim, to link as copies."""
+    _require(request.user, "annotations.view_claim", "Your role cannot read claims.")
+    claim = _claim_or_404(pk)
+    candidates = services.claim_similar(claim=claim)
+    return JsonResponse(
+        {
+            "claim": claim.pk,
+            "group": claim.group_id,
+            "linked": [_copy_json(copy) for copy in services.claim_copies(claim)],
+            "candidates": [
+                {
+                    "document": _document_json(c.turn.document),
+                    "turn": c.turn.pk,
+                    "turn_position": c.turn.position,
+                    "speaker": c.turn.speaker.name if c.turn.speaker_id else None,
+                    "sentence": c.sentence,
+                    "start": c.start,
+                    "end": c.end,
+                    "quote": c.quote,
+                    "score": c.score,
+                    "annotation": c.annotation.pk if c.annotation else None,
+                    "linked": c.linked,
+                }
+                for c in candidates
+            ],
+        }
+    )
+
+
+@api_view("POST")
+def claim_links(request, pk):
+    """Link a passage as the same claim: ``{"turn", "start", "end", "quote"}``; it shares the verdict."""
+    _require(request.user, "annotations.add_claim", "Your role cannot flag claims.")
+    claim = _claim_or_404(pk)
+    data = _read_json(request)
+    turn_id = data.get("turn")
+    if turn_id is None:
+        raise ApiError(400, "“turn” is required.", "turn")
+    _id(turn_id, "turn")
+    turn = Turn.objects.filter(pk=turn_id).first()
+    if turn is None:
+        raise ApiError(400, f"Unknown turn id: {turn_id}.", "turn")
+    start, end = _offsets(data, turn.text, required=True)
+    quote = _str(data, "quote", required=True)
+    linked = services.claim_link(user=request.user, claim_id=claim.pk, turn=turn, start=start, end=end, quote=quote)
+    source = Claim.objects.select_related("reviewer").get(pk=claim.pk)
+    return JsonResponse(
+        {
+            "claim": {**claim_json(source), "annotation": source.annotation_id},
+            "linked_claim": {**claim_json(linked), "annotation": linked.annotation_id},
+            "annotation": annotation_json(_fetch(linked.annotation_id), request.user, _topic_paths()),
+            "linked": [_copy_json(copy) for copy in services.claim_copies(source)],
+        },
+        status=201,
+    )

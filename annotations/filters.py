@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 
-from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Target, Topic
+from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Target, Topic
 from corpus_app.models import Document, Speaker, TurnKind
 
 
@@ -48,6 +48,12 @@ class AnnotationFilter(django_filters.FilterSet):
     )
     claim_status = django_filters.ChoiceFilter(
         field_name="claim__status", choices=ClaimStatus.choices, label="Claim status", empty_label="Any"
+    )
+    anchor_status = django_filters.ChoiceFilter(
+        choices=AnchorStatus.choices,
+        label="Anchoring",
+        empty_label="Any",
+        help_text="Orphaned: not found again in a new edition of its document.",
     )
     ordering = django_filters.OrderingFilter(
         fields=[("created_at", "created"), ("turn__document__date", "date"), ("quote", "quote")],

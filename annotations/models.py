@@ -31,6 +31,12 @@ class ClaimStatus(models.TextChoices):
         return [cls.ACCURATE, cls.MISLEADING, cls.FALSE, cls.UNVERIFIABLE]
 
 
+class AnchorStatus(models.TextChoices):
+    ANCHORED = "anchored", "Anchored"
+    FUZZY = "fuzzy", "Re-anchored approximately"
+    ORPHANED = "orphaned", "Orphaned"
+
+
 class TargetKind(models.TextChoices):
     COUNTRY = "country", "Country"
     ORGANISATION = "organisation", "Organisation or bloc"
@@ -145,6 +151,14 @@ class Annotation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, help_text="Raised on every change; guards against lost updates.")
+    anchor_status = models.CharField(
+        max_length=10,
+        choices=AnchorStatus.choices,
+        default=AnchorStatus.ANCHORED,
+        help_text="How the passage was found again when a new edition of its document was imported; "
+        "an orphaned one stays on the old edition's turn.",
+    )
+    anchor_score = models.FloatField(null=True, blank=True, help_text="Confidence of the last re-anchoring, 0–1.")
 
     history = HistoricalRecords(m2m_fields=[topics])
     objects = AnnotationManager()
@@ -168,6 +182,9 @@ class Annotation(models.Model):
                 name="annotation_stance_complete",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="annotation_version_positive"),
+            models.CheckConstraint(
+                condition=Q(anchor_status__in=AnchorStatus.values), name="annotation_anchor_status_valid"
+            ),
         ]
 
     def __str__(self):
@@ -201,8 +218,25 @@ class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
         return self.get(annotation__uuid=annotation_uuid)
 
 
+class ClaimGroup(models.Model):
+    """Copies of the same claim in several places (editions, later statements): one verdict for all."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Claim group {self.pk}"
+
+
 class Claim(models.Model):
     annotation = models.OneToOneField(Annotation, models.CASCADE, related_name="claim")
+    group = models.ForeignKey(
+        ClaimGroup,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claims",
+        help_text="The same claim elsewhere in the corpus; a verdict applies to every claim of the group.",
+    )
     status = models.CharField(max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED)
     rationale = models.TextField(blank=True, help_text="Why the reviewer reached the verdict.")
     evidence = models.JSONField(default=list, blank=True, help_text="Links to the sources that back the verdict.")

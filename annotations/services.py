@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Target
-from corpus_app.models import Turn
+from annotations import anchoring
+from annotations.models import AnchorStatus, Annotation, Claim, ClaimGroup, ClaimStatus, Polarity, Target
+from corpus_app.models import Document, Turn
 
 CONTEXT_CHARS = 32  # prefix/suffix kept to find a passage again after the text is corrected
 MAX_NOTE_CHARS = 5000
@@ -260,14 +262,38 @@ def annotation_delete(*, user, annotation_id: int, version: int) -> None:
     annotation.delete()
 
 
+def _lock_claim_and_copies(claim_id):
+    """The claim and every claim of its group, locked in primary-key order (no deadlock between reviewers)."""
+    for _ in range(3):
+        row = Claim.objects.filter(pk=claim_id).values("group_id").first()
+        if row is None:
+            return None, []
+        if row["group_id"] is None:
+            locked = list(Claim.objects.select_for_update().filter(pk=claim_id))
+        else:
+            locked = list(
+                Claim.objects.select_for_update().filter(Q(group_id=row["group_id"]) | Q(pk=claim_id)).order_by("pk")
+            )
+        claim = next((c for c in locked if c.pk == claim_id), None)
+        if claim is None:
+            return None, []
+        if claim.group_id == row["group_id"]:  # nobody regrouped it between the read and the lock
+            return claim, [c for c in locked if c.pk != claim_id]
+    raise VersionConflict(claim)
+
+
 @transaction.atomic
 def claim_set_status(
     *, user, claim_id: int, status: str, rationale: str = "", evidence=(), version: int | None = None
 ) -> Claim:
-    """A reviewer moves a claim to review or gives a verdict; every change lands in its history."""
+    """A reviewer moves a claim to review or gives a verdict; every change lands in its history.
+
+    Linked copies of the claim (its group) get the same status, rationale and evidence in
+    the same transaction, each with its own history entry.
+    """
     if not can_review_claims(user):
         raise PermissionDenied("Only reviewers rule on claims.")
-    claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
+    claim, copies = _lock_claim_and_copies(claim_id)
     if claim is None:
         raise Claim.DoesNotExist(f"Claim {claim_id} does not exist.")
     if version is not None and claim.version != version:
@@ -288,11 +314,25 @@ def claim_set_status(
     else:
         claim.reviewer = user if status == ClaimStatus.IN_REVIEW else None
         claim.reviewed_at = None
+    _save_claim(claim, user)
+    for copy in copies:
+        _copy_verdict(source=claim, claim=copy, user=user)
+    return claim
+
+
+def _save_claim(claim, user, reason=None):
     claim.version += 1
     claim._history_user = user
+    if reason:
+        claim._change_reason = reason
     claim.full_clean()
     claim.save()
-    return claim
+
+
+def _copy_verdict(*, source, claim, user):
+    claim.status, claim.rationale, claim.evidence = source.status, source.rationale, list(source.evidence)
+    claim.reviewer_id, claim.reviewed_at = source.reviewer_id, source.reviewed_at
+    _save_claim(claim, user, reason=f"Shared verdict of linked claim {source.pk}")
 
 
 def _clean_evidence(evidence):
@@ -313,3 +353,232 @@ def _clean_evidence(evidence):
             raise AnnotationError(f"“{link[:100]}” is not an http(s) link.", field="evidence") from None
         cleaned.append(link)
     return cleaned
+
+
+# --- new editions: moving annotations onto the new text ---------------------------------------
+
+
+@dataclass
+class ReanchorReport:
+    exact: int = 0
+    fuzzy: int = 0
+    orphaned: int = 0
+
+    @property
+    def total(self):
+        return self.exact + self.fuzzy + self.orphaned
+
+    def __str__(self):
+        return f"{self.exact} moved exactly, {self.fuzzy} moved fuzzily, {self.orphaned} orphaned"
+
+
+def annotations_reanchor(*, old_document: Document, new_document: Document, user=None) -> ReanchorReport:
+    """Move every annotation of ``old_document`` onto the text of ``new_document``.
+
+    Each passage is found again from its quote, prefix and suffix (``annotations.anchoring``);
+    offsets, quote, context and turn are updated, the old values stay in its history, the
+    version goes up so an editor who had it open gets a conflict instead of overwriting.
+    A passage that cannot be placed with confidence stays on the old edition's turn, as
+    orphaned. Its claim (a one-to-one row) moves with it. Runs in the caller's transaction,
+    or its own.
+    """
+    with transaction.atomic():
+        new_turns = list(new_document.turns.order_by("position"))
+        texts = [turn.text for turn in new_turns]
+        report = ReanchorReport()
+        annotations = (
+            Annotation.objects.select_for_update(of=("self",))
+            .select_related("turn")
+            .filter(turn__document=old_document)
+            .order_by("pk")
+        )
+        reason = f"Re-anchored on import of a new edition (document {new_document.pk})"
+        for annotation in annotations:
+            found = anchoring.anchor(
+                quote=annotation.quote,
+                prefix=annotation.prefix,
+                suffix=annotation.suffix,
+                texts=texts,
+                turn_hint=annotation.turn.position,
+                offset_hint=annotation.start,
+            )
+            if found is None:
+                annotation.anchor_status = AnchorStatus.ORPHANED
+                annotation.anchor_score = None
+                annotation._change_reason = f"Orphaned: not found in the new edition (document {new_document.pk})"
+                report.orphaned += 1
+            else:
+                turn = new_turns[found.turn_index]
+                annotation.turn = turn
+                annotation.start, annotation.end = found.start, found.end
+                annotation.quote = turn.text[found.start : found.end]
+                annotation.prefix, annotation.suffix = passage_context(turn.text, found.start, found.end)
+                exact = found.method == anchoring.EXACT
+                annotation.anchor_status = AnchorStatus.ANCHORED if exact else AnchorStatus.FUZZY
+                annotation.anchor_score = found.score
+                annotation._change_reason = reason
+                if exact:
+                    report.exact += 1
+                else:
+                    report.fuzzy += 1
+            annotation.version += 1
+            annotation._history_user = user
+            annotation.full_clean()
+            annotation.save()
+        return report
+
+
+# --- the same claim elsewhere ------------------------------------------------------------------------
+
+SIMILAR_LIMIT = 10
+
+
+@dataclass
+class SimilarPassage:
+    turn: Turn
+    start: int
+    end: int
+    quote: str
+    sentence: str
+    score: float
+    annotation: Annotation | None  # an annotation already on exactly this passage
+    linked: bool  # that annotation's claim is already in this claim's group
+
+
+def claim_similar(*, claim: Claim, limit: int = SIMILAR_LIMIT) -> list[SimilarPassage]:
+    """Sentences elsewhere in the corpus (other turns, editions, documents) stating the same as ``claim``."""
+    from annotations import similar_claims
+
+    annotation = claim.annotation
+    terms = similar_claims.key_terms(annotation.quote)
+    if not terms:
+        return []
+    condition = Q()
+    for term in terms:
+        condition |= Q(text__icontains=term)
+    # A cheap screen in the database: turns sharing one of the quote's rarest words or figures.
+    turns = {
+        turn.pk: turn
+        for turn in Turn.objects.filter(condition)
+        .select_related("document", "speaker")
+        .order_by("document", "position")
+    }
+    candidates = similar_claims.find_similar(
+        annotation.quote, ((pk, turn.text) for pk, turn in turns.items()), limit=limit * 3
+    )
+    # Already annotated passages, to say which are linked (one query).
+    existing = {}
+    for other in Annotation.objects.select_related("claim").filter(turn_id__in={c.key for c in candidates}):
+        existing[(other.turn_id, other.start, other.end)] = other
+    results = []
+    for candidate in candidates:
+        if (
+            candidate.key == annotation.turn_id
+            and candidate.start < annotation.end
+            and annotation.start < candidate.end
+        ):
+            continue  # the claim itself
+        turn = turns[candidate.key]
+        other = existing.get((turn.pk, candidate.start, candidate.end))
+        other_claim = getattr(other, "claim", None) if other is not None else None
+        linked = bool(other_claim and claim.group_id and other_claim.group_id == claim.group_id)
+        results.append(
+            SimilarPassage(
+                turn=turn,
+                start=candidate.start,
+                end=candidate.end,
+                quote=turn.text[candidate.start : candidate.end],
+                sentence=candidate.sentence.text,
+                score=candidate.score,
+                annotation=other,
+                linked=linked,
+            )
+        )
+    return results[:limit]
+
+
+def claim_copies(claim: Claim):
+    """The other claims of ``claim``'s group."""
+    if claim.group_id is None:
+        return Claim.objects.none()
+    return (
+        Claim.objects.filter(group_id=claim.group_id)
+        .exclude(pk=claim.pk)
+        .select_related("annotation__turn__document", "annotation__turn__speaker")
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def claim_link(*, user, claim_id: int, turn: Turn, start: int, end: int, quote: str) -> Claim:
+    """Link the passage [start, end) of ``turn`` to a claim as the same claim; returns that passage's claim.
+
+    The passage becomes (or already is) a claim annotation; both claims join one group and
+    the passage's claim takes the group's verdict. Two claims that already have different
+    verdicts are not merged: a reviewer settles that first.
+    """
+    if not user.has_perm("annotations.add_claim"):
+        raise PermissionDenied("Your role cannot flag claims.")
+    source = Claim.objects.select_for_update().select_related("annotation").filter(pk=claim_id).first()
+    if source is None:
+        raise Claim.DoesNotExist(f"Claim {claim_id} does not exist.")
+    _check_passage(turn, start, end, quote)
+    if turn.pk == source.annotation.turn_id and start < source.annotation.end and source.annotation.start < end:
+        raise AnnotationError("This is the claim's own passage.", field="start")
+
+    target = Annotation.objects.select_for_update().filter(turn=turn, start=start, end=end).order_by("pk").first()
+    if target is None:
+        target = annotation_create(
+            user=user,
+            turn=turn,
+            start=start,
+            end=end,
+            quote=quote,
+            claim=True,
+            note=f"Same claim as “{_excerpt(source.annotation.quote)}” (claim {source.pk}).",
+        )
+        other = Claim.objects.select_for_update().get(annotation=target)
+    else:
+        other = Claim.objects.select_for_update().filter(annotation=target).first()
+        if other is None:
+            other = Claim(annotation=target)
+            other._history_user = user
+            other.save()
+            target.version += 1
+            target._history_user = user
+            target.save()
+
+    if other.group_id is not None and other.group_id == source.group_id:
+        return other  # already linked
+    # Every claim of both groups, locked in primary-key order.
+    group_ids = {g for g in (source.group_id, other.group_id) if g}
+    members = list(
+        Claim.objects.select_for_update()
+        .filter(Q(group_id__in=group_ids) | Q(pk__in=[source.pk, other.pk]))
+        .order_by("pk")
+    )
+    verdicts = {(c.status, c.rationale) for c in members if not c.is_open}
+    if len(verdicts) > 1:
+        raise AnnotationError(
+            "These claims already have different verdicts; a reviewer should settle them before they are linked.",
+            field="claim",
+        )
+    reference = next((c for c in members if not c.is_open), source)
+    group = ClaimGroup.objects.filter(pk=min(group_ids)).first() if group_ids else ClaimGroup.objects.create()
+    for member in members:
+        member.group = group
+        if member.pk != reference.pk and (
+            member.status != reference.status
+            or member.rationale != reference.rationale
+            or member.evidence != reference.evidence
+        ):
+            _copy_verdict(source=reference, claim=member, user=user)
+        else:
+            _save_claim(member, user, reason=f"Linked as the same claim (group {group.pk})")
+    ClaimGroup.objects.filter(pk__in=group_ids - {group.pk}).delete()
+    return Claim.objects.get(pk=other.pk)
+
+
+def _excerpt(text, length=80):
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"

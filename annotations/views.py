@@ -34,7 +34,9 @@ class AnnotationListView(LoginRequiredMixin, FilterView):
 
     def get_queryset(self):
         return (
-            Annotation.objects.select_related("turn__document", "turn__speaker", "author", "target", "claim")
+            Annotation.objects.select_related(
+                "turn__document__replaced_by", "turn__speaker", "author", "target", "claim"
+            )
             .prefetch_related(topics_with_paths())
             .order_by("-created_at", "-pk")
         )
@@ -57,7 +59,14 @@ class ClaimQueueView(LoginRequiredMixin, FilterView):
     def get_queryset(self):
         return (
             Claim.objects.for_review_list()
-            .prefetch_related(Prefetch("annotation__topics", queryset=Topic.objects.select_related("parent__parent")))
+            .prefetch_related(
+                Prefetch("annotation__topics", queryset=Topic.objects.select_related("parent__parent")),
+                # Linked copies of each claim (its group), for the row: two queries for the page.
+                Prefetch(
+                    "group__claims",
+                    queryset=Claim.objects.select_related("annotation__turn__document", "annotation__turn__speaker"),
+                ),
+            )
             .annotate(
                 queue_rank=Case(
                     When(status=ClaimStatus.UNVERIFIED, then=Value(0)),
@@ -85,6 +94,11 @@ class ClaimQueueView(LoginRequiredMixin, FilterView):
                     "before": ("…" if annotation.start > CONTEXT_CHARS else "") + before,
                     "after": after + ("…" if annotation.end + CONTEXT_CHARS < len(text) else ""),
                     "form": ClaimReviewForm(claim=claim, auto_id=f"claim-{claim.pk}-%s") if can_review else None,
+                    "copies": (
+                        sorted((c for c in claim.group.claims.all() if c.pk != claim.pk), key=lambda c: c.pk)
+                        if claim.group_id
+                        else []
+                    ),
                 }
             )
         query = _query_without_page(self.request)

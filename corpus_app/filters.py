@@ -18,6 +18,12 @@ class DocumentFilter(django_filters.FilterSet):
     speaker = django_filters.ModelChoiceFilter(
         queryset=Speaker.objects.all(), method="filter_speaker", label="Speaker", empty_label="Any speaker"
     )
+    editions = django_filters.ChoiceFilter(
+        choices=[("all", "All editions, replaced ones too")],
+        method="filter_editions",
+        label="Editions",
+        empty_label="Current editions",
+    )
     ordering = django_filters.OrderingFilter(
         fields=[("date", "date"), ("title", "title"), ("imported_at", "imported")],
         field_labels={"date": "Date", "title": "Title", "imported_at": "Imported"},
@@ -26,7 +32,20 @@ class DocumentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Document
-        fields = ["q", "kind", "date_after", "date_before", "place", "speaker"]
+        fields = ["q", "kind", "date_after", "date_before", "place", "speaker", "editions"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Bound even without a query string, so the default (current editions only) applies.
+        super().__init__(data if data is not None else {}, *args, **kwargs)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("editions") != "all":  # replaced editions stay readable, but off the list
+            queryset = queryset.filter(is_current=True)
+        return queryset
+
+    def filter_editions(self, queryset, name, value):
+        return queryset  # "all" lifts the default in filter_queryset
 
     def filter_text(self, queryset, name, value):
         words = value.split()

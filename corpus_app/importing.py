@@ -38,6 +38,8 @@ class ImportResult:
     document: Document
     parsed: ParsedDocument | None  # None when the file was already imported
     created: bool
+    replaced: Document | None = None  # the earlier edition this import superseded
+    reanchoring: object | None = None  # annotations.services.ReanchorReport when an edition was replaced
 
 
 def transcript_read(*, path: Path) -> TranscriptSource:
@@ -107,14 +109,55 @@ def _kind_value(kind) -> str:
     return kind.value if hasattr(kind, "value") else str(kind)
 
 
+def previous_edition(*, source_name: str, parsed: ParsedDocument) -> Document | None:
+    """The current document a new file is a new edition of: same file name, or same title, date and place."""
+    current = Document.objects.current()
+    by_name = current.filter(source_name=source_name[:255]).order_by("-imported_at", "-pk").first()
+    if by_name is not None:
+        return by_name
+    if parsed.date is None:  # an undated title alone is too weak a match
+        return None
+    return (
+        current.filter(title=parsed.title[:500], date=parsed.date, place=(parsed.place or "")[:200])
+        .order_by("-imported_at", "-pk")
+        .first()
+    )
+
+
+def _lock_edition(document_id) -> Document:
+    """The edition to replace, locked: two imports of new editions of it cannot both win."""
+    document = Document.objects.select_for_update().filter(pk=document_id).first()
+    if document is None:
+        raise TranscriptError(f"there is no document {document_id} to replace")
+    if not document.is_current:
+        newer = document.current_edition()
+        raise TranscriptError(
+            f"document {document.pk} was already replaced by a newer edition (document {newer.pk}); replace that one"
+        )
+    return document
+
+
 @transaction.atomic
-def transcript_import(*, path: Path, publisher: str = "") -> ImportResult:
-    """Import one file; an already imported file (same bytes) is returned untouched."""
+def transcript_import(
+    *, path: Path, publisher: str = "", replaces: int | None = None, detect_editions: bool = True
+) -> ImportResult:
+    """Import one file; an already imported file (same bytes) is returned untouched.
+
+    A new edition of a document already in the corpus (``replaces``, or found by
+    ``previous_edition`` unless ``detect_editions`` is off) becomes the current one, and the
+    annotations of the old edition are re-anchored onto its text, in this same transaction.
+    """
     source = transcript_read(path=path)
     existing = Document.objects.filter(content_hash=source.content_hash).first()
     if existing is not None:
         return ImportResult(document=existing, parsed=None, created=False)
     parsed = transcript_parse(source=source)
+    old = None
+    if replaces is not None:
+        old = _lock_edition(replaces)
+    elif detect_editions:
+        candidate = previous_edition(source_name=source.name, parsed=parsed)
+        old = _lock_edition(candidate.pk) if candidate is not None else None
 
     speakers = _speakers_for(parsed)
     document = Document(
@@ -127,6 +170,7 @@ def transcript_import(*, path: Path, publisher: str = "") -> ImportResult:
         source_name=source.name[:255],
         raw_text=source.text,
         content_hash=source.content_hash,
+        replaces=old,
         import_warnings=[
             {"line": warning.line, "code": warning.code, "message": warning.message} for warning in parsed.warnings
         ],
@@ -145,4 +189,11 @@ def transcript_import(*, path: Path, publisher: str = "") -> ImportResult:
         )
         for turn in parsed.turns
     )
-    return ImportResult(document=document, parsed=parsed, created=True)
+    if old is None:
+        return ImportResult(document=document, parsed=parsed, created=True)
+
+    from annotations.services import annotations_reanchor  # annotations build on the corpus, not the reverse
+
+    Document.objects.filter(pk=old.pk).update(is_current=False)
+    report = annotations_reanchor(old_document=old, new_document=document)
+    return ImportResult(document=document, parsed=parsed, created=True, replaced=old, reanchoring=report)

@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 
@@ -90,6 +90,9 @@ class SpeakerAlias(models.Model):
 
 
 class DocumentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(is_current=True)
+
     def for_list(self):
         # Explicit order: a GROUP BY query drops the Meta ordering, and pagination needs one.
         return self.annotate(turn_count=models.Count("turns")).order_by("-date", "title", "pk")
@@ -112,6 +115,17 @@ class Document(models.Model):
     content_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the imported bytes.")
     import_warnings = models.JSONField(default=list, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
+    replaces = models.OneToOneField(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        help_text="The earlier edition of the same text that this one replaces.",
+    )
+    is_current = models.BooleanField(
+        default=True, help_text="False once a newer edition replaced this one; lists show current editions."
+    )
 
     objects = DocumentManager()
 
@@ -124,6 +138,7 @@ class Document(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
+            models.CheckConstraint(condition=~Q(replaces=F("pk")), name="document_not_own_edition"),
         ]
 
     def __str__(self):
@@ -134,6 +149,26 @@ class Document(models.Model):
 
     def natural_key(self):
         return (self.content_hash,)
+
+    def current_edition(self):
+        """The newest edition of this text (itself when current), following the replacements."""
+        document, seen = self, {self.pk}
+        while not document.is_current:
+            newer = Document.objects.filter(replaces=document).first()
+            if newer is None or newer.pk in seen:
+                break
+            seen.add(newer.pk)
+            document = newer
+        return document
+
+    def earlier_editions(self):
+        """The editions this one replaced, newest first."""
+        editions, document, seen = [], self, {self.pk}
+        while document.replaces_id and document.replaces_id not in seen:
+            document = Document.objects.get(pk=document.replaces_id)
+            seen.add(document.pk)
+            editions.append(document)
+        return editions
 
 
 class TurnQuerySet(models.QuerySet):

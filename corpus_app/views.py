@@ -34,6 +34,9 @@ class DocumentDetailView(LoginRequiredMixin, DetailView):
         # Turns with server-rendered highlights, the annotations as JSON, the panel's topics
         # and targets, and what the user may do: a fixed number of queries.
         context.update(reader_context(self.object, self.request.user))
+        document = self.object
+        context["current_edition"] = None if document.is_current else document.current_edition()
+        context["earlier_editions"] = document.earlier_editions() if document.replaces_id else []
         return context
 
 

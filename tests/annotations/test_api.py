@@ -35,7 +35,7 @@ ANNOTATION_KEYS = {
     "version",
     "can_delete",
 }
-CLAIM_KEYS = {"id", "status", "status_display", "rationale", "evidence", "reviewer", "reviewed_at", "version"}
+CLAIM_KEYS = {"id", "status", "status_display", "rationale", "evidence", "reviewer", "reviewed_at", "version", "group"}
 EMOJI_TEXT = "We 🤝 the CIS: trade grew by 85 percent."  # 🤝 is one code point, two UTF-16 code units
 
 

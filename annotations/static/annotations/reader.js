@@ -285,7 +285,7 @@
   }
 
   function hideSideCards() {
-    [overlap, details, panelEl].forEach(function (card) { if (card) card.hidden = true; });
+    [overlap, details, panelEl, $("claim-similar-card")].forEach(function (card) { if (card) card.hidden = true; });
   }
 
   function showCard(card) {
@@ -326,6 +326,91 @@
     return nodes;
   }
 
+  // --- the same claim elsewhere: offered on a claim, linked with one click --------------------
+
+  var CLAIMS_API = API.replace(/annotations\/?$/, "claims/");
+
+  function similarBox(a) {
+    var box = el("div", { className: "claim-similar", "data-claim": a.claim.id }, [
+      el("h3", { text: "Same claim elsewhere" }),
+      el("p", { className: "muted small", text: "Looking for the same statement in other documents…" }),
+    ]);
+    loadSimilar(a, box);
+    return box;
+  }
+
+  function loadSimilar(a, box) {
+    api("GET", CLAIMS_API + a.claim.id + "/similar/").then(function (result) {
+      var title = el("h3", { text: "Same claim elsewhere" });
+      if (!result.ok) {
+        box.replaceChildren(title, el("p", { className: "muted small", text: errorMessage(result) }));
+        return;
+      }
+      var nodes = [title];
+      var linked = result.data.linked || [];
+      if (linked.length) {
+        nodes.push(el("p", { className: "muted small", text: "Linked copies share this claim’s verdict:" }));
+        nodes.push(el("ul", { className: "similar-list linked-copies" }, linked.map(function (copy) {
+          return el("li", {}, [
+            el("a", { href: copy.url, text: copy.document.title }),
+            el("span", { className: "similar-quote", text: " “" + excerpt(copy.quote, 140) + "”" }),
+          ]);
+        })));
+      }
+      var offers = (result.data.candidates || []).filter(function (c) { return !c.linked; });
+      if (!offers.length && !linked.length) {
+        nodes.push(el("p", { className: "muted small", text: "Not found elsewhere in the corpus." }));
+      }
+      if (offers.length) {
+        nodes.push(el("ul", { className: "similar-list candidates" }, offers.map(function (c) {
+          var item = el("li", { className: "similar-candidate" }, [
+            el("div", { className: "similar-where" }, [
+              el("a", { href: c.document.url + "#turn-" + c.turn_position, text: c.document.title }),
+              c.document.is_current ? null : el("span", { className: "muted", text: " (replaced edition)" }),
+              el("span", { className: "muted", text: (c.speaker ? " · " + c.speaker : "") + " · match " + Math.round(c.score) + "%" }),
+            ]),
+            el("blockquote", { className: "similar-quote", text: c.quote }),
+          ]);
+          if (canEdit) {
+            var button = el("button", { type: "button", className: "link-claim", text: "Link" });
+            button.addEventListener("click", function () { linkClaim(a, c, box, button); });
+            item.append(button);
+          }
+          return item;
+        })));
+      }
+      box.replaceChildren.apply(box, nodes);
+    });
+  }
+
+  function linkClaim(a, candidate, box, button) {
+    button.disabled = true;
+    button.textContent = "Linking…";
+    var body = { turn: candidate.turn, start: candidate.start, end: candidate.end, quote: candidate.quote };
+    api("POST", CLAIMS_API + a.claim.id + "/links/", body).then(function (result) {
+      if (!result.ok) {
+        button.disabled = false;
+        button.textContent = "Link";
+        announce(errorMessage(result));
+        return;
+      }
+      var added = result.data.annotation;
+      if (added && turnEls.has(added.turn)) stored(added);
+      var own = annotations.get(a.id);
+      if (own && own.claim) own.claim = Object.assign({}, own.claim, result.data.claim);
+      announce("Linked: the two passages now share one verdict.");
+      loadSimilar(a, box);
+    });
+  }
+
+  function offerSimilar(a) {
+    var card = $("claim-similar-card");
+    if (!card || !a.claim) return;
+    var body = $("claim-similar-body");
+    body.replaceChildren(el("blockquote", { className: "panel-quote", text: a.quote }), similarBox(a));
+    showCard(card);
+  }
+
   function detailNodes(a) {
     var rows = [];
     rows.push(el("blockquote", { className: "panel-quote", text: a.quote }));
@@ -336,6 +421,7 @@
     add("Claim", a.claim ? claimDetails(a.claim) : [el("span", { className: "muted", text: "Not flagged" })]);
     if (a.note) add("Note", [el("p", { className: "note-text", text: a.note })]);
     rows.push(dl);
+    if (a.claim) rows.push(similarBox(a));
     rows.push(el("p", { className: "muted small", text: "By " + a.author + " · updated " + formatDate(a.updated_at) + " · version " + a.version }));
     return rows;
   }
@@ -524,6 +610,7 @@
     if (a.claim && (a.claim.reviewer || a.claim.rationale)) {
       nodes.push(el("div", { className: "claim-box" }, claimDetails(a.claim)));
     }
+    if (a.claim) nodes.push(similarBox(a));
     return nodes;
   }
 
@@ -683,7 +770,11 @@
     setBusy(true);
     return api("POST", API, body).then(function (result) {
       setBusy(false);
-      if (result.ok) return saved(result.data, "Annotation saved.");
+      if (result.ok) {
+        saved(result.data, "Annotation saved.");
+        if (result.data.claim) offerSimilar(result.data);
+        return;
+      }
       showError(errorMessage(result), result.data && result.data.field);
     });
   }
@@ -698,9 +789,14 @@
     var id = panel.annotation.id;
     var body = Object.assign({ version: panel.version }, diff);
     setBusy(true);
+    var flagging = diff.claim === true;
     return api("PATCH", API + id + "/", body).then(function (result) {
       setBusy(false);
-      if (result.ok) return saved(result.data, "Annotation updated.");
+      if (result.ok) {
+        saved(result.data, "Annotation updated.");
+        if (flagging && result.data.claim) offerSimilar(result.data);
+        return;
+      }
       if (result.status === 409) return conflict(result.data && result.data.current, "save");
       if (result.status === 404) return conflict(null, "save");
       showError(errorMessage(result), result.data && result.data.field);

@@ -44,9 +44,19 @@ class Command(BaseCommand):
             help="Print one JSON object per file and line (title, date, place, kind, turns, warnings).",
         )
         parser.add_argument("--publisher", default="", help="Publisher recorded on the imported documents.")
+        parser.add_argument(
+            "--replaces",
+            type=int,
+            metavar="DOCUMENT_ID",
+            help="The file is a new edition of this document: it becomes the current edition and the "
+            "annotations move onto it. Without it, a file with the same name, or the same title, date and place, "
+            "as a current document is imported as its new edition.",
+        )
 
-    def handle(self, *args, paths, dry_run, as_json, publisher, verbosity, **options):
+    def handle(self, *args, paths, dry_run, as_json, publisher, replaces, verbosity, **options):
         files, missing = collect_files(paths)
+        if replaces is not None and len(files) + len(missing) != 1:
+            raise CommandError("--replaces takes exactly one file: the new edition of that document.")
         failures = [(path, "no such file or folder") for path in missing]
         for path, reason in failures:
             self._report_failure(path, reason, as_json=as_json)
@@ -59,7 +69,7 @@ class Command(BaseCommand):
                     result = None
                 else:
                     with transaction.atomic():  # one file, one transaction: a bad file leaves nothing behind
-                        result = transcript_import(path=path, publisher=publisher)
+                        result = transcript_import(path=path, publisher=publisher, replaces=replaces)
                     parsed = result.parsed
             except TranscriptError as exc:
                 failures.append((path, str(exc)))
@@ -85,6 +95,13 @@ class Command(BaseCommand):
                 verb = "checked" if dry_run else f"imported as document {result.document.pk}"
                 self.stdout.write(
                     f"[{number}/{total}] {path}: {verb}, {len(parsed.turns)} turns, {len(parsed.warnings)} warning(s)"
+                )
+            if result is not None and result.replaced is not None and not as_json:
+                report = result.reanchoring
+                self.stdout.write(
+                    f"[{number}/{total}] {path}: new edition of document {result.replaced.pk}; "
+                    f"annotations: {report.exact} moved exactly, {report.fuzzy} moved fuzzily, "
+                    f"{report.orphaned} orphaned"
                 )
 
         summary = (
