@@ -4,7 +4,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Count
-from django.db.models.functions import TruncWeek
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,7 +12,7 @@ from annotations import charts
 from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Topic
 from corpus_app.models import Document, Speaker, Turn
 
-ACTIVITY_WEEKS = 12
+ACTIVITY_MONTHS = 12
 
 
 def _url(name, **params):
@@ -85,22 +85,27 @@ def claim_bars():
     ]
 
 
+def _month_start(day, months_back=0):
+    month_index = day.year * 12 + day.month - 1 - months_back
+    return datetime.date(month_index // 12, month_index % 12 + 1, 1)
+
+
 def activity_bars(today=None):
+    """Annotations created per month over the last twelve months, this one included."""
     today = today or timezone.localdate()
-    first_week = today - datetime.timedelta(days=today.weekday() + 7 * (ACTIVITY_WEEKS - 1))
+    first_month = _month_start(today, ACTIVITY_MONTHS - 1)
     counts = {
-        (week.date() if isinstance(week, datetime.datetime) else week): n
-        for week, n in Annotation.objects.filter(created_at__date__gte=first_week)
-        .annotate(week=TruncWeek("created_at"))
-        .values_list("week")
+        (month.date() if isinstance(month, datetime.datetime) else month): n
+        for month, n in Annotation.objects.filter(created_at__date__gte=first_month)
+        .annotate(month=TruncMonth("created_at"))
+        .values_list("month")
         .annotate(n=Count("pk"))
         .order_by()
     }
-    bars = []
-    for index in range(ACTIVITY_WEEKS):
-        week = first_week + datetime.timedelta(weeks=index)
-        bars.append(charts.Bar(label=week.strftime("%-d %b"), value=counts.get(week, 0)))
-    return bars
+    return [
+        charts.Bar(label=month.strftime("%b %Y"), value=counts.get(month, 0))
+        for month in (_month_start(today, back) for back in range(ACTIVITY_MONTHS - 1, -1, -1))
+    ]
 
 
 def dashboard_context():
@@ -156,10 +161,10 @@ def dashboard_context():
                 "link": reverse("annotations:claim-list"),
             },
             {
-                "title": f"Annotations per week, last {ACTIVITY_WEEKS} weeks",
-                "svg": charts.columns("chart-activity", "Annotations per week", activity),
+                "title": f"Annotations per month, last {ACTIVITY_MONTHS} months",
+                "svg": charts.columns("chart-activity", "Annotations per month", activity),
                 "table": charts.data_table(
-                    "Annotations per week", ["Week of", "Annotations"], [(b.label, b.value) for b in activity]
+                    "Annotations per month", ["Month", "Annotations"], [(b.label, b.value) for b in activity]
                 ),
                 "link": reverse("annotations:annotation-list") + "?ordering=-created",
             },

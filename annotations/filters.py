@@ -29,13 +29,13 @@ class AnnotationFilter(django_filters.FilterSet):
     polarity = django_filters.ChoiceFilter(choices=Polarity.choices, label="Stance", empty_label="Any stance")
     target = django_filters.ModelChoiceFilter(queryset=Target.objects.all(), empty_label="Any target")
     speaker = django_filters.ModelChoiceFilter(
-        field_name="turn__speaker", queryset=Speaker.objects.all(), empty_label="Any speaker"
+        field_name="turn__speaker", queryset=Speaker.objects.all(), label="Speaker", empty_label="Any speaker"
     )
     turn_kind = django_filters.ChoiceFilter(
         field_name="turn__kind", choices=TurnKind.choices, label="Turn kind", empty_label="Any kind"
     )
     document = django_filters.ModelChoiceFilter(
-        field_name="turn__document", queryset=Document.objects.all(), empty_label="Any document"
+        field_name="turn__document", queryset=Document.objects.all(), label="Document", empty_label="Any document"
     )
     date_after = django_filters.DateFilter(
         field_name="turn__document__date", lookup_expr="gte", label="Said from", widget=_date_widget()
@@ -69,11 +69,17 @@ class AnnotationFilter(django_filters.FilterSet):
 class ClaimFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, empty_label="Any status")
     speaker = django_filters.ModelChoiceFilter(
-        field_name="annotation__turn__speaker", queryset=Speaker.objects.all(), empty_label="Any speaker"
+        field_name="annotation__turn__speaker",
+        queryset=Speaker.objects.all(),
+        label="Speaker",
+        empty_label="Any speaker",
     )
     topic = TopicTreeFilter(field_name="annotation__topics", label="Topic", empty_label="Any topic")
     document = django_filters.ModelChoiceFilter(
-        field_name="annotation__turn__document", queryset=Document.objects.all(), empty_label="Any document"
+        field_name="annotation__turn__document",
+        queryset=Document.objects.all(),
+        label="Document",
+        empty_label="Any document",
     )
     date_after = django_filters.DateFilter(
         field_name="annotation__turn__document__date", lookup_expr="gte", label="Said from", widget=_date_widget()

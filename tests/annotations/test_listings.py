@@ -180,3 +180,17 @@ def test_dashboard_query_count_is_fixed(client, viewer, rows):
     with CaptureQueriesContext(connection) as measured:
         client.get(reverse("dashboard"))
     assert len(measured) == len(baseline)
+
+
+def test_activity_chart_counts_annotations_per_month_across_a_year_boundary():
+    from annotations.dashboard import activity_bars
+    from annotations.models import Annotation
+
+    january = make_annotation()
+    december = make_annotation()
+    Annotation.objects.filter(pk=january.pk).update(created_at=datetime.datetime(2026, 1, 20, tzinfo=datetime.UTC))
+    Annotation.objects.filter(pk=december.pk).update(created_at=datetime.datetime(2025, 12, 2, tzinfo=datetime.UTC))
+    bars = activity_bars(today=datetime.date(2026, 2, 10))
+    assert len(bars) == 12
+    assert [(bar.label, bar.value) for bar in bars[-3:]] == [("Dec 2025", 1), ("Jan 2026", 1), ("Feb 2026", 0)]
+    assert bars[0].label == "Mar 2025"
