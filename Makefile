@@ -73,5 +73,14 @@ fixtures: install
 	DATABASE_URL=sqlite:///$(CURDIR)/.fixtures.sqlite3 $(PY) manage.py build_fixtures
 	rm -f .fixtures.sqlite3
 
+# Benchmark on PostgreSQL, in its own database (desk_bench, dropped and re-created):
+# `make bench` for 2,000 and 20,000 documents, `make bench BENCH_ARGS="--sizes 200,2000"` for a quick run.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# 20 concurrent editors against gunicorn on 127.0.0.1, in its own database (desk_load).
+load: install
+	$(PY) bench/load.py $(LOAD_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

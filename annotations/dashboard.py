@@ -1,9 +1,18 @@
-"""Figures for the dashboard: a fixed handful of aggregate queries, whatever the corpus size."""
+"""Figures for the dashboard: a fixed handful of aggregate queries, whatever the corpus size.
+
+The aggregates read every annotation, so the page is cached, keyed by a fingerprint of the
+data that changes on every write: the newest history row of annotations and claims (every
+create, edit and delete through the services or the admin writes one) and the newest
+document, turn, speaker, annotation and claim. Reading the fingerprint costs a few index
+lookups; a write makes the next view recompute. A short timeout bounds anything written
+around the history (a raw ``QuerySet.update()``).
+"""
 
 import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -108,7 +117,36 @@ def activity_bars(today=None):
     ]
 
 
+CACHE_SECONDS = 300
+
+
+def fingerprint(today=None):
+    """A tuple that changes whenever a figure on the dashboard may change; a few index lookups."""
+    parts = [str(today or timezone.localdate())]
+    for model in (
+        Annotation.history.model,
+        Claim.history.model,
+        Annotation,
+        Claim,
+        Document,
+        Turn,
+        Speaker,
+    ):
+        parts.append(model._default_manager.aggregate(top=Max("pk"))["top"])
+    parts.append(Document.objects.count())  # deleted documents (no history) change the count
+    return ":".join(str(part) for part in parts)
+
+
 def dashboard_context():
+    key = f"dashboard:{fingerprint()}"
+    context = cache.get(key)
+    if context is None:
+        context = _dashboard_context()
+        cache.set(key, context, CACHE_SECONDS)
+    return context
+
+
+def _dashboard_context():
     topics = topic_bars()
     stances = stance_rows()
     claims = claim_bars()
@@ -169,8 +207,12 @@ def dashboard_context():
                 "link": reverse("annotations:annotation-list") + "?ordering=-created",
             },
         ],
-        "recent_annotations": Annotation.objects.select_related("turn__document", "turn__speaker", "author").order_by(
-            "-updated_at", "-pk"
-        )[:8],
-        "recent_documents": Document.objects.order_by("-imported_at", "-pk")[:5],
+        "recent_annotations": list(
+            Annotation.objects.select_related("turn__document", "turn__speaker", "author")
+            .defer("turn__document__raw_text", "turn__document__import_warnings")
+            .order_by("-updated_at", "-pk")[:8]
+        ),
+        "recent_documents": list(
+            Document.objects.defer("raw_text", "import_warnings").order_by("-imported_at", "-pk")[:5]
+        ),
     }

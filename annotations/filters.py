@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Target, Topic
 from corpus_app.models import Document, Speaker, TurnKind
@@ -8,6 +9,12 @@ from corpus_app.models import Document, Speaker, TurnKind
 
 def _date_widget():
     return forms.DateInput(attrs={"type": "date"})
+
+
+def _id_widget():
+    # An id, not a <select>: a list of every document costs more than the page itself at 20,000 documents.
+    # The reading view and the documents list link here with ?document=<id>.
+    return forms.NumberInput(attrs={"min": 1, "placeholder": "Any"})
 
 
 class TopicTreeFilter(django_filters.ModelChoiceFilter):
@@ -35,7 +42,7 @@ class AnnotationFilter(django_filters.FilterSet):
         field_name="turn__kind", choices=TurnKind.choices, label="Turn kind", empty_label="Any kind"
     )
     document = django_filters.ModelChoiceFilter(
-        field_name="turn__document", queryset=Document.objects.all(), label="Document", empty_label="Any document"
+        field_name="turn__document", queryset=Document.objects.all(), label="Document id", widget=_id_widget()
     )
     date_after = django_filters.DateFilter(
         field_name="turn__document__date", lookup_expr="gte", label="Said from", widget=_date_widget()
@@ -44,7 +51,10 @@ class AnnotationFilter(django_filters.FilterSet):
         field_name="turn__document__date", lookup_expr="lte", label="Said until", widget=_date_widget()
     )
     author = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(annotations__isnull=False).distinct(), empty_label="Anyone"
+        queryset=get_user_model()
+        .objects.filter(Q(groups__name__in=["Editor", "Reviewer"]) | Q(is_superuser=True))
+        .distinct(),
+        empty_label="Anyone",
     )
     claim_status = django_filters.ChoiceFilter(
         field_name="claim__status", choices=ClaimStatus.choices, label="Claim status", empty_label="Any"
@@ -78,8 +88,8 @@ class ClaimFilter(django_filters.FilterSet):
     document = django_filters.ModelChoiceFilter(
         field_name="annotation__turn__document",
         queryset=Document.objects.all(),
-        label="Document",
-        empty_label="Any document",
+        label="Document id",
+        widget=_id_widget(),
     )
     date_after = django_filters.DateFilter(
         field_name="annotation__turn__document__date", lookup_expr="gte", label="Said from", widget=_date_widget()
@@ -88,7 +98,8 @@ class ClaimFilter(django_filters.FilterSet):
         field_name="annotation__turn__document__date", lookup_expr="lte", label="Said until", widget=_date_widget()
     )
     reviewer = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(reviewed_claims__isnull=False).distinct(), empty_label="Anyone"
+        queryset=get_user_model().objects.filter(Q(groups__name="Reviewer") | Q(is_superuser=True)).distinct(),
+        empty_label="Anyone",
     )
 
     class Meta:

@@ -12,6 +12,7 @@ from annotations.filters import AnnotationFilter, ClaimFilter
 from annotations.forms_review import ClaimReviewForm
 from annotations.models import Annotation, Claim, ClaimStatus, Topic
 from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
+from desk.pagination import CappedPaginator
 
 CONTEXT_CHARS = 160  # how much of the turn around a claim the queue shows
 
@@ -30,6 +31,7 @@ def topics_with_paths():
 class AnnotationListView(LoginRequiredMixin, FilterView):
     filterset_class = AnnotationFilter
     paginate_by = 50
+    paginator_class = CappedPaginator
     template_name = "annotations/annotation_list.html"
 
     def get_queryset(self):
@@ -54,6 +56,7 @@ class ClaimQueueView(LoginRequiredMixin, FilterView):
 
     filterset_class = ClaimFilter
     paginate_by = 25
+    paginator_class = CappedPaginator
     template_name = "annotations/claim_list.html"
 
     def get_queryset(self):

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Length, Lower, Replace
@@ -37,6 +36,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
 from corpus_app.models import DocumentKind, Speaker, Turn
+from desk.pagination import CappedPaginator
 
 PAGE_SIZE = 25
 SEARCH_CONFIG = "english"
@@ -301,7 +301,7 @@ def search_view(request):
         "results": [],
     }
     if turns is not None:
-        paginator = Paginator(turns, PAGE_SIZE)
+        paginator = CappedPaginator(turns, PAGE_SIZE)
         page_obj = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)

@@ -5,17 +5,30 @@ from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
 from corpus_app.filters import DocumentFilter
-from corpus_app.models import Document, Speaker
+from corpus_app.models import Document, Speaker, Turn
+from desk.pagination import CappedPaginator
 
 
 class DocumentListView(LoginRequiredMixin, FilterView):
     filterset_class = DocumentFilter
-    queryset = Document.objects.for_list()
+    # Turn counts are added for the page only (below): counting the turns of every document
+    # to sort and page them would read the whole turn table on each view.
+    queryset = Document.objects.order_by("-date", "title", "pk")
     paginate_by = 50
+    paginator_class = CappedPaginator
     template_name = "corpus_app/document_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        documents = context["object_list"]
+        counts = dict(
+            Turn.objects.filter(document__in=[d.pk for d in documents])
+            .values_list("document")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for document in documents:
+            document.turn_count = counts.get(document.pk, 0)
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_without_page"] = context["export_query"] = query.urlencode()

@@ -1,0 +1,408 @@
+"""The benchmark: generate a corpus at two sizes on PostgreSQL and time the pages, exports and importer.
+
+    .venv/bin/python bench/run.py                      # 2,000 and 20,000 documents (about 20 minutes)
+    .venv/bin/python bench/run.py --sizes 200,2000     # a quick run
+
+It works in a dedicated database (``desk_bench`` on the server of ``BENCH_DATABASE_URL``,
+default ``postgres://postgres@127.0.0.1:5432/desk_bench``), which it drops and re-creates for
+each size; it refuses the names of the dev and test databases. Each measurement runs in a
+child process with ``DATABASE_URL`` pointing there and ``DEBUG`` off, requests go through
+Django's test ``Client`` in-process, and the time is the server's: from the request to the
+last byte of the (streamed) response. Database time is the sum of the cursor executions seen
+by a ``connection.execute_wrapper``; with server-side cursors (the exports), rows fetched
+after the first batch are not counted, so an export's DB share is a lower bound.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/desk_bench"
+FORBIDDEN_NAMES = {"desk", "postgres", "template0", "template1"}
+EXPORT_ROWS = 100_000
+PAGE_BUDGET_S = 60  # per page; past it, at least 5 requests are still timed
+
+
+# --- orchestration (parent) ------------------------------------------------------------------
+
+
+def reset_database(url):
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    if name in FORBIDDEN_NAMES or name.startswith("test_") or "bench" not in name:
+        raise SystemExit(f"refusing to reset database {name!r}: the bench needs its own (a name with 'bench' in it)")
+    admin = urlunparse(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def child_env(url):
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        DEBUG="false",
+        SECRET_KEY="bench-only-secret-key-not-for-deployment-0123456789",
+        ALLOWED_HOSTS="testserver,127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        CONN_MAX_AGE="0",
+    )
+    return env
+
+
+def run_child(args, env, *, capture=True):
+    result = subprocess.run(
+        [PYTHON, *args], cwd=ROOT, env=env, check=True, text=True, stdout=subprocess.PIPE if capture else None
+    )
+    if capture:
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    return None
+
+
+def bench_size(url, size, options):
+    env = child_env(url)
+    print(f"\n== {size} documents: resetting {urlparse(url).path.lstrip('/')} ==", flush=True)
+    reset_database(url)
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    started = time.monotonic()
+    subprocess.run(
+        [PYTHON, "manage.py", "generate_corpus", f"--documents={size}", f"--seed={options.seed}", "-v", "1"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    generation = time.monotonic() - started
+    print("measuring pages…", flush=True)
+    figures = run_child([__file__, "pages", f"--requests={options.requests}"], env)
+    rows = figures["rows"]
+    export_filter = figures["export_filter"]
+    for fmt in ("csv", "jsonl", "w3c"):
+        print(f"measuring export {fmt}…", flush=True)
+        rows.append(
+            run_child(
+                [__file__, "export", f"--format={fmt}", f"--filter={export_filter}", f"--requests={options.exports}"],
+                env,
+            )
+        )
+    print("measuring the importer…", flush=True)
+    rows.append(run_child([__file__, "import", f"--files={options.import_files}", f"--seed={options.seed}"], env))
+    return {"size": size, "generation_s": generation, "counts": figures["counts"], "rows": rows}
+
+
+def fmt_ms(value):
+    return "–" if value is None else (f"{value:.0f}" if value >= 100 else f"{value:.1f}")
+
+
+def print_table(result):
+    counts = result["counts"]
+    print(
+        f"\n### {result['size']:,} documents: {counts['turns']:,} turns, {counts['annotations']:,} annotations, "
+        f"{counts['claims']:,} claims (generated in {result['generation_s']:.0f} s)\n"
+    )
+    print("| what | n | median ms | p95 ms | queries | DB share | peak MB | notes |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for row in result["rows"]:
+        share = f"{row['db_share'] * 100:.0f}%" if "db_share" in row else "–"
+        print(
+            f"| {row['name']} | {row.get('n', '–')} | {fmt_ms(row.get('median_ms'))} | {fmt_ms(row.get('p95_ms'))} "
+            f"| {row.get('queries', '–')} | {share} | {row.get('peak_mb', '–')} | {row.get('notes', '')} |"
+        )
+
+
+def print_ratios(small, large):
+    print(f"\n### Ratio {large['size']:,} / {small['size']:,} documents\n")
+    print("| what | median | p95 | queries | peak memory | notes |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    by_name = {row["name"]: row for row in small["rows"]}
+    for row in large["rows"]:
+        base = by_name.get(row["name"])
+        if base is None:
+            continue
+
+        def ratio(key, row=row, base=base):
+            a, b = row.get(key), base.get(key)
+            return f"{a / b:.2f}×" if isinstance(a, int | float) and isinstance(b, int | float) and b else "–"
+
+        notes = ""
+        if "files_per_s" in row:
+            notes = f"files/s {ratio('files_per_s')}, MB/s {ratio('mb_per_s')}"
+        print(
+            f"| {row['name']} | {ratio('median_ms')} | {ratio('p95_ms')} | {ratio('queries')} "
+            f"| {ratio('peak_mb')} | {notes} |"
+        )
+
+
+def main_orchestrate(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="2000,20000", help="Comma-separated document counts (default 2000,20000).")
+    parser.add_argument("--requests", type=int, default=30, help="Timed requests per page (default 30).")
+    parser.add_argument("--exports", type=int, default=5, help="Timed requests per export format (default 5).")
+    parser.add_argument("--import-files", type=int, default=500, help="Transcript files for the importer (500).")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    options = parser.parse_args(argv)
+    sizes = [int(size) for size in options.sizes.split(",") if size.strip()]
+    results = []
+    started = time.monotonic()
+    for size in sizes:
+        results.append(bench_size(options.database_url, size, options))
+        print_table(results[-1])
+    print("\n## Results\n")
+    for result in results:
+        print_table(result)
+    if len(results) > 1:
+        print_ratios(results[0], results[-1])
+    print(f"\n(bench ran {time.monotonic() - started:.0f} s)")
+    if options.json:
+        options.json.write_text(json.dumps(results, indent=2))
+
+
+# --- measurements (children, with Django set up) ---------------------------------------------
+
+
+def setup_django():
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "desk.settings")
+    import django
+
+    django.setup()
+    from django.test.utils import override_settings, setup_test_environment
+
+    setup_test_environment()
+    # DEBUG is off; plain static files storage so templates need no collectstatic manifest.
+    override_settings(
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        SECURE_SSL_REDIRECT=False,
+    ).enable()
+
+
+class DatabaseTimer:
+    def __init__(self):
+        self.seconds = 0.0
+        self.queries = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.queries += 1
+
+
+def timed_get(client, url):
+    """Server time of one GET, the streamed body consumed; (seconds, DB seconds, queries, bytes, status)."""
+    from django.db import connection
+
+    timer = DatabaseTimer()
+    with connection.execute_wrapper(timer):
+        started = time.perf_counter()
+        response = client.get(url)
+        size = sum(len(chunk) for chunk in response.streaming_content) if response.streaming else len(response.content)
+        elapsed = time.perf_counter() - started
+    return elapsed, timer.seconds, timer.queries, size, response.status_code
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+
+
+def measure(client, name, url, requests, notes=""):
+    elapsed, _, _, _, status = timed_get(client, url)  # warm-up, not counted
+    if status != 200:
+        raise SystemExit(f"{name}: {url} answered {status}")
+    times, shares, queries = [], [], []
+    deadline = time.monotonic() + PAGE_BUDGET_S
+    for _ in range(requests):
+        if len(times) >= 5 and time.monotonic() > deadline:
+            break  # a very slow page: fewer requests (the table shows how many)
+        elapsed, db, count, size, status = timed_get(client, url)
+        times.append(elapsed)
+        shares.append(db / elapsed if elapsed else 0)
+        queries.append(count)
+    print(f"  {name}: median {statistics.median(times) * 1000:.1f} ms", file=sys.stderr, flush=True)
+    return {
+        "name": name,
+        "url": url,
+        "n": len(times),
+        "median_ms": statistics.median(times) * 1000,
+        "p95_ms": percentile(times, 0.95) * 1000,
+        "queries": max(queries),
+        "db_share": statistics.median(shares),
+        "bytes": size,
+        "notes": notes,
+    }
+
+
+def bench_user():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="synth-reviewer-01")
+
+
+def main_pages(argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=30)
+    options = parser.parse_args(argv)
+    setup_django()
+    from django.db.models import Count
+    from django.test import Client
+
+    from annotations.models import Annotation, Claim, Polarity, Topic
+    from corpus_app.models import Document, Turn
+
+    client = Client()
+    client.force_login(bench_user())
+    long_document = (
+        Document.objects.filter(publisher="synthetic")
+        .annotate(n=Count("turns"))
+        .filter(n__gte=400)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    root = Topic.objects.get(slug="sanctions-economy")
+    counts = {
+        "documents": Document.objects.count(),
+        "turns": Turn.objects.count(),
+        "annotations": Annotation.objects.count(),
+        "claims": Claim.objects.count(),
+    }
+    # The export filter: documents said from the date that leaves about EXPORT_ROWS annotations.
+    dates = Annotation.objects.order_by("-turn__document__date").values_list("turn__document__date", flat=True)
+    cut = dates[EXPORT_ROWS - 1 : EXPORT_ROWS]
+    export_filter = f"date_after={cut[0].isoformat()}" if cut else ""
+
+    n = options.requests
+    # Deep pages: page 100 of the documents and 500 of the annotations, or the last one when there are fewer.
+    document_page = max(1, min(100, counts["documents"] // 50))
+    annotation_page = max(1, min(500, counts["annotations"] // 50))
+    rows = [
+        measure(client, "documents list", "/documents/", n),
+        measure(client, f"documents list, page {document_page}", f"/documents/?page={document_page}", n),
+        measure(client, "annotations list", "/annotations/", n),
+        measure(
+            client,
+            "annotations list, topic + stance filters",
+            f"/annotations/?topic={root.pk}&polarity={Polarity.OPPOSES}",
+            n,
+        ),
+        measure(client, f"annotations list, page {annotation_page}", f"/annotations/?page={annotation_page}", n),
+        measure(client, "claims queue", "/claims/", n),
+        measure(client, "claims queue, status filter", "/claims/?status=in_review", n),
+        measure(client, "search “national currencies”", "/search/?q=national+currencies", n),
+        measure(client, "search “sanctions -dollar”", "/search/?q=sanctions+-dollar", n),
+        measure(client, "dashboard", "/", n),
+    ]
+    if long_document:
+        annotations = Annotation.objects.filter(turn__document=long_document).count()
+        rows.append(
+            measure(
+                client,
+                "reading view, 400 turns",
+                f"/documents/{long_document}/",
+                n,
+                notes=f"{annotations:,} annotations",
+            )
+        )
+    print(json.dumps({"rows": rows, "counts": counts, "export_filter": export_filter}))
+
+
+def main_export(argv):
+    import resource
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--format", required=True)
+    parser.add_argument("--filter", default="")
+    parser.add_argument("--requests", type=int, default=5)
+    options = parser.parse_args(argv)
+    setup_django()
+    from django.test import Client
+
+    client = Client()
+    client.force_login(bench_user())
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    url = f"/annotations/export/?format={options.format}" + (f"&{options.filter}" if options.filter else "")
+    row = measure(client, f"export {options.format}", url, options.requests)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    response = client.get(url)
+    body = b"".join(response.streaming_content)
+    lines = body.count(b"\n")
+    rows = lines - 1 if options.format == "csv" else (lines if options.format == "jsonl" else body.count(b'"id":'))
+    row.update(
+        peak_mb=round(peak),
+        notes=f"~{rows:,} annotations, {len(body) / 1e6:.0f} MB; +{peak - baseline:.0f} MB over the process at start",
+    )
+    print(json.dumps(row))
+
+
+def main_import(argv):
+    import random
+    import resource
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=1)
+    options = parser.parse_args(argv)
+    setup_django()
+    from django.core.management import call_command
+
+    from corpus_app import synthetic
+
+    rng = random.Random(options.seed + 1000)
+    vocabulary = synthetic.load_vocabulary()
+    speakers = ["Murat Nurtleu", "Jeyhun Bayramov", "Ararat Mirzoyan", "Sirojiddin Muhriddin"]
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as folder:
+        total = 0
+        for index in range(options.files):
+            turns = 400 if rng.random() < synthetic.LONG_DOCUMENT_SHARE else max(3, int(rng.gauss(43, 15)))
+            planned = synthetic.plan_document(rng, vocabulary, speakers, turns=turns)
+            text = synthetic.render_transcript(planned) + f"\nbench import {options.seed} {index}\n"
+            data = text.encode()
+            total += len(data)
+            (Path(folder) / f"bench-{index:05d}.txt").write_bytes(data)
+        baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.perf_counter()
+        call_command("import_transcripts", folder, verbosity=0)
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "name": f"import_transcripts, {options.files} files",
+                "n": 1,
+                "median_ms": elapsed * 1000,
+                "files_per_s": options.files / elapsed,
+                "mb_per_s": total / 1e6 / elapsed,
+                "peak_mb": round(peak),
+                "notes": f"{total / 1e6:.1f} MB: {options.files / elapsed:.0f} files/s, "
+                f"{total / 1e6 / elapsed:.2f} MB/s; +{peak - baseline:.0f} MB",
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    commands = {"pages": main_pages, "export": main_export, "import": main_import}
+    if len(sys.argv) > 1 and sys.argv[1] in commands:
+        commands[sys.argv[1]](sys.argv[2:])
+    else:
+        main_orchestrate(sys.argv[1:])
