@@ -1,7 +1,8 @@
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
+from annotations.models import Claim
 from corpus_app.models import Document, DocumentKind, Speaker
 
 
@@ -18,6 +19,11 @@ class DocumentFilter(django_filters.FilterSet):
     speaker = django_filters.ModelChoiceFilter(
         queryset=Speaker.objects.all(), method="filter_speaker", label="Speaker", empty_label="Any speaker"
     )
+    unverified_claims = django_filters.BooleanFilter(
+        method="filter_unverified_claims",
+        label="Has unverified claims",
+        help_text="Claims still unverified or in review.",
+    )
     editions = django_filters.ChoiceFilter(
         choices=[("all", "All editions, replaced ones too")],
         method="filter_editions",
@@ -32,7 +38,7 @@ class DocumentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Document
-        fields = ["q", "kind", "date_after", "date_before", "place", "speaker", "editions"]
+        fields = ["q", "kind", "date_after", "date_before", "place", "speaker", "unverified_claims", "editions"]
 
     def __init__(self, data=None, *args, **kwargs):
         # Bound even without a query string, so the default (current editions only) applies.
@@ -52,6 +58,10 @@ class DocumentFilter(django_filters.FilterSet):
         for word in words:
             queryset = queryset.filter(Q(title__icontains=word) | Q(turns__text__icontains=word))
         return queryset.distinct() if words else queryset
+
+    def filter_unverified_claims(self, queryset, name, value):
+        open_claims = Claim.objects.open().filter(annotation__turn__document=OuterRef("pk"))
+        return queryset.filter(Exists(open_claims)) if value else queryset.exclude(Exists(open_claims))
 
     def filter_speaker(self, queryset, name, value):
         return queryset.filter(turns__speaker=value).distinct()

@@ -103,3 +103,22 @@ def test_admin_document_shows_import_warnings(admin_client):
     document = make_document(import_warnings=[{"line": 3, "code": "truncated_line", "message": "ends with “from”"}])
     content = admin_client.get(reverse("admin:corpus_app_document_change", args=[document.pk])).content.decode()
     assert "truncated_line" in content and "ends with “from”" in content
+
+
+def test_document_list_filters_documents_with_unverified_claims(client, viewer, reviewer):
+    from annotations.services import claim_set_status
+    from tests.factories import make_annotation
+
+    with_open_claim = make_document(title="Open claim here")
+    with_reviewed_claim = make_document(title="Reviewed claim here")
+    make_document(title="No claim here")
+    make_annotation(turn=with_open_claim.turns.first(), claim=True)
+    reviewed = make_annotation(turn=with_reviewed_claim.turns.first(), claim=True)
+    claim_set_status(user=reviewer, claim_id=reviewed.claim.pk, status="accurate", rationale="Checked.")
+    client.force_login(viewer)
+    url = reverse("corpus:document-list")
+    assert [d.title for d in client.get(url, {"unverified_claims": "true"}).context["object_list"]] == [
+        "Open claim here"
+    ]
+    others = {d.title for d in client.get(url, {"unverified_claims": "false"}).context["object_list"]}
+    assert others == {"Reviewed claim here", "No claim here"}
