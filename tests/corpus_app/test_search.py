@@ -333,7 +333,24 @@ def test_query_count_does_not_grow_with_the_number_of_results(logged_in):
     assert response.context["paginator"].count == 60
     assert len(response.context["results"]) == 25
     assert len(many) == len(few)
-    assert len(few) <= 6  # session, user, speakers for the form, count, one page of turns
+    assert len(few) <= 5  # session, user, speakers for the form, the ranked ids, one page of turns
+
+
+def test_past_the_candidate_cap_the_count_says_more_than_and_pages_stop(logged_in, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 30)
+    monkeypatch.setattr(search.SearchPaginator, "cap", 30)
+    make_matching_turns(40)
+    first = logged_in.get(URL, {"q": "convergence"})
+    paginator = first.context["paginator"]
+    assert paginator.capped and paginator.count == 30
+    content = first.content.decode()
+    assert "More than 30 results for “convergence” · page 1</p>" in content
+    assert "Only the first 30 matching turns are ranked and shown" in content
+    assert len(first.context["results"]) == 25
+    second = logged_in.get(URL, {"q": "convergence", "page": 2})
+    assert len(second.context["results"]) == 5
+    assert not second.context["page_obj"].has_next()
+    assert logged_in.get(URL, {"q": "convergence", "page": 9}).context["page_obj"].number == 2
 
 
 # --- The database side: index on PostgreSQL, fallback elsewhere -----------------------------
@@ -347,12 +364,13 @@ def test_search_sql_is_full_text_on_postgresql_and_the_fallback_elsewhere(logged
     sql = "\n".join(query["sql"] for query in queries.captured_queries)
     if POSTGRES:
         assert response.context["search_engine"] == "postgresql"
-        # The exact expression of the index, so the planner can use it.
+        # The stored, indexed column: no vector is computed at search time.
         assert (
-            """WHERE to_tsvector('english'::regconfig, "corpus_app_turn"."text") """
-            """@@ (websearch_to_tsquery('english'::regconfig, '"national currencies" -dollar'))""" in sql
+            """"search_vector" @@ (websearch_to_tsquery('english'::regconfig, '"national currencies" -dollar'))"""
+            in sql
         )
-        assert "ts_rank(" in sql and "ts_headline(" in sql
+        assert """ts_rank("corpus_app_turn"."search_vector", """ in sql and "ts_headline(" in sql
+        assert "to_tsvector" not in sql
         assert "COALESCE" not in sql
     else:
         assert response.context["search_engine"] == "fallback"
@@ -391,38 +409,64 @@ def test_postgresql_uses_the_gin_index_and_the_fallback_does_not_need_one():
         assert "LIKE" in str(queryset.query)
 
 
-def test_the_migration_creates_the_index_on_postgresql_only_and_reverses():
-    migration = importlib.import_module("corpus_app.migrations.0002_turn_search_index")
+def test_the_migration_creates_the_stored_vector_and_its_index_on_postgresql_only_and_reverses():
+    migration = importlib.import_module("corpus_app.migrations.0004_turn_search_vector")
+    old = importlib.import_module("corpus_app.migrations.0002_turn_search_index")
     from django.apps import apps
 
-    def index_definition():
+    def index_definition(name=search.INDEX_NAME):
         with connection.cursor() as cursor:
             if POSTGRES:
-                cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [search.INDEX_NAME])
+                cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
             else:
-                cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [search.INDEX_NAME])
+                cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [name])
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    def column_definition():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT generation_expression FROM information_schema.columns "
+                "WHERE table_name = 'corpus_app_turn' AND column_name = %s",
+                [search.VECTOR_COLUMN],
+            )
             row = cursor.fetchone()
         return row[0] if row else None
 
     if POSTGRES:
         assert index_definition() == (
-            f"CREATE INDEX {search.INDEX_NAME} ON public.corpus_app_turn USING gin ({search.INDEX_EXPRESSION})"
+            f"CREATE INDEX {search.INDEX_NAME} ON public.corpus_app_turn USING gin ({search.VECTOR_COLUMN})"
         )
+        assert column_definition() == search.VECTOR_EXPRESSION
+        assert index_definition(old.INDEX_NAME) is None  # replaced by the index on the column
+        # The database keeps the vector up to date: written on insert, rewritten on update.
+        document = make_document(turns=[("Sergey Lavrov", "answer", "Payments in national currencies.")])
+        turn = document.turns.get()
+        assert [t.pk for t in search.search_turns("payment")] == [turn.pk]
+        Turn.objects.filter(pk=turn.pk).update(text="Trade in roubles.")
+        assert list(search.search_turns("payment")) == []
+        assert [t.pk for t in search.search_turns("rouble")] == [turn.pk]
+        with connection.cursor() as cursor:  # no deferred foreign-key checks left before ALTER TABLE
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with connection.schema_editor() as editor:
+            migration.drop_column(apps, editor)
+            assert index_definition() is None and column_definition() is None
+            assert index_definition(old.INDEX_NAME).endswith(f"USING gin ({search.VECTOR_EXPRESSION})")
+            migration.add_column(apps, editor)
+            migration.add_column(apps, editor)  # idempotent
+        assert index_definition().endswith(f"USING gin ({search.VECTOR_COLUMN})")
+        assert column_definition() == search.VECTOR_EXPRESSION
+        assert index_definition(old.INDEX_NAME) is None
     else:
         assert index_definition() is None
-    if POSTGRES:
-        with connection.schema_editor() as editor:
-            migration.drop_index(apps, editor)
-            assert index_definition() is None
-            migration.create_index(apps, editor)
-            migration.create_index(apps, editor)  # idempotent
-        assert index_definition().endswith(f"USING gin ({search.INDEX_EXPRESSION})")
-    else:
+
         # Elsewhere both directions are no-ops: they must not even try to run SQL.
         def refuse(sql, params=()):
             raise AssertionError(f"the migration ran SQL on {connection.vendor}: {sql}")
 
         editor = SimpleNamespace(connection=connection, execute=refuse)
-        migration.create_index(apps, editor)
-        migration.drop_index(apps, editor)
+        for module in (old, migration):
+            for operation in module.Migration.operations:
+                operation.code(apps, editor)
+                operation.reverse_code(apps, editor)
         assert index_definition() is None
