@@ -6,8 +6,10 @@ turn's text (exact match, first occurrence) and hands offsets to
 view already loaded, so rendering the form costs no queries.
 """
 
+from html import escape
+
 from django import forms
-from django.utils.text import Truncator
+from django.utils.safestring import mark_safe
 
 from annotations.models import Polarity
 from annotations.services import MAX_NOTE_CHARS
@@ -16,13 +18,70 @@ TURN_PREVIEW_WORDS = 8
 
 
 def turn_choice_label(turn):
+    """``#3 Lavrov: the first eight words…`` (what ``Truncator.words(8, truncate="…")`` gives)."""
     who = turn.speaker.name if turn.speaker_id else turn.get_kind_display()
-    words = Truncator(" ".join(turn.text.split())).words(TURN_PREVIEW_WORDS, truncate="…")
-    return f"#{turn.position + 1} {who}: {words}"
+    words = turn.text.split()
+    preview = " ".join(words[:TURN_PREVIEW_WORDS])
+    if len(words) > TURN_PREVIEW_WORDS and not preview.endswith("…"):
+        preview += "…"
+    return f"#{turn.position + 1} {who}: {preview}"
+
+
+class QuickSelectMixin:
+    """Renders ``<select>`` with plain string work: the same markup as Django's templates.
+
+    A 400-turn document has 400 turn choices; rendering each ``<option>`` through the widget
+    templates cost more than the rest of the form.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final["multiple"] = True
+        attributes = "".join(
+            f" {key}" if value is True else f' {key}="{escape(str(value))}"'
+            for key, value in final.items()
+            if value is not False
+        )
+        choices = list(iter(self.choices))  # iter(): no COUNT query from a ModelChoiceIterator's len()
+        if any(isinstance(label, (list, tuple)) for _, label in choices):
+            return super().render(name, value, attrs, renderer)  # option groups: Django's own templates
+        selected = set(self.format_value(value))
+        options = []
+        found = False
+        for option_value, label in choices:
+            option_value = "" if option_value is None else str(option_value)
+            chosen = option_value in selected and (self.allow_multiple_selected or not found)
+            found = found or chosen
+            options.append(
+                f'<option value="{escape(option_value)}"{" selected" if chosen else ""}>{escape(label)}</option>'
+            )
+        head = f'<select name="{escape(name)}"{attributes}>'
+        return mark_safe(head + "\n  " + "\n\n  ".join(options) + "\n\n</select>")
+
+
+class QuickSelect(QuickSelectMixin, forms.Select):
+    pass
+
+
+class QuickSelectMultiple(QuickSelectMixin, forms.SelectMultiple):
+    pass
+
+
+QUICK_WIDGETS = {forms.Select: QuickSelect, forms.SelectMultiple: QuickSelectMultiple}
+
+
+def quicken_selects(form):
+    """Render the form's plain ``<select>`` widgets with the quick ones (listings' filter forms)."""
+    for field in form.fields.values():
+        quick = QUICK_WIDGETS.get(type(field.widget))
+        if quick is not None:
+            field.widget.__class__ = quick  # same state, same markup: only render() differs
+    return form
 
 
 class AnnotateForm(forms.Form):
-    turn = forms.TypedChoiceField(coerce=int, label="Turn", help_text="Where the passage is.")
+    turn = forms.TypedChoiceField(coerce=int, label="Turn", help_text="Where the passage is.", widget=QuickSelect)
     passage = forms.CharField(
         label="Passage",
         strip=False,
@@ -33,13 +92,15 @@ class AnnotateForm(forms.Form):
         coerce=int,
         required=False,
         label="Topics",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=QuickSelectMultiple(attrs={"size": 6}),
         help_text="Hold Ctrl (⌘ on a Mac) to choose several.",
     )
     polarity = forms.ChoiceField(
-        choices=[("", "No stance"), *Polarity.choices], required=False, label="Stance (polarity)"
+        choices=[("", "No stance"), *Polarity.choices], required=False, label="Stance (polarity)", widget=QuickSelect
     )
-    target = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Stance target")
+    target = forms.TypedChoiceField(
+        coerce=int, empty_value=None, required=False, label="Stance target", widget=QuickSelect
+    )
     claim = forms.BooleanField(required=False, label="Flag as a claim to check")
     note = forms.CharField(
         required=False, max_length=MAX_NOTE_CHARS, label="Note", widget=forms.Textarea(attrs={"rows": 2})

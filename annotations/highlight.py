@@ -13,6 +13,7 @@ in step.
 Offsets are Python string indexes (code points), like ``Annotation.start``/``end``.
 """
 
+import html
 from dataclasses import dataclass, field
 
 from django.utils.html import escape, format_html
@@ -128,4 +129,32 @@ def render_segments(pieces) -> SafeString:
 
 
 def render(text: str, highlights) -> SafeString:
-    return render_segments(segments(text, highlights))
+    """``render_segments(segments(text, highlights))`` in one tight loop: the same markup.
+
+    A long document has thousands of segments; this builds strings directly instead of
+    ``Segment`` objects and ``format_html`` calls (``test_highlight`` checks they agree).
+    """
+    if not text:
+        return mark_safe("")
+    spans = _clip(highlights, len(text))
+    if not spans:
+        return mark_safe(html.escape(text))
+    cuts = sorted({0, len(text)} | {h.start for h in spans} | {h.end for h in spans})
+    out = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        piece = html.escape(text[start:end])
+        covering = [h for h in spans if h.start <= start and h.end >= end]
+        if not covering:
+            out.append(piece)
+            continue
+        kinds = ["hl"]
+        for h in covering:
+            kinds.extend(c for c in h.classes if c not in kinds)
+        kinds.append(f"hl-depth-{min(len(covering), MAX_DEPTH_CLASS)}")
+        anchors = [h.id for h in covering if h.start == start]
+        id_attr = f' id="annotation-{anchors[0]}"' if anchors else ""
+        extra = "".join(f'<span class="hl-anchor" id="annotation-{pk}"></span>' for pk in anchors[1:])
+        ids = " ".join(str(h.id) for h in covering)
+        classes = html.escape(" ".join(kinds))
+        out.append(f'<mark class="{classes}"{id_attr} data-annotations="{ids}">{extra}{piece}</mark>')
+    return mark_safe("".join(out))  # every piece escaped above

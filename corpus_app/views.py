@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from annotations.forms import quicken_selects
 from corpus_app.filters import DocumentFilter
 from corpus_app.models import Document, Speaker, Turn
 from desk.pagination import CappedPaginator
@@ -17,6 +18,11 @@ class DocumentListView(LoginRequiredMixin, FilterView):
     paginate_by = 50
     paginator_class = CappedPaginator
     template_name = "corpus_app/document_list.html"
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        quicken_selects(filterset.form)  # the filter form's selects without a template per option
+        return filterset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

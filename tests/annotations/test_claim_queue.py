@@ -128,3 +128,28 @@ def test_queue_query_count_does_not_grow_with_claims(client, reviewer):
         response = client.get(url)
     assert len(response.context["rows"]) == 25
     assert len(many) == len(one)
+
+
+def test_queue_review_fields_are_the_review_forms_fields(client, reviewer):
+    """The queue writes ClaimReviewForm's fields out by hand (no form per row): the same markup."""
+    import re
+
+    from annotations.forms_review import ClaimReviewForm
+
+    claim = make_claim()
+    claim_set_status(
+        user=reviewer,
+        claim_id=claim.pk,
+        status="misleading",
+        rationale="Half <true> & more",
+        evidence=["https://example.org/a?x=1&y=2", "https://example.org/b"],
+    )
+    claim.refresh_from_db()
+    client.force_login(reviewer)
+    content = client.get(reverse("annotations:claim-list")).content.decode()
+    form = ClaimReviewForm(claim=claim, auto_id=f"claim-{claim.pk}-%s")
+    for name in ["version", "rationale", "evidence"]:
+        assert str(form[name]) in content, name
+    select = re.sub(r">\s+<", "><", str(form["status"]))
+    assert select in content
+    assert f'action="{reverse("annotations:claim-review", args=[claim.pk])}"' in content

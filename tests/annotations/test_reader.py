@@ -365,3 +365,50 @@ def test_reading_view_query_count_does_not_grow_with_annotations(client):
     assert len(response.context["reader_annotations"]) == 61
     assert "hl-claim-accurate" in response.content.decode()
     assert len(many) == len(one), [q["sql"] for q in many.captured_queries]
+    # The page's JSON is the API's shape (annotations.api.annotation_json), value for value.
+    from annotations.api import _reader_queryset, _topic_paths, annotation_json
+
+    paths = _topic_paths()
+    expected = {a.pk: annotation_json(a, editor, paths) for a in _reader_queryset().filter(turn__document=document)}
+    page = response.context["annotations_json"]
+    assert [a["id"] for a in page] == [row["id"] for row in response.context["reader_annotations"]]
+    assert {a["id"]: a for a in page} == expected
+    data = json.loads(
+        re.search(r'id="reader-annotations" type="application/json">(.*?)</script>', response.content.decode()).group(1)
+    )
+    assert data == page
+
+
+def test_fast_render_matches_the_segments_rendering():
+    """``render`` (one tight loop) gives exactly ``render_segments(segments(...))``."""
+    import random
+
+    from annotations.highlight import render_segments
+
+    rng = random.Random(5)
+    kinds = [(), ("hl-topic",), ("hl-stance-opposes", "hl-topic"), ("hl-claim-in-review",)]
+    for _ in range(300):
+        text = "".join(rng.choice("ab <&>\"'é😀\n") for _ in range(rng.randint(0, 40)))
+        highlights = [
+            Highlight(rng.randint(1, 30), rng.randint(-3, 45), rng.randint(-3, 45), rng.choice(kinds))
+            for _ in range(rng.randint(0, 7))
+        ]
+        assert str(render(text, highlights)) == str(render_segments(segments(text, highlights)))
+
+
+def test_quick_select_widgets_render_like_django():
+    from django import forms
+
+    from annotations.forms import QuickSelect, QuickSelectMultiple
+
+    choices = [("", "Choose…"), (1, 'a <b> & "c"'), (2, "d")]
+    attrs = {"id": "x", "required": True, "aria-invalid": "true", "aria-describedby": "x_helptext"}
+    for plain, quick, value in [
+        (forms.Select, QuickSelect, 2),
+        (forms.Select, QuickSelect, None),
+        (forms.Select, QuickSelect, ""),
+        (forms.SelectMultiple, QuickSelectMultiple, [1, 2]),
+        (forms.SelectMultiple, QuickSelectMultiple, None),
+    ]:
+        expected = plain(choices=choices, attrs={"size": 6}).render("t", value, attrs)
+        assert quick(choices=choices, attrs={"size": 6}).render("t", value, attrs) == expected
