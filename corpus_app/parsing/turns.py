@@ -347,6 +347,14 @@ LEGEND_DEFINES = re.compile(
 )
 LEGEND_PAREN_FIRST = re.compile(r"(?:^|[;,.]\s*)\((?P<abbr>[A-Z]{1,4})\)\s*(?:[:=–-]\s*)?(?P<desc>[^,;.()]+)")
 LEGEND_PAREN_AFTER = re.compile(r"(?P<desc>(?:[A-Z][\w’'-]+\s+){1,3}[A-Z][\w’'-]+)\s+\((?P<abbr>[A-Z]{2,4})\)")
+# Cheap pre-checks, case-sensitive like the patterns they guard: a line without any of these
+# words cannot match ROLE_BEFORE_NAME, or any of the LEGEND_* patterns.
+_ROLE_HINT = re.compile(
+    r"Minister|Secretary|President|Spokes|Ambassador|Chancellor|Director|Chair|Envoy|Representative|Governor"
+    r"|Mayor|Senator|Commissioner|Advis|Premier"
+)
+_LEGEND_HINT = re.compile(r"prefixed|marked|labelled|labeled|indicated|denote|=|stands for|refers to|is short for|\(")
+_CLAUSE_SPLIT = re.compile(r"[,;]\s*|(?<=[.!?])\s+")
 QUESTION_HINT = re.compile(r"\b(?:question|questions|journalists?|media|reporters?|press|audience)\b", re.IGNORECASE)
 ANSWER_HINT = re.compile(r"\b(?:answers?|responses?|replies|reply)\b", re.IGNORECASE)
 MODERATOR_HINT = re.compile(r"\b(?:moderator|host|chair)\b", re.IGNORECASE)
@@ -807,6 +815,8 @@ def _name_words(run: str) -> list[str]:
 def _names_after_roles(text: str) -> list[tuple[int, str, str]]:
     """(position, name, role): "Foreign Minister Sergey Lavrov’s" → "Sergey Lavrov", "Foreign Minister"."""
     found = []
+    if not _ROLE_HINT.search(text):  # no role word: ROLE_BEFORE_NAME cannot match (a cheap scan first)
+        return found
     for match in ROLE_BEFORE_NAME.finditer(text):
         words = _name_words(match["names"])
         # "of Kazakhstan Murat Nurtleu", "of the United States Donald Trump": the country comes first.
@@ -831,7 +841,9 @@ def _find_legend(body: list[Line]) -> dict[str, str]:
     """Abbreviations a text defines for its labels: {"q": "Media questions", "sl": "Lavrov’s responses"}."""
     legend: dict[str, str] = {}
     for line in body:
-        for clause in re.split(r"[,;]\s*|(?<=[.!?])\s+", line.text):
+        if not _LEGEND_HINT.search(line.text):  # none of the legend patterns can match this line
+            continue
+        for clause in _CLAUSE_SPLIT.split(line.text):
             if match := LEGEND_PREFIXED.match(clause.strip()):
                 legend.setdefault(_key(match["abbr"]), match["desc"].strip())
         for pattern in (LEGEND_DEFINES, LEGEND_PAREN_FIRST):

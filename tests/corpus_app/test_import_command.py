@@ -105,10 +105,12 @@ def test_dry_run_json_reports_bad_files_as_json_too(tmp_path):
 def test_a_failure_while_writing_leaves_nothing_of_that_file(monkeypatch):
     from corpus_app import importing
 
-    def broken_bulk_create(*args, **kwargs):
+    def broken_insert(turns):
         raise importing.TranscriptError("simulated failure while writing turns")
 
-    monkeypatch.setattr(Turn.objects, "bulk_create", broken_bulk_create)
+    # The turns are written last (COPY on PostgreSQL, bulk_create elsewhere): the document and
+    # its new speakers are already saved when this fails.
+    monkeypatch.setattr(importing, "_insert_turns", broken_insert)
     speakers_before = Speaker.objects.count()
     _, err, _ = run_failing(FILE_001)
     assert "simulated failure" in err

@@ -4,7 +4,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from corpus_app.importing import TranscriptError, transcript_import, transcript_parse, transcript_read
+from corpus_app.importing import (
+    SpeakerCache,
+    TranscriptError,
+    transcript_import,
+    transcript_parse,
+    transcript_read,
+)
 
 
 def collect_files(paths):
@@ -62,14 +68,17 @@ class Command(BaseCommand):
             self._report_failure(path, reason, as_json=as_json)
         imported = skipped = 0
         total = len(files)
+        speaker_cache = SpeakerCache()  # read once, again only after a file created speakers
         for number, path in enumerate(files, start=1):
             try:
                 if dry_run:
-                    parsed = transcript_parse(source=transcript_read(path=path))
+                    parsed = transcript_parse(source=transcript_read(path=path), speaker_cache=speaker_cache)
                     result = None
                 else:
                     with transaction.atomic():  # one file, one transaction: a bad file leaves nothing behind
-                        result = transcript_import(path=path, publisher=publisher, replaces=replaces)
+                        result = transcript_import(
+                            path=path, publisher=publisher, replaces=replaces, speaker_cache=speaker_cache
+                        )
                     parsed = result.parsed
             except TranscriptError as exc:
                 failures.append((path, str(exc)))
