@@ -7,6 +7,7 @@ tree and targets for the tagging panel, and what the user may do.
 """
 
 import json
+import unicodedata
 from html import escape
 
 from django.contrib import messages
@@ -71,13 +72,44 @@ def annotate_form_for(turns, topic_pairs, targets, data=None):
 
 
 def _excerpt(quote, limit=LIST_QUOTE_CHARS):
-    """``Truncator(" ".join(quote.split())).chars(limit)``, without the Truncator for plain ASCII."""
+    """``Truncator(" ".join(quote.split())).chars(limit)``, without the Truncator's loop per character."""
     text = " ".join(quote.split())
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        if any(map(unicodedata.combining, text)):
+            return Truncator(text).chars(limit)  # combining characters do not count: Django's own loop
     if len(text) <= limit:
         return text
-    if text.isascii():
-        return text[: limit - 1] + "…"
-    return Truncator(text).chars(limit)
+    return text[: limit - 1] + "…"
+
+
+SPEAKERLESS = {"narration": "Narration", "editorial_note": "Editorial note"}
+
+
+def turn_section(turn):
+    """A turn's ``<section>`` (what document_detail.html's loop wrote): 400 of them on a long page."""
+    kind = escape(turn.kind)
+    position = turn.position
+    kind_display = str(turn.get_kind_display())
+    if turn.speaker_id:
+        speaker_name = turn.speaker.name
+        who = f'<a class="speaker" href="#turn-{position}">{escape(speaker_name)}</a>'
+    else:
+        speaker_name = ""
+        who = f'<span class="speaker none">{SPEAKERLESS.get(turn.kind, "Unattributed")}</span>'
+    label = ""
+    if turn.label and turn.label != speaker_name and turn.label.lower() != kind_display.lower():
+        label = f'<span class="label" title="Label as written in the source">{escape(turn.label)}</span>'
+    return (
+        f'\n    <section class="turn turn-{kind}" id="turn-{position}" data-turn="{turn.pk}">\n'
+        '      <header class="turn-head">\n'
+        f"        {who}\n"
+        f"        {label}\n"
+        f'        <span class="kind kind-{kind}">{escape(kind_display)}</span>\n'
+        "      </header>\n"
+        f'      <div class="turn-text">{turn.highlighted}</div>\n'
+        "    </section>\n  "
+    )
 
 
 def _json_script(value, element_id):
@@ -250,6 +282,7 @@ def reader_context(document, user, *, annotate_form=None):
         "document": document,
         "object": document,
         "turns": turns,
+        "turns_html": mark_safe("".join(turn_section(turn) for turn in turns)),  # escaped in turn_section
         "reader_annotations": reading_order,
         "reader_list_html": mark_safe(  # every value escaped in _list_item
             "\n".join(_list_item(row, polarity_labels, status_labels) for row in reading_order)

@@ -412,3 +412,49 @@ def test_quick_select_widgets_render_like_django():
     ]:
         expected = plain(choices=choices, attrs={"size": 6}).render("t", value, attrs)
         assert quick(choices=choices, attrs={"size": 6}).render("t", value, attrs) == expected
+
+
+OLD_TURN_TEMPLATE = """{% for turn in turns %}
+    <section class="turn turn-{{ turn.kind }}" id="turn-{{ turn.position }}" data-turn="{{ turn.pk }}">
+      <header class="turn-head">
+        {% if turn.speaker %}<a class="speaker" href="#turn-{{ turn.position }}">{{ turn.speaker.name }}</a>{% else %}<span class="speaker none">{% if turn.kind == "narration" %}Narration{% elif turn.kind == "editorial_note" %}Editorial note{% else %}Unattributed{% endif %}</span>{% endif %}
+        {% if turn.label and turn.label != turn.speaker.name and turn.label|lower != turn.get_kind_display|lower %}<span class="label" title="Label as written in the source">{{ turn.label }}</span>{% endif %}
+        <span class="kind kind-{{ turn.kind }}">{{ turn.get_kind_display }}</span>
+      </header>
+      <div class="turn-text">{{ turn.highlighted }}</div>
+    </section>
+  {% endfor %}"""  # noqa: E501 (the template the reading view used before turn_section)
+
+
+@pytest.mark.django_db
+def test_turn_sections_are_what_the_template_rendered():
+    from django.template import Context, Template
+
+    from annotations.reader_views import turn_section
+
+    document = make_document(
+        turns=[
+            ("Sergey Lavrov", "answer", "He said <b>this</b> & that."),
+            (None, "narration", "The room went quiet."),
+            (None, "editorial_note", "Cut here."),
+            (None, "question", "Anyone <there>?"),
+        ]
+    )
+    turns = list(document.turns.for_reading())
+    labels = ["Lavrov & co", "", "EDITORIAL NOTE", "Q <1>"]
+    for turn, label in zip(turns, labels, strict=True):
+        turn.label = label
+        turn.highlighted = render(turn.text, [Highlight(1, 0, 4, ("hl-topic",))])
+    expected = Template(OLD_TURN_TEMPLATE).render(Context({"turns": turns}))
+    assert "".join(turn_section(turn) for turn in turns) == expected
+
+
+def test_list_excerpt_is_the_truncators():
+    from django.utils.text import Truncator
+
+    from annotations.reader_views import LIST_QUOTE_CHARS, _excerpt
+
+    samples = ["short", "a" * 90, "a" * 91, "word " * 40, "é" * 95, "e\u0301" * 95, "x" * 88 + "……" + "y" * 9]
+    samples += ["“Quoted” — text, ’tis " * 6, "  spaced\n\nout  " * 12]
+    for quote in samples:
+        assert _excerpt(quote) == Truncator(" ".join(quote.split())).chars(LIST_QUOTE_CHARS), quote
