@@ -48,6 +48,14 @@ class AnnotationListView(LoginRequiredMixin, FilterView):
                 "turn__document__replaced_by", "turn__speaker", "author", "target", "claim"
             )
             .prefetch_related(topics_with_paths())
+            # The listing shows neither turn texts nor documents' raw texts: 50 rows read megabytes.
+            .defer(
+                "turn__text",
+                "turn__document__raw_text",
+                "turn__document__import_warnings",
+                "turn__document__replaced_by__raw_text",
+                "turn__document__replaced_by__import_warnings",
+            )
             .order_by("-created_at", "-pk")
         )
 
@@ -92,12 +100,19 @@ class ClaimQueueView(LoginRequiredMixin, FilterView):
     def get_queryset(self):
         return (
             Claim.objects.for_review_list()
+            .defer("annotation__turn__document__raw_text", "annotation__turn__document__import_warnings")
             .prefetch_related(
                 Prefetch("annotation__topics", queryset=Topic.objects.select_related("parent__parent")),
                 # Linked copies of each claim (its group), for the row: two queries for the page.
                 Prefetch(
                     "group__claims",
-                    queryset=Claim.objects.select_related("annotation__turn__document", "annotation__turn__speaker"),
+                    queryset=Claim.objects.select_related(
+                        "annotation__turn__document", "annotation__turn__speaker"
+                    ).defer(
+                        "annotation__turn__text",
+                        "annotation__turn__document__raw_text",
+                        "annotation__turn__document__import_warnings",
+                    ),
                 ),
             )
             .annotate(

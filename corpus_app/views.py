@@ -14,7 +14,8 @@ class DocumentListView(LoginRequiredMixin, FilterView):
     filterset_class = DocumentFilter
     # Turn counts are added for the page only (below): counting the turns of every document
     # to sort and page them would read the whole turn table on each view.
-    queryset = Document.objects.order_by("-date", "title", "pk")
+    # raw_text is the whole imported file: the listing never shows it.
+    queryset = Document.objects.defer("raw_text").order_by("-date", "title", "pk")
     paginate_by = 50
     paginator_class = CappedPaginator
     template_name = "corpus_app/document_list.html"

@@ -32,7 +32,8 @@ class CappedPaginator(Paginator):
     @cached_property
     def _counted(self):
         if hasattr(self.object_list, "query"):
-            return self.object_list[: self.cap + 1].count()
+            # No ORDER BY in the count: any cap + 1 matching rows will do, and sorting them costs.
+            return self.object_list.order_by()[: self.cap + 1].count()
         return len(self.object_list)
 
     @cached_property
