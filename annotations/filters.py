@@ -1,7 +1,7 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Target, Topic
 from corpus_app.models import Document, Speaker, TurnKind
@@ -27,7 +27,13 @@ class TopicTreeFilter(django_filters.ModelChoiceFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        return qs.filter(**{f"{self.field_name}__in": Topic.subtree_ids([value.pk])}).distinct()
+        # EXISTS rather than a join: no duplicate rows, so no DISTINCT over the whole listing,
+        # and PostgreSQL can walk the listing's order index and stop at a page.
+        annotation_ref = "pk" if self.field_name == "topics" else self.field_name.removesuffix("__topics") + "_id"
+        tagged = Annotation.topics.through.objects.filter(
+            annotation_id=OuterRef(annotation_ref), topic_id__in=Topic.subtree_ids([value.pk])
+        )
+        return qs.filter(Exists(tagged))
 
 
 class AnnotationFilter(django_filters.FilterSet):
