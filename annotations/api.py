@@ -334,9 +334,8 @@ def _list(request):
     return JsonResponse(body)
 
 
-def _create(request):
-    _require(request.user, "annotations.add_annotation", "Your role cannot annotate.")
-    data = _read_json(request)
+def _passage(data):
+    """The turn, offsets and quote of a body that names a passage; 400 when any is missing or wrong."""
     turn_id = data.get("turn")
     if turn_id is None:
         raise ApiError(400, "“turn” is required.", "turn")
@@ -345,7 +344,13 @@ def _create(request):
     if turn is None:
         raise ApiError(400, f"Unknown turn id: {turn_id}.", "turn")
     start, end = _offsets(data, turn.text, required=True)
-    quote = _str(data, "quote", required=True)
+    return turn, start, end, _str(data, "quote", required=True)
+
+
+def _create(request):
+    _require(request.user, "annotations.add_annotation", "Your role cannot annotate.")
+    data = _read_json(request)
+    turn, start, end, quote = _passage(data)
     topics = _topics(data) or []
     polarity, target = _stance(data) or ("", None)
     claim = _bool(data, "claim") or False
@@ -534,15 +539,7 @@ def claim_links(request, pk):
     _require(request.user, "annotations.add_claim", "Your role cannot flag claims.")
     claim = _claim_or_404(pk)
     data = _read_json(request)
-    turn_id = data.get("turn")
-    if turn_id is None:
-        raise ApiError(400, "“turn” is required.", "turn")
-    _id(turn_id, "turn")
-    turn = Turn.objects.filter(pk=turn_id).first()
-    if turn is None:
-        raise ApiError(400, f"Unknown turn id: {turn_id}.", "turn")
-    start, end = _offsets(data, turn.text, required=True)
-    quote = _str(data, "quote", required=True)
+    turn, start, end, quote = _passage(data)
     linked = services.claim_link(user=request.user, claim_id=claim.pk, turn=turn, start=start, end=end, quote=quote)
     source = Claim.objects.select_related("reviewer").get(pk=claim.pk)
     return JsonResponse(
