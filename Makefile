@@ -23,7 +23,7 @@ migrate: install
 demo: migrate
 	$(PY) manage.py loaddata $(FIXTURES)
 	$(PY) manage.py populate_history --auto
-	$(PY) manage.py setup_demo
+	$(PY) manage.py setup_demo --url http://$(HOST):$(PORT)/
 
 run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)

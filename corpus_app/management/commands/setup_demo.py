@@ -17,8 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+        parser.add_argument("--url", default="http://127.0.0.1:8000/", help="Where the desk will be served.")
 
-    def handle(self, *args, force, verbosity, **options):
+    def handle(self, *args, force, url, verbosity, **options):
         if not settings.DEBUG and not force:
             raise CommandError("Demo accounts have public passwords; refusing with DEBUG off (use --force).")
         user_model = get_user_model()
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                 user.groups.set([group])
             role = "superuser (admin site)" if account["superuser"] else account["group"]
             lines.append(f"  {account['username']:<10} {account['password']:<20} {role}")
-        self.stdout.write(self.style.SUCCESS("Demo accounts (log in at http://127.0.0.1:8000/):"))
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (log in at {url}):"))
         self.stdout.write("  username   password             role")
         for line in lines:
             self.stdout.write(line)
