@@ -167,8 +167,10 @@ class Annotation(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["turn", "start"], name="annotation_turn_start_idx"),
-            models.Index(fields=["-created_at"], name="annotation_created_idx"),
-            models.Index(fields=["polarity", "target"], name="annotation_stance_idx"),
+            # The listing's order with its tie-breaker: pages by keyset, and OFFSET walks the index alone.
+            models.Index(fields=["-created_at", "-id"], name="annotation_created_id_idx"),
+            # With the id in the index, a stance filter joins the topic filter from the index alone.
+            models.Index(fields=["polarity", "target", "id"], name="annotation_stance_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="annotation_start_before_end"),
