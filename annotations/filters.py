@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Target, Topic
 from corpus_app.models import Document, Speaker, TurnKind
+from desk.choices import LabelColumnChoiceFilter
 
 
 def _date_widget():
@@ -40,9 +41,13 @@ class AnnotationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="quote", lookup_expr="icontains", label="Text in the quote")
     topic = TopicTreeFilter(field_name="topics", label="Topic", empty_label="Any topic")
     polarity = django_filters.ChoiceFilter(choices=Polarity.choices, label="Stance", empty_label="Any stance")
-    target = django_filters.ModelChoiceFilter(queryset=Target.objects.all(), empty_label="Any target")
-    speaker = django_filters.ModelChoiceFilter(
-        field_name="turn__speaker", queryset=Speaker.objects.all(), label="Speaker", empty_label="Any speaker"
+    target = LabelColumnChoiceFilter(queryset=Target.objects.all(), label_column="name", empty_label="Any target")
+    speaker = LabelColumnChoiceFilter(
+        label_column="name",
+        field_name="turn__speaker",
+        queryset=Speaker.objects.all(),
+        label="Speaker",
+        empty_label="Any speaker",
     )
     turn_kind = django_filters.ChoiceFilter(
         field_name="turn__kind", choices=TurnKind.choices, label="Turn kind", empty_label="Any kind"
@@ -56,7 +61,8 @@ class AnnotationFilter(django_filters.FilterSet):
     date_before = django_filters.DateFilter(
         field_name="turn__document__date", lookup_expr="lte", label="Said until", widget=_date_widget()
     )
-    author = django_filters.ModelChoiceFilter(
+    author = LabelColumnChoiceFilter(
+        label_column="username",
         queryset=get_user_model()
         .objects.filter(Q(groups__name__in=["Editor", "Reviewer"]) | Q(is_superuser=True))
         .distinct(),
@@ -84,7 +90,8 @@ class AnnotationFilter(django_filters.FilterSet):
 
 class ClaimFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, empty_label="Any status")
-    speaker = django_filters.ModelChoiceFilter(
+    speaker = LabelColumnChoiceFilter(
+        label_column="name",
         field_name="annotation__turn__speaker",
         queryset=Speaker.objects.all(),
         label="Speaker",
@@ -103,7 +110,8 @@ class ClaimFilter(django_filters.FilterSet):
     date_before = django_filters.DateFilter(
         field_name="annotation__turn__document__date", lookup_expr="lte", label="Said until", widget=_date_widget()
     )
-    reviewer = django_filters.ModelChoiceFilter(
+    reviewer = LabelColumnChoiceFilter(
+        label_column="username",
         queryset=get_user_model().objects.filter(Q(groups__name="Reviewer") | Q(is_superuser=True)).distinct(),
         empty_label="Anyone",
     )

@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from annotations.models import Claim
 from corpus_app.models import Document, DocumentKind, Speaker
+from desk.choices import LabelColumnChoiceFilter
 
 
 class DocumentFilter(django_filters.FilterSet):
@@ -16,8 +17,12 @@ class DocumentFilter(django_filters.FilterSet):
         field_name="date", lookup_expr="lte", label="Until", widget=forms.DateInput(attrs={"type": "date"})
     )
     place = django_filters.CharFilter(lookup_expr="iexact", label="Place")
-    speaker = django_filters.ModelChoiceFilter(
-        queryset=Speaker.objects.all(), method="filter_speaker", label="Speaker", empty_label="Any speaker"
+    speaker = LabelColumnChoiceFilter(
+        label_column="name",
+        queryset=Speaker.objects.all(),
+        method="filter_speaker",
+        label="Speaker",
+        empty_label="Any speaker",
     )
     unverified_claims = django_filters.BooleanFilter(
         method="filter_unverified_claims",

@@ -40,7 +40,9 @@ from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
+from annotations.forms import QuickSelect
 from corpus_app.models import DocumentKind, Speaker, Turn
+from desk.choices import LabelColumnChoiceField
 from desk.pagination import CappedPage, CappedPaginator
 
 PAGE_SIZE = 25
@@ -354,8 +356,13 @@ class SearchForm(forms.Form):
         max_length=500,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": 'e.g. "national currencies" -dollar'}),
     )
-    speaker = forms.ModelChoiceField(
-        queryset=Speaker.objects.order_by("name"), required=False, empty_label="Any speaker"
+    speaker = LabelColumnChoiceField(
+        # A few hundred speakers: (id, name) pairs, and <option>s without a template each.
+        queryset=Speaker.objects.order_by("name"),
+        label_column="name",
+        required=False,
+        empty_label="Any speaker",
+        widget=QuickSelect,
     )
     kind = forms.ChoiceField(label="Document kind", choices=[("", "Any kind"), *DocumentKind.choices], required=False)
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))

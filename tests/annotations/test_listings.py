@@ -194,3 +194,31 @@ def test_activity_chart_counts_annotations_per_month_across_a_year_boundary():
     assert len(bars) == 12
     assert [(bar.label, bar.value) for bar in bars[-3:]] == [("Dec 2025", 1), ("Jan 2026", 1), ("Feb 2026", 0)]
     assert bars[0].label == "Mar 2025"
+
+
+def test_annotation_rows_show_what_each_annotation_carries(client, viewer):
+    economy = make_topic("Sanctions & economy")
+    payments = make_topic("Payments", parent=economy)
+    eu = make_target("European Union")
+    document = make_document(title="Remarks <in> Almaty " + "long title " * 10, date=datetime.date(2025, 4, 11))
+    turn = document.turns.first()
+    tagged = make_annotation(
+        turn=turn, start=0, end=19, topics=[payments, economy], polarity="opposes", target=eu, claim=True
+    )
+    tagged.note = "n" * 130
+    tagged.save()
+    bare = make_annotation(turn=make_document(title="Undated note").turns.first())
+    client.force_login(viewer)
+    response = client.get(reverse("annotations:annotation-list"))
+    page = response.content.decode()
+
+    url = f"{document.get_absolute_url()}#annotation-{tagged.pk}"
+    assert f'<a href="{url}">“National currencies”</a>' in page
+    assert '<span class="chip" title="Sanctions &amp; economy › Payments">Payments</span>' in page
+    assert '<span class="chip" title="Sanctions &amp; economy">Sanctions &amp; economy</span>' in page
+    assert '<span class="stance stance-opposes">Opposes</span> European Union' in page
+    assert '<span class="status-badge status-unverified">Unverified</span>' in page
+    assert f'<a href="{document.get_absolute_url()}">Remarks &lt;in&gt; Almaty long title long title' in page
+    assert "n" * 119 + "…" in page and "n" * 120 not in page  # the note cut at 120 characters
+    assert "11 Apr 2025" in page and "undated" in page
+    assert f"{bare.author.get_username()}<div" in page and "Sergey Lavrov<div" in page
