@@ -525,20 +525,95 @@ class _SpeakerRecord:
     labels: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _KnownSpeakers:
+    """What the caller's aliases and kinds give every text: prepared once, shared read-only by the texts."""
+
+    aliases: dict[str, str]  # _key(alias) → canonical name
+    known_names: frozenset[str]
+    speaker_kinds: dict[str, str]
+    # The persons among the canonical names: (_key(name), name, surname, _key(surname), first initial).
+    persons: tuple[tuple[str, str, str, str, str], ...]
+    alias_pattern: re.Pattern | None
+
+
+_known_speakers_memo: tuple[dict, dict, _KnownSpeakers] | None = None
+
+
+def _known_speakers(aliases: Mapping[str, str], speaker_kinds: Mapping[str, str]) -> _KnownSpeakers:
+    """The prepared speakers of these mappings; an importer passes the same ones for a run of files,
+    so the last ones are kept (copied: a caller may change its mappings afterwards)."""
+    global _known_speakers_memo
+    memo = _known_speakers_memo
+    if memo is not None and memo[0] == aliases and memo[1] == speaker_kinds:
+        return memo[2]
+    aliases, speaker_kinds = dict(aliases), dict(speaker_kinds)
+    keyed = {_key(alias): name for alias, name in aliases.items()}
+    persons = {}
+    for name in dict.fromkeys(aliases.values()):
+        if _kind_of(name, speaker_kinds) is SpeakerKind.PERSON and len(name.split()) >= 2:
+            persons[_key(name)] = name
+    known = _KnownSpeakers(
+        aliases=keyed,
+        known_names=frozenset(aliases.values()) | frozenset(speaker_kinds),
+        speaker_kinds=speaker_kinds,
+        persons=tuple(
+            (key, name, words[-1], _key(words[-1]), words[0][0].casefold())
+            for key, name in persons.items()
+            for words in [name.split()]
+        ),
+        alias_pattern=_compile_alias_pattern(keyed, speaker_kinds),
+    )
+    _known_speakers_memo = (aliases, speaker_kinds, known)
+    return known
+
+
+def _kind_of(name: str, speaker_kinds: Mapping[str, str]) -> SpeakerKind:
+    try:
+        return SpeakerKind(speaker_kinds[name])
+    except (KeyError, ValueError):
+        return _guess_kind(name)
+
+
+def _compile_alias_pattern(aliases: dict[str, str], speaker_kinds: Mapping[str, str]) -> re.Pattern | None:
+    """One pattern for every alias of a person or organisation, to find them in running text.
+
+    Short aliases ("q", "sl") and groups ("Journalist") are labels, not names in running text.
+    """
+    names = [
+        alias
+        for alias, name in aliases.items()
+        if len(alias) >= 4 and _kind_of(name, speaker_kinds) is not SpeakerKind.GROUP
+    ]
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(alias) for alias in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
 class SpeakerDirectory:
     """The speakers a text can name, and how its labels and mentions resolve to them."""
 
     def __init__(self, *, aliases: Mapping[str, str], speaker_kinds: Mapping[str, str], title: str, body: list[Line]):
-        self.aliases = {_key(alias): name for alias, name in aliases.items()}
-        self.known_names = set(aliases.values()) | set(speaker_kinds)  # canonical names the caller knows
-        self.speaker_kinds = dict(speaker_kinds)
+        known = _known_speakers(aliases, speaker_kinds)
+        self.aliases = known.aliases  # shared with other texts: read only
+        self.known_names = known.known_names  # canonical names the caller knows
+        self.speaker_kinds = known.speaker_kinds
+        self.alias_pattern = known.alias_pattern
         self.body_text = "\n".join(line.text for line in body)
         self.body_words = set(re.findall(r"\w+", self.body_text))
         self.persons: dict[str, _Person] = {}  # first seen first: aliases, then the title, then the text
-        for name in dict.fromkeys(aliases.values()):
-            if self.kind_of(name) is SpeakerKind.PERSON and len(name.split()) >= 2:
-                self.persons[_key(name)] = _Person(name, "", "alias")
-        self.alias_pattern = self._compile_alias_pattern()
+        # Lookups over ``persons`` that keep its order (the first person seen wins), so that a
+        # text does not scan every person the caller knows for each name it meets.
+        self._by_surname: dict[str, _Person] = {}  # _key(surname) → first person with it
+        self._by_initial_and_surname: dict[tuple[str, str], _Person] = {}  # see _same_person
+        self._mentioned: list[_Person] = []  # the persons whose surname is a word of the body
+        for key, name, surname, surname_key, initial in known.persons:  # self._add, unrolled: a few hundred a text
+            person = self.persons[key] = _Person(name, "", "alias")
+            self._by_surname.setdefault(surname_key, person)
+            self._by_initial_and_surname.setdefault((surname_key, initial), person)
+            if surname in self.body_words:
+                self._mentioned.append(person)
         self._labels: dict[str, Resolution | None] = {}  # labels repeat: resolve each once
         self.title_persons = self._persons_in_title(title)
         for line in body:
@@ -549,6 +624,17 @@ class SpeakerDirectory:
         self.records: dict[str, _SpeakerRecord] = {}
         self._warned: set[str] = set()
 
+    def _add(self, key: str, person: _Person) -> _Person:
+        """Register a person under a key ``persons`` does not hold yet."""
+        self.persons[key] = person
+        words = person.name.split()
+        self._by_surname.setdefault(_key(words[-1]), person)
+        if len(words) >= 2:
+            self._by_initial_and_surname.setdefault((_key(words[-1]), words[0][0].casefold()), person)
+        if words[-1] in self.body_words:
+            self._mentioned.append(person)
+        return person
+
     @property
     def principal(self) -> str | None:
         """The speaker of unlabelled opening remarks: the first person the title names."""
@@ -557,28 +643,10 @@ class SpeakerDirectory:
     # Kinds and names
 
     def kind_of(self, name: str) -> SpeakerKind:
-        try:
-            return SpeakerKind(self.speaker_kinds[name])
-        except (KeyError, ValueError):
-            return _guess_kind(name)
+        return _kind_of(name, self.speaker_kinds)
 
     def alias(self, text: str) -> str | None:
         return self.aliases.get(_key(text))
-
-    def _compile_alias_pattern(self) -> re.Pattern | None:
-        """One pattern for every alias of a person or organisation, to find them in running text.
-
-        Short aliases ("q", "sl") and groups ("Journalist") are labels, not names in running text.
-        """
-        names = [
-            alias
-            for alias, name in self.aliases.items()
-            if len(alias) >= 4 and self.kind_of(name) is not SpeakerKind.GROUP
-        ]
-        if not names:
-            return None
-        alternatives = "|".join(re.escape(alias) for alias in sorted(names, key=len, reverse=True))
-        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
     def aliases_in(self, text: str) -> list[tuple[int, str]]:
         """(position, canonical name) of each alias the text mentions."""
@@ -591,12 +659,13 @@ class SpeakerDirectory:
         """Register a full name and return its canonical form (aliases, then the first form seen)."""
         name = _strip_possessive(" ".join(name.split()))
         if canonical := self.alias(name):
-            person = self.persons.setdefault(_key(canonical), _Person(canonical, role, "alias"))
+            key = _key(canonical)
+            person = self.persons.get(key) or self._add(key, _Person(canonical, role, "alias"))
             person.role = person.role or role
             return canonical
         person = self.persons.get(_key(name)) or self._same_person_as(name)
         if person is None:
-            person = self.persons[_key(name)] = _Person(name, role, source)
+            person = self._add(_key(name), _Person(name, role, source))
         elif role and not person.role:
             person.role = role
         return person.name
@@ -611,9 +680,8 @@ class SpeakerDirectory:
             return None
         if (canonical := self.alias(surname)) and self.kind_of(canonical) is SpeakerKind.PERSON:
             return self.persons.get(_key(canonical)) or _Person(canonical, "", "alias")
-        for person in self.persons.values():
-            if _key(_surname(person.name)) == _key(surname):
-                return person
+        if person := self._by_surname.get(_key(surname)):
+            return person
         written = surname.title() if surname.isupper() else surname
         for match in re.finditer(rf"\b([A-Z][a-z’'-]+)\s+{re.escape(written)}\b", self.body_text):
             first_name = match.group(1)
@@ -651,15 +719,20 @@ class SpeakerDirectory:
         return None
 
     def _same_person_as(self, name: str) -> _Person | None:
-        return next((person for person in self.persons.values() if _same_person(person.name, name)), None)
+        """The first person who is ``_same_person`` as the name."""
+        words = name.split()
+        if len(words) < 2:
+            return None
+        return self._by_initial_and_surname.get((_key(words[-1]), words[0][0].casefold()))
 
     def last_person_mentioned(self, text: str) -> str | None:
         """The known person whose surname the text mentions last (for "he said")."""
         last = None, -1
-        for person in self.persons.values():
-            if _surname(person.name) not in self.body_words:
-                continue  # most aliases name people this text never mentions
-            for match in re.finditer(rf"\b{re.escape(_surname(person.name))}\b", text):
+        for person in self._mentioned:  # most aliases name people this text never mentions
+            surname = _surname(person.name)
+            if surname not in text:
+                continue
+            for match in re.finditer(rf"\b{re.escape(surname)}\b", text):
                 if match.start() > last[1]:
                     last = person.name, match.start()
         return last[0]

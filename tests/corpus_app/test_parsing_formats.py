@@ -304,6 +304,36 @@ def test_speaker_kinds_fill_the_speaker_kind():
     assert speaker(document, "RIA Novosti").kind == SpeakerKind.ORGANISATION
 
 
+def test_a_changed_alias_map_is_used_although_the_last_one_is_kept_prepared():
+    text = "Talks\n\nSVL: We agreed.\n\nMZ: So did we.\n"
+    aliases = {"svl": "Sergey Lavrov"}
+    kinds = {"Sergey Lavrov": "person"}
+    first = parse_transcript(text, aliases=aliases, speaker_kinds=kinds)
+    aliases["mz"] = "Maria Zakharova"  # the caller's own mapping, changed in place
+    kinds["Maria Zakharova"] = "person"
+    second = parse_transcript(text, aliases=aliases, speaker_kinds=kinds)
+    assert [turn.speaker for turn in first.turns] == ["Sergey Lavrov"]  # "MZ:" was no label yet
+    assert [turn.speaker for turn in second.turns] == ["Sergey Lavrov", "Maria Zakharova"]
+
+
+def test_a_surname_label_resolves_to_the_first_known_person_with_that_surname():
+    """Of several known people with one surname the caller's first wins, unless the first initial says who."""
+    aliases = {"aigerim aliyev": "Aigerim Aliyev", "jeyhun aliyev": "Jeyhun Aliyev"}
+    kinds = {"Aigerim Aliyev": "person", "Jeyhun Aliyev": "person"}
+    document = parse_transcript(
+        "Talks in Baku\n\nAliyev: Welcome.\n\nJ. Aliyev: Thank you.\n\n"
+        "Jeihun Aliyev: Indeed.\n\nAmina Aliyev: Welcome to all.\n",
+        aliases=aliases,
+        speaker_kinds=kinds,
+    )
+    assert [turn.speaker for turn in document.turns] == [
+        "Aigerim Aliyev",
+        "Jeyhun Aliyev",
+        "Jeyhun Aliyev",
+        "Aigerim Aliyev",
+    ]
+
+
 # --- Several officials ---------------------------------------------------------------------
 
 JOINT_NEWS_CONFERENCE = """\
