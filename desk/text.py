@@ -1,5 +1,7 @@
 """Text helpers for pages that show many rows."""
 
+import unicodedata
+
 from django.utils.text import Truncator
 
 
@@ -13,7 +15,9 @@ def truncate_chars(text, limit):
     if limit <= 0:
         return ""
     if not text.isascii():
-        return Truncator(text).chars(limit)
+        text = unicodedata.normalize("NFC", text)
+        if any(map(unicodedata.combining, text)):
+            return Truncator(text).chars(limit)  # combining characters do not count: Django's own loop
     if len(text) <= limit:
         return text
     return text[: limit - 1] + "…"

@@ -35,3 +35,14 @@ def test_speaker_filters_still_validate_and_filter():
     html = str(AnnotationFilter({"speaker": lavrov.pk}).form["speaker"])
     assert f'<option value="{lavrov.pk}" selected>Sergey Lavrov</option>' in html
     assert not AnnotationFilter({"speaker": "nope"}).is_valid()
+
+
+def test_truncate_chars_matches_the_template_filter():
+    from django.template.defaultfilters import truncatechars
+
+    from desk.text import truncate_chars
+
+    samples = ["", "a", "abcdef", "x" * 200, "Lavrov’s “remarks” — 85 %", "é" * 10, "e\u0301" * 10, "e\u0301x" * 90]
+    for text in samples:
+        for limit in (-1, 0, 1, 2, 5, 11, 12, 160):
+            assert truncate_chars(text, limit) == truncatechars(text, limit), (text, limit)
