@@ -14,7 +14,10 @@ Offsets are Python string indexes (code points), like ``Annotation.start``/``end
 """
 
 import html
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -129,32 +132,76 @@ def render_segments(pieces) -> SafeString:
 
 
 def render(text: str, highlights) -> SafeString:
-    """``render_segments(segments(text, highlights))`` in one tight loop: the same markup.
+    """``render_segments(segments(text, highlights))`` in one tight loop: the same markup."""
+    return render_spans(text, [(h.start, h.end, h.id, tuple(h.classes)) for h in highlights])
+
+
+_SPAN_ORDER = itemgetter(0, 1, 2)  # start, -end, id: outermost first
+_NEEDS_ESCAPE = re.compile("[&<>\"']")
+
+
+@lru_cache(maxsize=1024)
+def _mark_classes(kinds: tuple[tuple[str, ...], ...]) -> str:
+    """The escaped ``class`` of a mark covered by passages with these kinds (outermost first)."""
+    classes = ["hl"]
+    for passage_kinds in kinds:
+        classes.extend(c for c in passage_kinds if c not in classes)
+    classes.append(f"hl-depth-{min(len(kinds), MAX_DEPTH_CLASS)}")
+    return html.escape(" ".join(classes))
+
+
+def render_spans(text: str, spans) -> SafeString:
+    """``render`` for ``(start, end, id, classes)`` tuples: the reading view's 2,000 passages.
 
     A long document has thousands of segments; this builds strings directly instead of
     ``Segment`` objects and ``format_html`` calls (``test_highlight`` checks they agree).
+    The text is cut at every boundary and swept once: the passages covering a segment are
+    the ones begun at or before it and not yet ended, kept outermost first.
     """
     if not text:
         return mark_safe("")
-    spans = _clip(highlights, len(text))
-    if not spans:
+    length = len(text)
+    clipped = []
+    for start, end, pk, classes in spans:
+        if start < 0:
+            start = 0
+        if end > length:
+            end = length
+        if start < end:
+            clipped.append((start, -end, pk, classes))
+    if not clipped:
         return mark_safe(html.escape(text))
-    cuts = sorted({0, len(text)} | {h.start for h in spans} | {h.end for h in spans})
+    clipped.sort(key=_SPAN_ORDER)
+    escape = html.escape if _NEEDS_ESCAPE.search(text) else str
+    cuts = sorted({0, length}.union(*((h[0], -h[1]) for h in clipped)))
     out = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
-        piece = html.escape(text[start:end])
-        covering = [h for h in spans if h.start <= start and h.end >= end]
-        if not covering:
+    active = []  # the passages covering the segment, outermost first
+    waiting = iter(clipped)
+    upcoming = next(waiting)
+    for index in range(len(cuts) - 1):
+        start = cuts[index]
+        end = cuts[index + 1]
+        if active:
+            active = [h for h in active if -h[1] > start]
+        anchors = []
+        while upcoming is not None and upcoming[0] == start:
+            active.append(upcoming)
+            anchors.append(upcoming[2])
+            upcoming = next(waiting, None)
+        piece = escape(text[start:end])
+        if not active:
             out.append(piece)
             continue
-        kinds = ["hl"]
-        for h in covering:
-            kinds.extend(c for c in h.classes if c not in kinds)
-        kinds.append(f"hl-depth-{min(len(covering), MAX_DEPTH_CLASS)}")
-        anchors = [h.id for h in covering if h.start == start]
-        id_attr = f' id="annotation-{anchors[0]}"' if anchors else ""
-        extra = "".join(f'<span class="hl-anchor" id="annotation-{pk}"></span>' for pk in anchors[1:])
-        ids = " ".join(str(h.id) for h in covering)
-        classes = html.escape(" ".join(kinds))
-        out.append(f'<mark class="{classes}"{id_attr} data-annotations="{ids}">{extra}{piece}</mark>')
+        if len(active) == 1:
+            ids = str(active[0][2])
+            classes = _mark_classes((active[0][3],))
+        else:
+            ids = " ".join([str(h[2]) for h in active])
+            classes = _mark_classes(tuple([h[3] for h in active]))
+        if anchors:
+            id_attr = f' id="annotation-{anchors[0]}"'
+            extra = "".join([f'<span class="hl-anchor" id="annotation-{pk}"></span>' for pk in anchors[1:]])
+            out.append(f'<mark class="{classes}"{id_attr} data-annotations="{ids}">{extra}{piece}</mark>')
+        else:
+            out.append(f'<mark class="{classes}" data-annotations="{ids}">{piece}</mark>')
     return mark_safe("".join(out))  # every piece escaped above

@@ -7,13 +7,18 @@ tree and targets for the tagging panel, and what the user may do.
 """
 
 import json
+import re
 import unicodedata
 from html import escape
+from json.encoder import encode_basestring_ascii
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import NotSupportedError
+from django.db.models import CharField, Func
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -22,7 +27,7 @@ from django.views.decorators.http import require_POST
 from annotations import highlight, services
 from annotations.forms import AnnotateForm
 from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Target, Topic
-from corpus_app.models import Document
+from corpus_app.models import Document, TurnKind
 
 TEMPLATE = "corpus_app/document_detail.html"
 LIST_QUOTE_CHARS = 90
@@ -71,12 +76,15 @@ def annotate_form_for(turns, topic_pairs, targets, data=None):
     return AnnotateForm(data, turns=turns, topics=topic_pairs, targets=targets)
 
 
+_MAY_COMBINE = re.compile("[^\x00-\u02ff]")  # no character below U+0300 combines
+
+
 def _excerpt(quote, limit=LIST_QUOTE_CHARS):
     """``Truncator(" ".join(quote.split())).chars(limit)``, without the Truncator's loop per character."""
     text = " ".join(quote.split())
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-        if any(map(unicodedata.combining, text)):
+        if any(map(unicodedata.combining, _MAY_COMBINE.findall(text))):
             return Truncator(text).chars(limit)  # combining characters do not count: Django's own loop
     if len(text) <= limit:
         return text
@@ -84,15 +92,56 @@ def _excerpt(quote, limit=LIST_QUOTE_CHARS):
 
 
 SPEAKERLESS = {"narration": "Narration", "editorial_note": "Editorial note"}
+TURN_KINDS = {value: str(label) for value, label in TurnKind.choices}
+
+
+class SpeakerName(NamedTuple):
+    name: str
+
+
+class ReadingTurn:
+    """A turn as the reading view shows it, read as a plain row: 400 of them on a long page.
+
+    It answers what the page, ``turn_section`` and the form's turn choices
+    (``forms.turn_choice_label``) ask a ``Turn``: ``pk``, ``position``, ``kind``, ``label``,
+    ``text``, ``speaker_id``, ``speaker.name`` and ``get_kind_display()``.
+    """
+
+    __slots__ = ("pk", "position", "kind", "label", "text", "speaker_id", "speaker_name", "highlighted")
+
+    def __init__(self, pk, position, kind, label, text, speaker_id, speaker_name):
+        self.pk = pk
+        self.position = position
+        self.kind = kind
+        self.label = label
+        self.text = text
+        self.speaker_id = speaker_id
+        self.speaker_name = speaker_name
+        self.highlighted = ""
+
+    @property
+    def speaker(self):
+        return SpeakerName(self.speaker_name) if self.speaker_id else None
+
+    def get_kind_display(self):
+        return TURN_KINDS.get(self.kind, self.kind)
+
+
+def reading_turns(document):
+    """The document's turns in order, as ``ReadingTurn``s: one query."""
+    rows = document.turns.order_by("position").values_list(
+        "pk", "position", "kind", "label", "text", "speaker_id", "speaker__name"
+    )
+    return [ReadingTurn(*row) for row in rows]
 
 
 def turn_section(turn):
-    """A turn's ``<section>`` (what document_detail.html's loop wrote): 400 of them on a long page."""
+    """A ``ReadingTurn``'s ``<section>`` (what document_detail.html's loop wrote)."""
     kind = escape(turn.kind)
     position = turn.position
-    kind_display = str(turn.get_kind_display())
+    kind_display = TURN_KINDS.get(turn.kind, turn.kind)
     if turn.speaker_id:
-        speaker_name = turn.speaker.name
+        speaker_name = turn.speaker_name
         who = f'<a class="speaker" href="#turn-{position}">{escape(speaker_name)}</a>'
     else:
         speaker_name = ""
@@ -114,34 +163,47 @@ def turn_section(turn):
 
 def _json_script(value, element_id):
     """What ``{{ value|json_script:element_id }}`` renders: one json.dumps and three replaces."""
-    data = json.dumps(value).replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
+    return _json_script_text(json.dumps(value), element_id)
+
+
+def _json_script_text(data, element_id):
+    """``_json_script`` for JSON already written (``data``, what ``json.dumps`` would write)."""
+    data = data.replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
     return mark_safe(f'<script id="{escape(element_id)}" type="application/json">{data}</script>')
 
 
-def _list_item(row, polarity_labels, status_labels):
-    """One ``<li>`` of the side column's annotation list (what reader.js renders after a save)."""
-    pk = row["id"]
-    tags = "".join(
-        f'<span class="chip" title="{escape(path)}">{escape(name)}</span>' for name, path in row["topic_pairs"]
-    )
-    if row["polarity"]:
-        polarity = escape(row["polarity"])
-        label = escape(polarity_labels.get(row["polarity"], row["polarity"]))
-        tags += f' <span class="stance stance-{polarity}">{label} · {escape(row["target_name"] or "")}</span>'
-    if row["claim_id"] is not None:
-        status = escape(row["claim_status"])
-        label = escape(status_labels.get(row["claim_status"], ""))
-        tags += f' <span class="status-badge status-{status}">Claim: {label}</span>'
-    return (
-        f'<li><a class="ann-link" href="#annotation-{pk}" data-annotation="{pk}">\n'
-        f'    <span class="ann-swatch hl {escape(" ".join(row["classes"]))} hl-depth-1" aria-hidden="true"></span>\n'
-        f'    <span class="ann-quote">“{escape(_excerpt(row["quote"]))}”</span>\n'
-        f'    <span class="ann-tags">{tags}</span>\n'
-        "  </a></li>"
-    )
+_json_str = encode_basestring_ascii  # a str as json.dumps writes it, quotes included
 
 
-ANNOTATION_FIELDS = (
+class IsoTimestamp(Func):
+    """A UTC datetime column as ``value.isoformat()`` writes it, formatted by the database.
+
+    Reading 4,000 ``timestamptz`` values into ``datetime`` objects and formatting them back
+    cost the reading view more than its queries; the text comes out of the database ready.
+    Microseconds are left out when they are zero, as ``isoformat()`` does; NULL stays NULL.
+    """
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError(f"IsoTimestamp is written for PostgreSQL and SQLite, not {connection.vendor}.")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = (
+            "to_char(%(expressions)s AT TIME ZONE 'UTC', CASE WHEN "
+            "mod(extract(microseconds FROM %(expressions)s)::bigint, 1000000) = 0 "
+            """THEN 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"' END)"""
+        )
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Django stores ``str(value)`` of the UTC value: "2025-01-02 03:04:05[.123456]".
+        template = "replace(%(expressions)s, ' ', 'T') || '+00:00'"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+
+# The annotation columns the page needs, in the order ``reader_context`` unpacks them.
+ANNOTATION_COLUMNS = (
     "id",
     "turn_id",
     "start",
@@ -153,120 +215,186 @@ ANNOTATION_FIELDS = (
     "target_id",
     "note",
     "author_id",
-    "created_at",
-    "updated_at",
     "version",
-    "claim__id",
-    "claim__status",
-    "claim__rationale",
-    "claim__evidence",
-    "claim__reviewer_id",
-    "claim__reviewed_at",
-    "claim__version",
-    "claim__group_id",
 )
 
 
-def _iso(moment):
-    return moment.isoformat() if moment else None
+def _annotation_rows(document):
+    """The document's annotations as tuples in reading order: ``ANNOTATION_COLUMNS``, then
+    the author's username and the two timestamps as ISO text."""
+    return (
+        Annotation.objects.filter(turn__document=document)
+        .order_by("turn__position", "start", "-end", "pk")
+        .values_list(
+            *ANNOTATION_COLUMNS,
+            f"author__{get_user_model().USERNAME_FIELD}",
+            IsoTimestamp("created_at"),
+            IsoTimestamp("updated_at"),
+        )
+    )
+
+
+def _claims(document):
+    """{annotation id: (status, the claim's JSON as ``api.claim_json`` has it)}: one query."""
+    status_labels = {value: str(label) for value, label in ClaimStatus.choices}
+    rows = (
+        Claim.objects.filter(annotation__turn__document=document)
+        .order_by()
+        .values_list(
+            "annotation_id",
+            "pk",
+            "status",
+            "rationale",
+            "evidence",
+            "reviewer_id",
+            f"reviewer__{get_user_model().USERNAME_FIELD}",
+            IsoTimestamp("reviewed_at"),
+            "version",
+            "group_id",
+        )
+    )
+    claims = {}
+    for annotation_id, pk, status, rationale, evidence, reviewer_id, reviewer, reviewed_at, version, group in rows:
+        claim = {
+            "id": pk,
+            "status": status,
+            "status_display": status_labels.get(status, status),
+            "rationale": rationale,
+            "evidence": list(evidence or []),
+            "reviewer": reviewer if reviewer_id else None,
+            "reviewed_at": reviewed_at,
+            "version": version,
+            "group": group,
+        }
+        claims[annotation_id] = (status, json.dumps(claim))
+    return claims
+
+
+def _topics_of(document, rank):
+    """{annotation id: [topic id, …]} ordered like ``annotation.topics.all()`` (``rank``: topic ids
+    in Topic.Meta.ordering as the database sorts it, NULLs included)."""
+    topics_of = {}
+    rows = Annotation.topics.through.objects.filter(annotation__turn__document=document).order_by()
+    for annotation_id, topic_id in rows.values_list("annotation_id", "topic_id"):
+        if topic_id in rank:
+            topics_of.setdefault(annotation_id, []).append(topic_id)
+    for topic_ids in topics_of.values():
+        if len(topic_ids) > 1:
+            topic_ids.sort(key=rank.__getitem__)
+    return topics_of
 
 
 def reader_context(document, user, *, annotate_form=None):
     """Everything the page shows, in a fixed number of queries.
 
-    The annotations are read as plain rows (``values()``), their topics from the m2m table,
-    and the JSON for ``reader.js`` (the API's shape, see ``api.annotation_json``), the list
-    items and the highlights are built with plain string work: a page has thousands of them.
+    A long document has 400 turns and 2,000 annotations, so the annotations are read as
+    plain tuples and each one is written out once, in reading order: its JSON for
+    ``reader.js`` (the API's shape, ``api.annotation_json``; what ``json.dumps`` writes),
+    its item in the side list and its passage for the highlights. What annotations share
+    (topics, stances, kinds, authors) is encoded and escaped once per page.
     """
-    User = get_user_model()
-    turns = list(document.turns.for_reading())
-    topic_pairs, paths, targets = reader_lists()
-    topic_names = {topic.pk: topic.name for topic, _ in topic_pairs}
+    turns = reading_turns(document)
+    topics = list(Topic.objects.order_by("parent__name", "name", "pk"))  # Topic.Meta.ordering, then id
+    rank = {topic.pk: index for index, topic in enumerate(topics)}
+    paths = topic_paths(topics)
+    topic_pairs = sorted(((topic, paths[topic.pk][0]) for topic in topics), key=lambda pair: pair[1].casefold())
+    targets = list(Target.objects.order_by("name"))
     target_names = {target.pk: target.name for target in targets}
-    username_field = f"author__{User.USERNAME_FIELD}"
-    reviewer_field = f"claim__reviewer__{User.USERNAME_FIELD}"
-    rows = list(
-        Annotation.objects.filter(turn__document=document)
-        .order_by("start", "-end", "pk")
-        .values(*ANNOTATION_FIELDS, username_field, reviewer_field)
-    )
-    topics_of = {}
-    # Ordered like ``annotation.topics.all()`` (Topic.Meta.ordering), the database's NULL order included.
-    for annotation_id, topic_id in (
-        Annotation.topics.through.objects.filter(annotation__turn__document=document)
-        .order_by("topic__parent__name", "topic__name", "topic_id")
-        .values_list("annotation_id", "topic_id")
-    ):
-        topics_of.setdefault(annotation_id, []).append(topic_id)
+    rows = list(_annotation_rows(document))
+    topics_of = _topics_of(document, rank)
+    claims = _claims(document)
 
     may_delete = user.has_perm("annotations.delete_annotation")
     deletes_any = may_delete and (user.is_superuser or services.can_review_claims(user))
-    polarity_labels = {value: str(label) for value, label in Polarity.choices}
+    polarity_labels = {value: escape(str(label)) for value, label in Polarity.choices}
     status_labels = {value: str(label) for value, label in ClaimStatus.choices}
-    topic_json = {pk: {"id": pk, "name": topic_names[pk], "path": paths[pk][0]} for pk in topic_names}
 
-    by_turn = {turn.pk: [] for turn in turns}
-    for row in rows:
-        topic_ids = [pk for pk in topics_of.get(row["id"], ()) if pk in topic_names]
-        row["topic_pairs"] = [(topic_names[pk], paths[pk][0]) for pk in topic_ids]
-        row["topic_ids"] = topic_ids
-        row["claim_id"] = row["claim__id"]
-        row["claim_status"] = row["claim__status"]
-        row["target_name"] = target_names.get(row["target_id"])
-        row["classes"] = highlight.kind_classes(
-            has_topics=bool(topic_ids), polarity=row["polarity"], claim_status=row["claim__status"]
+    # Encoded and escaped once per page, used by many annotations.
+    topic_json = {
+        topic.pk: json.dumps({"id": topic.pk, "name": topic.name, "path": paths[topic.pk][0]}) for topic in topics
+    }
+    topic_chip = {
+        topic.pk: f'<span class="chip" title="{escape(paths[topic.pk][0])}">{escape(topic.name)}</span>'
+        for topic in topics
+    }
+    stances = {}  # (polarity, target id): (JSON, list HTML)
+    kinds = {}  # (has topics, polarity, claim status): (classes, escaped swatch classes)
+    authors = {}  # username: JSON
+    document_json = json.dumps(document.pk)
+
+    spans_of = {turn.pk: [] for turn in turns}
+    items_json = []
+    items_html = []
+    for (
+        pk,
+        turn_id,
+        start,
+        end,
+        quote,
+        prefix,
+        suffix,
+        polarity,
+        target_id,
+        note,
+        author_id,
+        version,
+        author,
+        created_at,
+        updated_at,
+    ) in rows:
+        topic_ids = topics_of.get(pk, ())
+        claim = claims.get(pk)
+        claim_status = claim[0] if claim is not None else None
+        kind_key = (bool(topic_ids), polarity, claim_status)
+        kind = kinds.get(kind_key)
+        if kind is None:
+            classes = highlight.kind_classes(has_topics=kind_key[0], polarity=polarity, claim_status=claim_status)
+            kind = kinds[kind_key] = (classes, escape(" ".join(classes)))
+        spans_of[turn_id].append((start, end, pk, kind[0]))
+
+        tags = "".join([topic_chip[topic_id] for topic_id in topic_ids])
+        stance_json = "null"
+        if polarity:
+            stance = stances.get((polarity, target_id))
+            if stance is None:
+                target_name = target_names.get(target_id)
+                stance = stances[polarity, target_id] = (
+                    json.dumps({"polarity": polarity, "target": {"id": target_id, "name": target_name}})
+                    if target_id
+                    else "null",
+                    f' <span class="stance stance-{escape(polarity)}">'
+                    f"{polarity_labels.get(polarity, escape(polarity))} · {escape(target_name or '')}</span>",
+                )
+            stance_json = stance[0]
+            tags += stance[1]
+        claim_json = "null"
+        if claim is not None:
+            claim_json = claim[1]
+            status_label = status_labels.get(claim_status, "")
+            tags += f' <span class="status-badge status-{escape(claim_status)}">Claim: {escape(status_label)}</span>'
+        author_json = authors.get(author)
+        if author_json is None:
+            author_json = authors[author] = json.dumps(author)
+        can_delete = "true" if may_delete and (deletes_any or author_id == user.pk) else "false"
+        items_json.append(
+            f'{{"id": {pk}, "turn": {turn_id}, "document": {document_json}, "start": {start}, "end": {end}, '
+            f'"quote": {_json_str(quote)}, "prefix": {_json_str(prefix)}, "suffix": {_json_str(suffix)}, '
+            f'"topics": [{", ".join([topic_json[topic_id] for topic_id in topic_ids])}], '
+            f'"stance": {stance_json}, "claim": {claim_json}, "note": {_json_str(note)}, "author": {author_json}, '
+            f'"created_at": {_json_str(created_at)}, "updated_at": {_json_str(updated_at)}, '
+            f'"version": {version}, "can_delete": {can_delete}}}'
         )
-        by_turn[row["turn_id"]].append(row)
+        # What reader.js renders after a save.
+        items_html.append(
+            f'<li><a class="ann-link" href="#annotation-{pk}" data-annotation="{pk}">\n'
+            f'    <span class="ann-swatch hl {kind[1]} hl-depth-1" aria-hidden="true"></span>\n'
+            f'    <span class="ann-quote">“{escape(_excerpt(quote))}”</span>\n'
+            f'    <span class="ann-tags">{tags}</span>\n'
+            "  </a></li>"
+        )
 
-    reading_order = []
     for turn in turns:
-        turn_rows = by_turn[turn.pk]
-        turn.reader_annotations = turn_rows
-        turn.highlighted = highlight.render(
-            turn.text, [highlight.Highlight(r["id"], r["start"], r["end"], r["classes"]) for r in turn_rows]
-        )
-        reading_order.extend(turn_rows)
-
-    annotations_json = []
-    for row in reading_order:
-        claim = None
-        if row["claim_id"] is not None:
-            claim = {
-                "id": row["claim_id"],
-                "status": row["claim_status"],
-                "status_display": status_labels.get(row["claim_status"], row["claim_status"]),
-                "rationale": row["claim__rationale"],
-                "evidence": list(row["claim__evidence"] or []),
-                "reviewer": row[reviewer_field] if row["claim__reviewer_id"] else None,
-                "reviewed_at": _iso(row["claim__reviewed_at"]),
-                "version": row["claim__version"],
-                "group": row["claim__group_id"],
-            }
-        annotations_json.append(
-            {
-                "id": row["id"],
-                "turn": row["turn_id"],
-                "document": document.pk,
-                "start": row["start"],
-                "end": row["end"],
-                "quote": row["quote"],
-                "prefix": row["prefix"],
-                "suffix": row["suffix"],
-                "topics": [topic_json[pk] for pk in row["topic_ids"]],
-                "stance": (
-                    {"polarity": row["polarity"], "target": {"id": row["target_id"], "name": row["target_name"]}}
-                    if row["polarity"] and row["target_id"]
-                    else None
-                ),
-                "claim": claim,
-                "note": row["note"],
-                "author": row[username_field],
-                "created_at": _iso(row["created_at"]),
-                "updated_at": _iso(row["updated_at"]),
-                "version": row["version"],
-                "can_delete": may_delete and (deletes_any or row["author_id"] == user.pk),
-            }
-        )
+        turn.highlighted = highlight.render_spans(turn.text, spans_of[turn.pk])
 
     can_edit = services.can_edit_annotations(user)
     can_review = services.can_review_claims(user)
@@ -282,13 +410,10 @@ def reader_context(document, user, *, annotate_form=None):
         "document": document,
         "object": document,
         "turns": turns,
-        "turns_html": mark_safe("".join(turn_section(turn) for turn in turns)),  # escaped in turn_section
-        "reader_annotations": reading_order,
-        "reader_list_html": mark_safe(  # every value escaped in _list_item
-            "\n".join(_list_item(row, polarity_labels, status_labels) for row in reading_order)
-        ),
-        "annotations_json": annotations_json,
-        "annotations_script": _json_script(annotations_json, "reader-annotations"),
+        "turns_html": mark_safe("".join([turn_section(turn) for turn in turns])),  # escaped in turn_section
+        "annotation_count": len(rows),
+        "reader_list_html": mark_safe("\n".join(items_html)),  # every value escaped above
+        "annotations_script": _json_script_text(f"[{', '.join(items_json)}]", "reader-annotations"),
         "topic_tree": topic_tree,
         "topic_script": _json_script(topic_tree, "reader-topics"),
         "targets": targets,

@@ -362,21 +362,24 @@ def test_reading_view_query_count_does_not_grow_with_annotations(client):
             )
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
-    assert len(response.context["reader_annotations"]) == 61
+    assert response.context["annotation_count"] == 61
     assert "hl-claim-accurate" in response.content.decode()
     assert len(many) == len(one), [q["sql"] for q in many.captured_queries]
-    # The page's JSON is the API's shape (annotations.api.annotation_json), value for value.
+    # The page's JSON is the API's shape (annotations.api.annotation_json), value for value,
+    # written exactly as json.dumps writes it, in reading order.
     from annotations.api import _reader_queryset, _topic_paths, annotation_json
 
     paths = _topic_paths()
-    expected = {a.pk: annotation_json(a, editor, paths) for a in _reader_queryset().filter(turn__document=document)}
-    page = response.context["annotations_json"]
-    assert [a["id"] for a in page] == [row["id"] for row in response.context["reader_annotations"]]
-    assert {a["id"]: a for a in page} == expected
-    data = json.loads(
-        re.search(r'id="reader-annotations" type="application/json">(.*?)</script>', response.content.decode()).group(1)
-    )
-    assert data == page
+    reader = _reader_queryset().filter(turn__document=document).order_by("turn__position", "start", "-end", "pk")
+    expected = [annotation_json(a, editor, paths) for a in reader]
+    script = re.search(
+        r'id="reader-annotations" type="application/json">(.*?)</script>', response.content.decode()
+    ).group(1)
+    assert json.loads(script) == expected
+    assert script == json.dumps(expected).replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+    assert [int(pk) for pk in re.findall(r'class="ann-link" href="#annotation-(\d+)"', response.content.decode())] == [
+        a["id"] for a in expected
+    ]
 
 
 def test_fast_render_matches_the_segments_rendering():
@@ -430,7 +433,7 @@ OLD_TURN_TEMPLATE = """{% for turn in turns %}
 def test_turn_sections_are_what_the_template_rendered():
     from django.template import Context, Template
 
-    from annotations.reader_views import turn_section
+    from annotations.reader_views import reading_turns, turn_section
 
     document = make_document(
         turns=[
@@ -440,7 +443,7 @@ def test_turn_sections_are_what_the_template_rendered():
             (None, "question", "Anyone <there>?"),
         ]
     )
-    turns = list(document.turns.for_reading())
+    turns = reading_turns(document)
     labels = ["Lavrov & co", "", "EDITORIAL NOTE", "Q <1>"]
     for turn, label in zip(turns, labels, strict=True):
         turn.label = label
@@ -458,3 +461,50 @@ def test_list_excerpt_is_the_truncators():
     samples += ["“Quoted” — text, ’tis " * 6, "  spaced\n\nout  " * 12]
     for quote in samples:
         assert _excerpt(quote) == Truncator(" ".join(quote.split())).chars(LIST_QUOTE_CHARS), quote
+
+
+@pytest.mark.django_db
+def test_reading_turns_answer_like_turns():
+    """The page reads turns as plain rows; they answer what the template, the sections and the form ask."""
+    from annotations.forms import turn_choice_label
+    from annotations.reader_views import reading_turns
+
+    document = make_document(
+        turns=[
+            ("Sergey Lavrov", "answer", "He said <b>this</b> & that, and then a good deal more than eight words."),
+            (None, "narration", "The room went quiet."),
+            (None, "editorial_note", "Cut here."),
+        ]
+    )
+    for turn, row in zip(document.turns.for_reading(), reading_turns(document), strict=True):
+        assert (row.pk, row.position, row.kind, row.label, row.text, row.speaker_id) == (
+            turn.pk,
+            turn.position,
+            turn.kind,
+            turn.label,
+            turn.text,
+            turn.speaker_id,
+        )
+        assert row.get_kind_display() == turn.get_kind_display()
+        assert (row.speaker and row.speaker.name) == (turn.speaker and turn.speaker.name)
+        assert turn_choice_label(row) == turn_choice_label(turn)
+
+
+@pytest.mark.django_db
+def test_timestamps_in_the_json_are_what_isoformat_writes(client, editor):
+    """The database formats them (annotations.reader_views.IsoTimestamp): whole seconds too."""
+    from datetime import UTC, datetime
+
+    document = make_document()
+    annotation = make_annotation(turn=document.turns.first(), topics=[make_topic()], claim=True)
+    moment = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
+    Annotation.objects.filter(pk=annotation.pk).update(created_at=moment)
+    Claim.objects.filter(annotation=annotation).update(reviewed_at=moment.replace(microsecond=120))
+    client.force_login(editor)
+    response = client.get(document.get_absolute_url())
+    data = json.loads(
+        re.search(r'id="reader-annotations" type="application/json">(.*?)</script>', response.content.decode()).group(1)
+    )
+    assert data[0]["created_at"] == "2025-03-04T05:06:07+00:00"
+    assert data[0]["updated_at"] == Annotation.objects.get(pk=annotation.pk).updated_at.isoformat()
+    assert data[0]["claim"]["reviewed_at"] == "2025-03-04T05:06:07.000120+00:00"
