@@ -119,3 +119,11 @@ class ClaimFilter(django_filters.FilterSet):
     class Meta:
         model = Claim
         fields = []
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("status"):
+            # One status: the queue's rank is the same on every row, so the order is the newest first,
+            # which the (status, created) index gives without reading the other statuses' claims.
+            queryset = queryset.order_by("-created_at", "-pk")
+        return queryset

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -16,7 +16,7 @@ from django_filters.views import FilterView
 from annotations.filters import AnnotationFilter, ClaimFilter
 from annotations.forms import quicken_selects
 from annotations.forms_review import ClaimReviewForm
-from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Topic
+from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Topic, claim_queue_rank
 from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
 from desk.pagination import CappedPaginator
 from desk.text import truncate_chars
@@ -187,14 +187,7 @@ class ClaimQueueView(LoginRequiredMixin, FilterView):
                     ),
                 ),
             )
-            .annotate(
-                queue_rank=Case(
-                    When(status=ClaimStatus.UNVERIFIED, then=Value(0)),
-                    When(status=ClaimStatus.IN_REVIEW, then=Value(1)),
-                    default=Value(2),
-                    output_field=IntegerField(),
-                )
-            )
+            .alias(queue_rank=claim_queue_rank())
             .order_by("queue_rank", "-created_at", "-pk")
         )
 
