@@ -18,16 +18,10 @@ from annotations.forms import quicken_selects
 from annotations.forms_review import ClaimReviewForm
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Topic, claim_queue_rank
 from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
-from desk.pagination import CappedPaginator
+from desk.pagination import CappedPaginator, CursorPaginationMixin, query_without_page
 from desk.text import truncate_chars
 
 CONTEXT_CHARS = 160  # how much of the turn around a claim the queue shows
-
-
-def _query_without_page(request):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _document_url_maker():
@@ -103,7 +97,7 @@ def annotation_rows(annotations):
     return rows
 
 
-class AnnotationListView(LoginRequiredMixin, FilterView):
+class AnnotationListView(LoginRequiredMixin, CursorPaginationMixin, FilterView):
     filterset_class = AnnotationFilter
     paginate_by = 50
     paginator_class = CappedPaginator
@@ -133,7 +127,7 @@ class AnnotationListView(LoginRequiredMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["rows"] = annotation_rows(context["object_list"])
-        context["query_without_page"] = _query_without_page(self.request)
+        context["query_without_page"] = query_without_page(self.request)
         context["export_query"] = context["query_without_page"]
         context["export_formats"] = [("csv", "CSV"), ("jsonl", "JSON Lines"), ("w3c", "W3C Web Annotation")]
         return context
@@ -156,7 +150,7 @@ def review_fields(claim, status_choices, review_url):
     }
 
 
-class ClaimQueueView(LoginRequiredMixin, FilterView):
+class ClaimQueueView(LoginRequiredMixin, CursorPaginationMixin, FilterView):
     """The review queue: open claims first (unverified, then in review), newest first within each."""
 
     filterset_class = ClaimFilter
@@ -187,7 +181,7 @@ class ClaimQueueView(LoginRequiredMixin, FilterView):
                     ),
                 ),
             )
-            .alias(queue_rank=claim_queue_rank())
+            .annotate(queue_rank=claim_queue_rank())
             .order_by("queue_rank", "-created_at", "-pk")
         )
 
@@ -218,7 +212,7 @@ class ClaimQueueView(LoginRequiredMixin, FilterView):
                     ),
                 }
             )
-        query = _query_without_page(self.request)
+        query = query_without_page(self.request)
         context.update(
             rows=rows,
             can_review=can_review,

@@ -258,6 +258,18 @@ def measure(client, name, url, requests, notes=""):
     }
 
 
+def next_link(client, url):
+    """The "Next ›" link of a listing page: how a reader reaches the page after it."""
+    import html
+    import re
+
+    response = client.get(url)
+    found = re.search(r'<a href="(\?[^"]*)" rel="next">', response.content.decode())
+    if not found:
+        raise SystemExit(f"{url} has no next page")
+    return url.split("?")[0] + html.unescape(found.group(1))
+
+
 def bench_user():
     from django.contrib.auth import get_user_model
 
@@ -300,20 +312,39 @@ def main_pages(argv):
     n = options.requests
     # Deep pages: page 100 of the documents and 500 of the annotations, or the last one when there are fewer.
     document_page = max(1, min(100, counts["documents"] // 50))
-    annotation_page = max(1, min(500, counts["annotations"] // 50))
+    annotation_page = max(2, min(500, counts["annotations"] // 50))
+    claim_page = max(2, min(1000, counts["claims"] // 25))
+    filtered = f"/annotations/?topic={root.pk}&polarity={Polarity.OPPOSES}"
+    filtered_rows = (
+        Annotation.objects.filter(polarity=Polarity.OPPOSES, topics__in=Topic.subtree_ids([root.pk])).distinct().count()
+    )
+    filtered_page = max(2, min(100, filtered_rows // 50))
     rows = [
         measure(client, "documents list", "/documents/", n),
         measure(client, f"documents list, page {document_page}", f"/documents/?page={document_page}", n),
         measure(client, "annotations list", "/annotations/", n),
+        measure(client, "annotations list, topic + stance filters", filtered, n),
+        measure(client, f"annotations list, page {annotation_page}", f"/annotations/?page={annotation_page}", n),
         measure(
             client,
-            "annotations list, topic + stance filters",
-            f"/annotations/?topic={root.pk}&polarity={Polarity.OPPOSES}",
+            f"annotations list, page {annotation_page} by its Next link",
+            next_link(client, f"/annotations/?page={annotation_page - 1}"),
             n,
         ),
-        measure(client, f"annotations list, page {annotation_page}", f"/annotations/?page={annotation_page}", n),
+        measure(
+            client,
+            f"annotations list, topic + stance filters, page {filtered_page} by its Next link",
+            next_link(client, f"{filtered}&page={filtered_page - 1}"),
+            n,
+        ),
         measure(client, "claims queue", "/claims/", n),
         measure(client, "claims queue, status filter", "/claims/?status=in_review", n),
+        measure(
+            client,
+            f"claims queue, page {claim_page} by its Next link",
+            next_link(client, f"/claims/?page={claim_page - 1}"),
+            n,
+        ),
         measure(client, "search “national currencies”", "/search/?q=national+currencies", n),
         measure(client, "search “sanctions -dollar”", "/search/?q=sanctions+-dollar", n),
         measure(client, "dashboard", "/", n),

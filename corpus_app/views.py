@@ -7,10 +7,10 @@ from django_filters.views import FilterView
 from annotations.forms import quicken_selects
 from corpus_app.filters import DocumentFilter
 from corpus_app.models import Document, Speaker, Turn
-from desk.pagination import CappedPaginator
+from desk.pagination import CappedPaginator, CursorPaginationMixin, query_without_page
 
 
-class DocumentListView(LoginRequiredMixin, FilterView):
+class DocumentListView(LoginRequiredMixin, CursorPaginationMixin, FilterView):
     filterset_class = DocumentFilter
     # Turn counts are added for the page only (below): counting the turns of every document
     # to sort and page them would read the whole turn table on each view.
@@ -36,9 +36,7 @@ class DocumentListView(LoginRequiredMixin, FilterView):
         )
         for document in documents:
             document.turn_count = counts.get(document.pk, 0)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_without_page"] = context["export_query"] = query.urlencode()
+        context["query_without_page"] = context["export_query"] = query_without_page(self.request)
         context["export_formats"] = [("csv", "CSV"), ("jsonl", "JSON Lines")]
         return context
 

@@ -6,19 +6,46 @@ skipped row. :class:`CappedPaginator` counts at most ``cap`` rows (``SELECT COUN
 (… LIMIT cap + 1)``) and says so (``paginator.capped``: templates write "more than 10,000"),
 and fetches a page in two steps: the ids of the page from the ordering alone (the skipped
 rows are read from an index, with none of the joins), then the rows with their related
-objects for those ids only. Page links stay plain ``?page=N`` with the filters in the URL;
-past the counted pages, a page exists as long as it has rows.
+objects for those ids only. Page links keep the filters in the URL; past the counted pages, a
+page exists as long as it has rows.
+
+Keyset pages. ``?page=N`` alone is an offset, and an offset still walks every skipped row, which
+with a filter means testing the filter on each of them: page 100 of a filtered listing costs
+100 first pages. So the "Next" and "Previous" links carry a cursor as well
+(``?page=N&after=…`` / ``?page=N&before=…``): the sort-key values of the last (first) row of the
+page they come from. That page is read from where the cursor points in the ordering's index, and
+costs what the first page costs however deep it is. Cursors are used when every sort key is a
+non-null column or annotation of the listing (an order on a nullable column, like a document's
+date, keeps offsets); the primary key is added to the ordering as the last key when it is not
+there, so that the order is total. A cursor is opaque to the user, but not secret: it holds the
+values shown on the page, base64-encoded JSON; a malformed one is a 404 like a bad page number.
 """
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+import base64
+import binascii
+import json
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Q
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
 
 
+class InvalidCursor(InvalidPage):
+    pass
+
+
 class CappedPage(Page):
+    next_cursor = None
+    previous_cursor = None
+
     def has_next(self):
         return self.more
+
+    def has_previous(self):
+        return self.number > 1 and getattr(self, "earlier", True)
 
     def next_page_number(self):
         if not self.more:
@@ -26,8 +53,75 @@ class CappedPage(Page):
         return self.number + 1
 
 
+def _ordering_terms(queryset):
+    """``[(name, descending), …]`` of the queryset's ordering, or ``None`` if a term is not a name."""
+    query = queryset.query
+    ordering = list(query.order_by) or (list(queryset.model._meta.ordering) if query.default_ordering else [])
+    terms = []
+    for term in ordering:
+        if not isinstance(term, str) or term == "?":
+            return None
+        terms.append((term.lstrip("-"), term.startswith("-")))
+    return terms
+
+
+def _key_field(queryset, name):
+    """The field whose values a sort key holds (to read a cursor back), or ``None`` if it can be null."""
+    if name in queryset.query.annotations:
+        return queryset.query.annotations[name].output_field  # our annotations in orderings are never null
+    model = queryset.model
+    parts = name.split("__")
+    for index, part in enumerate(parts):
+        try:
+            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        if field.null:
+            return None
+        if index < len(parts) - 1:
+            if not field.is_relation or field.many_to_many or field.one_to_many:
+                return None
+            model = field.related_model
+    return field
+
+
+def _cursor_value(value):
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 class CappedPaginator(Paginator):
     cap = COUNT_CAP
+
+    def __init__(self, object_list, per_page, *, after=None, before=None, **kwargs):
+        keys = self._keyset_keys(object_list)
+        if keys is not None and not any(field.primary_key for _, _, field in keys):
+            pk_descending = keys[-1][1] if keys else True
+            keys.append(("pk", pk_descending, object_list.model._meta.pk))
+            object_list = object_list.order_by(*(("-" if desc else "") + name for name, desc, _ in keys))
+        super().__init__(object_list, per_page, **kwargs)
+        self.keys = keys
+        self.after = after or None
+        self.before = None if self.after else (before or None)
+
+    @staticmethod
+    def _keyset_keys(object_list):
+        if not hasattr(object_list, "query"):
+            return None
+        terms = _ordering_terms(object_list)
+        if not terms:
+            return None
+        keys = []
+        for name, descending in terms:
+            field = _key_field(object_list, name)
+            if field is None:
+                return None
+            keys.append((name, descending, field))
+        return keys
+
+    @property
+    def keyset(self):
+        """Whether pages of this listing carry cursors."""
+        return self.keys is not None
 
     @cached_property
     def _counted(self):
@@ -45,8 +139,10 @@ class CappedPaginator(Paginator):
         return self._counted > self.cap
 
     def validate_number(self, number):
-        if not self.capped:
+        if not self.capped and not (self.keyset and (self.after or self.before)):
             return super().validate_number(number)
+        # Past the counted rows, or reached by a cursor (rows may have come or gone since the
+        # link was made): a page exists as long as it has rows.
         try:
             number = int(number)
         except (TypeError, ValueError):
@@ -55,19 +151,108 @@ class CappedPaginator(Paginator):
             raise EmptyPage("That page number is less than 1")
         return number
 
+    # --- cursors ----------------------------------------------------------------------------
+
+    def encode_cursor(self, values):
+        # Dates and times in full ISO form: DjangoJSONEncoder would cut microseconds, and a
+        # cursor must compare equal to the row it was taken from.
+        data = json.dumps(list(values), default=_cursor_value, separators=(",", ":"))
+        return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+
+    def decode_cursor(self, token):
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+            if not isinstance(values, list) or len(values) != len(self.keys):
+                raise ValueError("wrong number of values")
+            return [field.to_python(value) for value, (_, _, field) in zip(values, self.keys, strict=True)]
+        except (ValueError, TypeError, ValidationError, binascii.Error, UnicodeError) as error:
+            raise InvalidCursor(f"That page link is not valid (cursor: {error})") from None
+
+    def _beyond(self, values, *, backwards):
+        """Rows after the cursor's row in the ordering (before it when ``backwards``)."""
+        condition = Q()
+        equal = {}
+        for (name, descending, _), value in zip(self.keys, values, strict=True):
+            lookup = "lt" if descending != backwards else "gt"
+            condition |= Q(**equal, **{f"{name}__{lookup}": value})
+            equal[name] = value
+        first_name, first_descending, _ = self.keys[0]
+        # The same rows, plus a range on the first key alone: the index scan starts at the cursor.
+        bound = "lte" if first_descending != backwards else "gte"
+        return Q(**{f"{first_name}__{bound}": values[0]}) & condition
+
+    def _key_names(self):
+        return [name for name, _, _ in self.keys]
+
+    # --- pages ------------------------------------------------------------------------------
+
     def page(self, number):
         number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
         queryset = self.object_list
         if not hasattr(queryset, "query"):
+            bottom = (number - 1) * self.per_page
             rows = list(queryset[bottom : bottom + self.per_page + 1])
+            return self._page(rows[: self.per_page], number, more=len(rows) > self.per_page)
+
+        backwards = False
+        keyed = queryset
+        if self.keyset and (self.after or self.before):
+            backwards = bool(self.before)
+            keyed = queryset.filter(self._beyond(self.decode_cursor(self.after or self.before), backwards=backwards))
+            if backwards:
+                keyed = keyed.reverse()
+            bottom = 0
         else:
-            ids = list(queryset.values_list("pk", flat=True)[bottom : bottom + self.per_page + 1])
-            page_ids = ids[: self.per_page]
-            by_id = {row.pk: row for row in queryset.filter(pk__in=page_ids).order_by()} if page_ids else {}
-            rows = [by_id[pk] for pk in page_ids if pk in by_id] + ids[self.per_page :]
-        if not rows[: self.per_page] and number > 1:
+            bottom = (number - 1) * self.per_page
+        names = self._key_names() if self.keyset else ["pk"]
+        at = next(i for i, (name, _, field) in enumerate(self.keys) if field.primary_key) if self.keyset else 0
+        # Step one: the page's ids (and sort keys, for the cursors) from the ordering alone.
+        window = list(keyed.values_list(*names)[bottom : bottom + self.per_page + 1])
+        beyond = len(window) > self.per_page
+        window = window[: self.per_page]
+        if backwards:
+            window.reverse()
+        page_ids = [row[at] for row in window]
+        # Step two: those rows with their related objects.
+        by_id = {row.pk: row for row in queryset.filter(pk__in=page_ids).order_by()} if page_ids else {}
+        rows = [by_id[pk] for pk in page_ids if pk in by_id]
+        if not rows and number > 1:
             raise EmptyPage("That page contains no results")
-        page = CappedPage(rows[: self.per_page], number, self)
-        page.more = len(rows) > self.per_page
+        # Going back from a cursor, "more" is known on the side we came from: the cursor's row.
+        page = self._page(rows, number, more=True if backwards else beyond)
+        if backwards:
+            page.earlier = beyond
+        if self.keyset and window:
+            page.next_cursor = self.encode_cursor(window[-1])
+            page.previous_cursor = self.encode_cursor(window[0])
         return page
+
+    def _page(self, rows, number, *, more):
+        page = CappedPage(rows, number, self)
+        page.more = more
+        return page
+
+
+class CursorPaginationMixin:
+    """For a ``ListView`` (or ``FilterView``) with a :class:`CappedPaginator`: pages from the
+    ``after`` / ``before`` cursors of the request, and the query string without them for links."""
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return self.paginator_class(
+            queryset,
+            per_page,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+            after=self.request.GET.get("after"),
+            before=self.request.GET.get("before"),
+            **kwargs,
+        )
+
+
+def query_without_page(request):
+    """The request's query string without the page number and cursors: what page links add to."""
+    query = request.GET.copy()
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
+    return query.urlencode()
