@@ -24,6 +24,7 @@ and highlighting are done in Python.
 In both cases the turn text is HTML-escaped before ``<mark>`` tags are added around matches.
 """
 
+import datetime
 import html
 import re
 from dataclasses import dataclass, field
@@ -272,8 +273,21 @@ def _result_turns():
     return Turn.objects.select_related("document", "speaker").defer("document__raw_text", "document__import_warnings")
 
 
-def search_turns(query_text, *, speaker=None, kind=None, date_from=None, date_until=None, conn=None):
-    """Turns matching the query and filters, best first, each annotated with ``rank``.
+def _filtered(queryset, *, speaker=None, kind=None, date_from=None, date_until=None):
+    if speaker is not None:
+        queryset = queryset.filter(speaker=speaker)
+    if kind:
+        queryset = queryset.filter(document__kind=kind)
+    if date_from:
+        queryset = queryset.filter(document__date__gte=date_from)
+    if date_until:
+        queryset = queryset.filter(document__date__lte=date_until)
+    return queryset
+
+
+def search_turns(query_text, *, conn=None, **filters):
+    """Turns matching the query and filters (``speaker``, ``kind``, ``date_from``, ``date_until``),
+    best first, each annotated with ``rank``.
 
     Returns ``None`` for a query with no terms in it. Fetch excerpts with :func:`attach_excerpts`.
     """
@@ -283,17 +297,39 @@ def search_turns(query_text, *, speaker=None, kind=None, date_from=None, date_un
         return None
     postgres = engine_for(conn) == "postgresql"
     # On PostgreSQL the filters go into the candidate subquery (ids only, joins only for filters).
-    queryset = Turn.objects.all() if postgres else _result_turns()
-    if speaker is not None:
-        queryset = queryset.filter(speaker=speaker)
-    if kind:
-        queryset = queryset.filter(document__kind=kind)
-    if date_from:
-        queryset = queryset.filter(document__date__gte=date_from)
-    if date_until:
-        queryset = queryset.filter(document__date__lte=date_until)
+    queryset = _filtered(Turn.objects.all() if postgres else _result_turns(), **filters)
     queryset = _postgres_queryset(queryset, query_text) if postgres else _fallback_queryset(queryset, parsed)
     return queryset.order_by(F("rank").desc(), F("document__date").desc(nulls_last=True), "-document_id", "position")
+
+
+def ranked_turn_ids(query_text, limit, *, conn=None, **filters):
+    """The ids of :func:`search_turns`, in its order, at most ``limit``: what a page of results needs.
+
+    On PostgreSQL in one pass over the candidates: each matching turn is read once, with its rank
+    and sort keys, and the (at most ``limit``) candidates are sorted here. Ranking them in SQL
+    read every candidate turn a second time by its key, to compute ``ts_rank`` in the outer query.
+    """
+    turns = search_turns(query_text, conn=conn, **filters)
+    if turns is None:
+        return None
+    if engine_for(conn) != "postgresql":
+        return list(turns.values_list("pk", flat=True)[:limit])
+    query = SearchQuery(query_text.strip(), config=SEARCH_CONFIG, search_type="websearch")
+    candidates = (
+        _filtered(Turn.objects.all(), **filters)
+        .alias(search_vector=StoredSearchVector())
+        .filter(search_vector=query)
+        .annotate(rank=SearchRank(StoredSearchVector(), query))
+        .order_by()
+        .values_list("pk", "rank", "document__date", "document_id", "position")[:limit]
+    )
+    ordinal = datetime.date.toordinal
+
+    def order(row):  # rank descending, then date descending with undated last, document, position
+        pk, rank, date, document_id, position = row
+        return (-rank, date is None, -ordinal(date) if date else 0, -document_id, position)
+
+    return [row[0] for row in sorted(candidates, key=order)]
 
 
 def page_turns(ids, query_text, conn=None):
@@ -321,16 +357,17 @@ class SearchPaginator(CappedPaginator):
 
     cap = CANDIDATES
 
-    def __init__(self, object_list, per_page, *, rows, **kwargs):
+    def __init__(self, object_list, per_page, *, rows, ranked_ids, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.rows = rows
+        self.rank = ranked_ids
 
     def validate_number(self, number):
         return Paginator.validate_number(self, number)  # counted or capped, pages end at the cap
 
     @cached_property
     def ranked_ids(self):
-        return list(self.object_list.values_list("pk", flat=True)[: self.cap + 1])
+        return self.rank(self.cap + 1)
 
     @cached_property
     def _counted(self):
@@ -375,13 +412,8 @@ def search_view(request):
     form.is_valid()  # invalid filters are reported next to their field and ignored
     data = getattr(form, "cleaned_data", {})
     query_text = (data.get("q") or "").strip()
-    turns = search_turns(
-        query_text,
-        speaker=data.get("speaker"),
-        kind=data.get("kind"),
-        date_from=data.get("date_from"),
-        date_until=data.get("date_until"),
-    )
+    filters = {name: data.get(name) for name in ("speaker", "kind", "date_from", "date_until")}
+    turns = search_turns(query_text, **filters)
     context = {
         "form": form,
         "query": query_text,
@@ -394,7 +426,12 @@ def search_view(request):
         "results": [],
     }
     if turns is not None:
-        paginator = SearchPaginator(turns, PAGE_SIZE, rows=lambda ids: page_turns(ids, query_text))
+        paginator = SearchPaginator(
+            turns,
+            PAGE_SIZE,
+            rows=lambda ids: page_turns(ids, query_text),
+            ranked_ids=lambda limit: ranked_turn_ids(query_text, limit, **filters),
+        )
         page_obj = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)

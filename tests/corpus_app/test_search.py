@@ -470,3 +470,29 @@ def test_the_migration_creates_the_stored_vector_and_its_index_on_postgresql_onl
                 operation.code(apps, editor)
                 operation.reverse_code(apps, editor)
         assert index_definition() is None
+
+
+def test_ranked_ids_follow_the_search_order_with_filters_and_ties():
+    lavrov = "Sergey Lavrov"
+    for year in (2019, 2025, 2021):
+        make_document(
+            turns=[(lavrov, "answer", "Sanctions once."), ("Journalist", "question", "Sanctions and sanctions?")],
+            date=datetime.date(year, 1, 1),
+        )
+    make_document(turns=[(lavrov, "answer", "Sanctions once."), (lavrov, "answer", "Sanctions once more.")])
+    expected = [turn.pk for turn in search.search_turns("sanctions")]
+    assert len(expected) == 8
+    assert search.ranked_turn_ids("sanctions", 100) == expected
+    first_three = search.ranked_turn_ids("sanctions", 3)
+    if POSTGRES:  # the first 3 candidates the index finds, ranked: in the search's order
+        assert len(first_three) == 3 and first_three == [pk for pk in expected if pk in first_three]
+    else:
+        assert first_three == expected[:3]
+    speaker = Turn.objects.filter(speaker__name=lavrov).first().speaker
+    only_lavrov = [turn.pk for turn in search.search_turns("sanctions", speaker=speaker)]
+    assert search.ranked_turn_ids("sanctions", 100, speaker=speaker) == only_lavrov
+    since = datetime.date(2021, 1, 1)
+    assert search.ranked_turn_ids("sanctions", 100, date_from=since) == [
+        turn.pk for turn in search.search_turns("sanctions", date_from=since)
+    ]
+    assert search.ranked_turn_ids("   ", 100) is None
