@@ -6,13 +6,20 @@ with its turns inside a single transaction, so a file either lands whole or not 
 """
 
 import hashlib
+import multiprocessing
+import sys
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from django.db import connections, transaction
+from django.db.models import Case, Q, When
 
 from corpus_app.models import Document, Speaker, Turn
 from corpus_app.parsing import ParsedDocument, ParseError, parse_transcript
+from corpus_app.parsing.worker import parse_in_worker
 
 # Bytes that never occur in a text transcript: a NUL means an image, a PDF, a database file.
 _BINARY_MARKERS = (b"\x00",)
@@ -28,7 +35,7 @@ class TranscriptSource:
     raw_bytes: bytes
     text: str
 
-    @property
+    @cached_property
     def content_hash(self):
         return hashlib.sha256(self.raw_bytes).hexdigest()
 
@@ -72,7 +79,8 @@ def transcript_decode(*, name: str, raw_bytes: bytes) -> TranscriptSource:
 
 
 class SpeakerCache:
-    """The speaker aliases and kinds the parser needs, read once for a run of many files.
+    """The speakers the importer needs, read once for a run of many files: the aliases and
+    kinds the parser takes, and the id of each speaker for the turns.
 
     ``transcript_import`` calls :meth:`invalidate` when a file created speakers (or failed after
     perhaps creating some), so the next file reads them again: every file still sees exactly
@@ -81,15 +89,24 @@ class SpeakerCache:
 
     def __init__(self):
         self._data = None
+        self._ids = None
 
     def get(self):
+        """(alias map, {name: kind}) for the parser."""
         if self._data is None:
             speakers = Speaker.objects.all()
-            self._data = (speakers.alias_map(), dict(speakers.values_list("name", "kind")))
+            rows = list(speakers.values_list("name", "kind", "pk"))
+            self._data = (speakers.alias_map(), {name: kind for name, kind, _ in rows})
+            self._ids = {name: pk for name, _, pk in rows}
         return self._data
 
+    def ids(self) -> dict[str, int]:
+        """{name: id} of every speaker."""
+        self.get()
+        return self._ids
+
     def invalidate(self):
-        self._data = None
+        self._data = self._ids = None
 
 
 def transcript_parse(*, source: TranscriptSource, speaker_cache: SpeakerCache | None = None) -> ParsedDocument:
@@ -105,12 +122,123 @@ def transcript_parse(*, source: TranscriptSource, speaker_cache: SpeakerCache | 
         raise TranscriptError(str(exc)) from None
 
 
-def _speakers_for(parsed: ParsedDocument, created: list | None = None) -> dict[str, Speaker]:
-    """The Speaker row of every name the parsed document uses, creating the new ones (listed in ``created``)."""
+@dataclass
+class PreparedTranscript:
+    """A file of a run, read, and perhaps being parsed in a worker process (see ``TranscriptReader``)."""
+
+    path: Path
+    source: TranscriptSource | None = None
+    error: str | None = None  # why it cannot be read
+    future: Future | None = None  # the worker's parse
+    speakers: tuple | None = None  # the (aliases, kinds) the worker parses with
+
+    def read(self) -> TranscriptSource:
+        if self.error is not None:
+            raise TranscriptError(self.error)
+        return self.source
+
+    def parse(self, speaker_cache: SpeakerCache) -> ParsedDocument:
+        """The parse with the speakers stored now: the worker's, unless the speakers changed since it
+        started (a file before this one created some) or it has not started yet (then it is not waited for)."""
+        source = self.read()
+        future, self.future = self.future, None
+        if future is not None and (future.running() or future.done() or not future.cancel()):
+            speakers = speaker_cache.get()
+            if self.speakers is speakers or self.speakers == speakers:
+                try:
+                    return future.result()
+                except ParseError as exc:
+                    raise TranscriptError(str(exc)) from None
+                except Exception:  # a lost worker: parse here (a parser bug raises here again)
+                    pass
+        return transcript_parse(source=source, speaker_cache=speaker_cache)
+
+    def discard(self):
+        if self.future is not None:
+            self.future.cancel()
+            self.future = None
+
+
+class TranscriptReader:
+    """The files of a run, read ahead and, for a run of many, parsed ahead in a worker process
+    while the importer writes the files before them.
+
+    The worker parses with the speakers stored when a file is read ahead; ``PreparedTranscript.parse``
+    parses again here if they changed by the file's turn, so each file is parsed exactly as
+    ``transcript_parse`` would. Used as a context manager: the worker stops at the end.
+    """
+
+    AHEAD = 8  # files read ahead of the one being imported
+    WORKER_MIN_FILES = 32  # fewer are parsed here: starting a worker takes longer than parsing them
+
+    def __init__(self, paths, *, speaker_cache: SpeakerCache):
+        self.paths = list(paths)
+        self.speaker_cache = speaker_cache
+        self._executor = None
+        self._sent = None  # the speakers the worker has
+        self._pending: deque[PreparedTranscript] = deque()
+
+    def __enter__(self):
+        # A forked worker: a spawned one would run the caller's main script again. Forking is
+        # safe on Linux (the worker only parses: it never uses the database connection it inherits).
+        if len(self.paths) >= self.WORKER_MIN_FILES and sys.platform == "linux":
+            try:
+                self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+            except (OSError, ImportError, NotImplementedError, ValueError):  # no processes here: parse in this one
+                self._executor = None
+        return self
+
+    def __exit__(self, *exc_info):
+        for prepared in self._pending:
+            prepared.discard()
+        self._pending.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __iter__(self):
+        for path in self.paths:
+            self._pending.append(self._prepare(path))
+            if len(self._pending) > self.AHEAD:
+                yield self._pending.popleft()
+        while self._pending:
+            yield self._pending.popleft()
+
+    def _prepare(self, path) -> PreparedTranscript:
+        try:
+            prepared = PreparedTranscript(path=path, source=transcript_read(path=path))
+        except TranscriptError as exc:
+            return PreparedTranscript(path=path, error=str(exc))
+        if self._executor is None:
+            return prepared
+        speakers = self.speaker_cache.get()
+        changed = not (self._sent is speakers or self._sent == speakers)
+        try:
+            prepared.future = self._executor.submit(
+                parse_in_worker,
+                prepared.source.text,
+                source=prepared.source.name,
+                speakers=speakers if changed else None,
+            )
+        except Exception:  # a lost worker: the rest is parsed here
+            self._executor = None
+            return prepared
+        self._sent, prepared.speakers = speakers, speakers
+        return prepared
+
+
+def _speaker_ids_for(parsed: ParsedDocument, speaker_cache: SpeakerCache, created: list) -> dict[str, int]:
+    """The id of every speaker name the parsed document uses, creating the new speakers (listed in ``created``)."""
     names = {turn.speaker for turn in parsed.turns if turn.speaker}
-    existing = {speaker.name: speaker for speaker in Speaker.objects.filter(name__in=names)}
+    known = speaker_cache.ids()
+    ids = {name: known[name] for name in names if name in known}
+    missing = names - ids.keys()
+    if not missing:
+        return ids
+    # Not in the cache: perhaps stored since it was read (by another import), else new.
+    ids.update(Speaker.objects.filter(name__in=missing).values_list("name", "pk"))
     for parsed_speaker in parsed.speakers:
-        if parsed_speaker.name in names and parsed_speaker.name not in existing:
+        if parsed_speaker.name in missing and parsed_speaker.name not in ids:
             speaker = Speaker(
                 name=parsed_speaker.name,
                 kind=_kind_value(parsed_speaker.kind),
@@ -119,30 +247,30 @@ def _speakers_for(parsed: ParsedDocument, created: list | None = None) -> dict[s
             )
             speaker.full_clean()
             speaker.save()
-            existing[speaker.name] = speaker
-            if created is not None:
-                created.append(speaker)
-    missing = names - existing.keys()
+            ids[speaker.name] = speaker.pk
+            created.append(speaker)
+    missing = names - ids.keys()
     if missing:
         raise TranscriptError(f"the parser named speakers it did not describe: {', '.join(sorted(missing))}")
-    return existing
+    return ids
 
 
 _TURN_COLUMNS = ("document_id", "position", "speaker_id", "label", "kind", "text", "source_line")
 
 
-def _insert_turns(turns):
-    """Insert a document's turns: one ``COPY`` on PostgreSQL (several times faster than a
-    multi-row ``INSERT`` for thousands of rows), ``bulk_create`` elsewhere."""
+def _insert_turns(rows):
+    """Insert a document's turns, given as tuples in ``_TURN_COLUMNS`` order: one ``COPY`` on
+    PostgreSQL (several times faster than a multi-row ``INSERT`` for thousands of rows),
+    ``bulk_create`` elsewhere."""
     connection = connections[Turn.objects.db]
     if connection.vendor != "postgresql":
-        Turn.objects.bulk_create(turns)
+        Turn.objects.bulk_create(Turn(**dict(zip(_TURN_COLUMNS, row, strict=True))) for row in rows)
         return
     table = connection.ops.quote_name(Turn._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(column) for column in _TURN_COLUMNS)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for turn in turns:
-            copy.write_row([getattr(turn, column) for column in _TURN_COLUMNS])
+        for row in rows:
+            copy.write_row(row)
 
 
 def _kind_value(kind) -> str:
@@ -151,15 +279,15 @@ def _kind_value(kind) -> str:
 
 def previous_edition(*, source_name: str, parsed: ParsedDocument) -> Document | None:
     """The current document a new file is a new edition of: same file name, or same title, date and place."""
-    current = Document.objects.current()
-    by_name = current.filter(source_name=source_name[:255]).order_by("-imported_at", "-pk").first()
-    if by_name is not None:
-        return by_name
-    if parsed.date is None:  # an undated title alone is too weak a match
-        return None
+    by_name = Q(source_name=source_name[:255])
+    same = by_name
+    if parsed.date is not None:  # an undated title alone is too weak a match
+        same |= Q(title=parsed.title[:500], date=parsed.date, place=(parsed.place or "")[:200])
+    # One query: a match by name wins over one by title, date and place; the newest wins among them.
     return (
-        current.filter(title=parsed.title[:500], date=parsed.date, place=(parsed.place or "")[:200])
-        .order_by("-imported_at", "-pk")
+        Document.objects.current()
+        .filter(same)
+        .order_by(Case(When(by_name, then=0), default=1), "-imported_at", "-pk")
         .first()
     )
 
@@ -184,13 +312,15 @@ def transcript_import(
     replaces: int | None = None,
     detect_editions: bool = True,
     speaker_cache: SpeakerCache | None = None,
+    prepared: PreparedTranscript | None = None,
 ) -> ImportResult:
     """Import one file; an already imported file (same bytes) is returned untouched.
 
     A new edition of a document already in the corpus (``replaces``, or found by
     ``previous_edition`` unless ``detect_editions`` is off) becomes the current one, and the
     annotations of the old edition are re-anchored onto its text, in this same transaction.
-    ``speaker_cache`` (one per run of many files) saves reading the speakers for every file.
+    ``speaker_cache`` (one per run of many files) saves reading the speakers for every file;
+    ``prepared`` is the file as a ``TranscriptReader`` read (and perhaps parsed) it.
     """
     created = []
     try:
@@ -200,6 +330,7 @@ def transcript_import(
             replaces=replaces,
             detect_editions=detect_editions,
             speaker_cache=speaker_cache,
+            prepared=prepared,
             created=created,
         )
     except BaseException:
@@ -212,12 +343,18 @@ def transcript_import(
 
 
 @transaction.atomic
-def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_cache, created) -> ImportResult:
-    source = transcript_read(path=path)
+def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_cache, prepared, created) -> ImportResult:
+    speaker_cache = speaker_cache or SpeakerCache()
+    source = prepared.read() if prepared is not None else transcript_read(path=path)
     existing = Document.objects.filter(content_hash=source.content_hash).first()
     if existing is not None:
+        if prepared is not None:
+            prepared.discard()
         return ImportResult(document=existing, parsed=None, created=False)
-    parsed = transcript_parse(source=source, speaker_cache=speaker_cache)
+    if prepared is not None:
+        parsed = prepared.parse(speaker_cache)
+    else:
+        parsed = transcript_parse(source=source, speaker_cache=speaker_cache)
     old = None
     if replaces is not None:
         old = _lock_edition(replaces)
@@ -225,7 +362,7 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
         candidate = previous_edition(source_name=source.name, parsed=parsed)
         old = _lock_edition(candidate.pk) if candidate is not None else None
 
-    speakers = _speakers_for(parsed, created)
+    speaker_ids = _speaker_ids_for(parsed, speaker_cache, created)
     document = Document(
         title=parsed.title[:500],
         kind=parsed.kind,
@@ -242,20 +379,24 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
         ],
     )
     # Its check constraints hold by construction (the kind is checked with the fields; a new
-    # document cannot be its own edition): checking them here would cost a query each.
-    document.full_clean(validate_constraints=False)
+    # document cannot be its own edition), and so do its unique fields: no document has its
+    # content hash (looked up above, in this transaction) and none replaces ``old`` (it is
+    # current, and locked). Checking them here would cost a query each.
+    document.full_clean(validate_unique=False, validate_constraints=False)
     document.save()
     _insert_turns(
-        Turn(
-            document=document,
-            position=turn.position,
-            speaker=speakers.get(turn.speaker) if turn.speaker else None,
-            label=(turn.label or "")[:200],
-            kind=_kind_value(turn.kind),
-            text=turn.text,
-            source_line=turn.line,
-        )
-        for turn in parsed.turns
+        [
+            (
+                document.pk,
+                turn.position,
+                speaker_ids[turn.speaker] if turn.speaker else None,
+                (turn.label or "")[:200],
+                _kind_value(turn.kind),
+                turn.text,
+                turn.line,
+            )
+            for turn in parsed.turns
+        ]
     )
     if old is None:
         return ImportResult(document=document, parsed=parsed, created=True)

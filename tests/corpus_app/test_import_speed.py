@@ -1,14 +1,16 @@
-"""The importer's speed-ups keep its behaviour: speakers read once per run, turns inserted by COPY."""
+"""The importer's speed-ups keep its behaviour: speakers read once per run, turns inserted by COPY,
+files parsed ahead in a worker process."""
 
+import json
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from corpus_app.importing import SpeakerCache, TranscriptError, transcript_import
+from corpus_app.importing import SpeakerCache, TranscriptError, TranscriptReader, transcript_import
 from corpus_app.models import Document, Speaker, SpeakerAlias, Turn
 
 TRANSCRIPTS = Path(__file__).resolve().parents[2] / "fixtures" / "transcripts"
@@ -76,3 +78,51 @@ def test_turn_text_round_trips_through_the_insert_exactly(tmp_path):
     assert [turn.text for turn in turns] == [turn.text for turn in result.parsed.turns]
     assert any(text in turn.text for turn in turns)
     assert [turn.source_line for turn in turns] == [turn.line for turn in result.parsed.turns]
+
+
+@pytest.fixture
+def parse_ahead(monkeypatch):
+    """Runs of any length parse ahead in a worker process, as runs of many files do."""
+    monkeypatch.setattr(TranscriptReader, "WORKER_MIN_FILES", 1)
+    monkeypatch.setattr(TranscriptReader, "AHEAD", 2)
+
+
+def test_parsing_ahead_in_a_worker_imports_exactly_what_one_file_at_a_time_does(parse_ahead):
+    before = set(Speaker.objects.values_list("pk", flat=True))
+    with TranscriptReader([], speaker_cache=SpeakerCache()):
+        pass  # nothing to read: no worker
+    call_command("import_transcripts", str(TRANSCRIPTS), stdout=StringIO(), stderr=StringIO())
+    ahead = corpus_snapshot()
+    Document.objects.all().delete()
+    Speaker.objects.exclude(pk__in=before).delete()
+    for path in sorted(TRANSCRIPTS.glob("*.txt")):
+        transcript_import(path=path)
+    assert corpus_snapshot() == ahead
+
+
+def test_a_file_parsed_ahead_is_parsed_again_when_a_file_before_it_created_speakers(parse_ahead, tmp_path):
+    (tmp_path / "a.txt").write_text("Briefing\n\nQuestion: Any news?\n\nDmitry Peskov: None today.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Briefing again\n\nQuestion: And now?\n\nPeskov: Still none.\n", encoding="utf-8")
+    cache = SpeakerCache()
+    results, in_worker = [], []
+    with TranscriptReader(sorted(tmp_path.iterdir()), speaker_cache=cache) as reader:
+        for prepared in reader:
+            in_worker.append(prepared.future is not None)
+            results.append(transcript_import(path=prepared.path, speaker_cache=cache, prepared=prepared))
+    assert in_worker == [True, True]
+    # "Peskov:" is a label only once "Dmitry Peskov" is a stored speaker, which a.txt created.
+    assert [turn.speaker for turn in results[1].parsed.turns] == ["Journalist", "Dmitry Peskov"]
+
+
+def test_parsing_ahead_keeps_the_order_of_reports_and_failures(parse_ahead, tmp_path):
+    for name in ("a.txt", "c.txt"):
+        (tmp_path / name).write_bytes((TRANSCRIPTS / "001_296888d256c771b2.txt").read_bytes() + name.encode())
+    (tmp_path / "b.txt").write_bytes(b"")
+    (tmp_path / "d.txt").write_text("Sergey Lavrov: no headline, only a turn.\n", encoding="utf-8")
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_transcripts", "--dry-run", "--json", str(tmp_path), stdout=out, stderr=err)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["source"] for line in lines] == ["a.txt", "b.txt", "c.txt", "d.txt"]
+    assert lines[1]["error"] == "the file is empty" and lines[3]["error"].startswith("no text after the title")
+    assert lines[0]["turns"] == lines[2]["turns"]

@@ -2,15 +2,8 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from corpus_app.importing import (
-    SpeakerCache,
-    TranscriptError,
-    transcript_import,
-    transcript_parse,
-    transcript_read,
-)
+from corpus_app.importing import SpeakerCache, TranscriptError, TranscriptReader, transcript_import
 
 
 def collect_files(paths):
@@ -69,49 +62,33 @@ class Command(BaseCommand):
         imported = skipped = 0
         total = len(files)
         speaker_cache = SpeakerCache()  # read once, again only after a file created speakers
-        for number, path in enumerate(files, start=1):
-            try:
-                if dry_run:
-                    parsed = transcript_parse(source=transcript_read(path=path), speaker_cache=speaker_cache)
-                    result = None
-                else:
-                    with transaction.atomic():  # one file, one transaction: a bad file leaves nothing behind
+        # Files are read, and in a long run parsed, a few ahead of the one being written.
+        with TranscriptReader(files, speaker_cache=speaker_cache) as reader:
+            for number, prepared in enumerate(reader, start=1):
+                path = prepared.path
+                try:
+                    if dry_run:
+                        parsed, result = prepared.parse(speaker_cache), None
+                    else:  # one file, one transaction (transcript_import's): a bad file leaves nothing behind
                         result = transcript_import(
-                            path=path, publisher=publisher, replaces=replaces, speaker_cache=speaker_cache
+                            path=path,
+                            publisher=publisher,
+                            replaces=replaces,
+                            speaker_cache=speaker_cache,
+                            prepared=prepared,
                         )
-                    parsed = result.parsed
-            except TranscriptError as exc:
-                failures.append((path, str(exc)))
-                self._report_failure(path, str(exc), as_json=as_json)
-                continue
-
-            if as_json:
-                if parsed is not None:
-                    self.stdout.write(_json_line(parsed.to_dict()))
+                        parsed = result.parsed
+                except TranscriptError as exc:
+                    failures.append((path, str(exc)))
+                    self._report_failure(path, str(exc), as_json=as_json)
+                    continue
+                progress = f"[{number}/{total}] {path}"
+                if self._report_file(
+                    path, progress, parsed, result, dry_run=dry_run, as_json=as_json, verbosity=verbosity
+                ):
+                    imported += 1
                 else:
-                    self.stdout.write(
-                        _json_line({"source": path.name, "skipped": True, "document": result.document.pk})
-                    )
-            if result is not None and not result.created:
-                skipped += 1
-                if verbosity >= 1 and not as_json:
-                    self.stdout.write(
-                        f"[{number}/{total}] {path}: already imported as document {result.document.pk}, skipped"
-                    )
-                continue
-            imported += 1
-            if verbosity >= 1 and not as_json:
-                verb = "checked" if dry_run else f"imported as document {result.document.pk}"
-                self.stdout.write(
-                    f"[{number}/{total}] {path}: {verb}, {len(parsed.turns)} turns, {len(parsed.warnings)} warning(s)"
-                )
-            if result is not None and result.replaced is not None and not as_json:
-                report = result.reanchoring
-                self.stdout.write(
-                    f"[{number}/{total}] {path}: new edition of document {result.replaced.pk}; "
-                    f"annotations: {report.exact} moved exactly, {report.fuzzy} moved fuzzily, "
-                    f"{report.orphaned} orphaned"
-                )
+                    skipped += 1
 
         summary = (
             f"{'Checked' if dry_run else 'Imported'} {imported} file(s)"
@@ -125,6 +102,28 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(failures)} file(s) could not be imported: {', '.join(str(p) for p, _ in failures)}"
             )
+
+    def _report_file(self, path, progress, parsed, result, *, dry_run, as_json, verbosity) -> bool:
+        """Report a file checked or imported (True), or skipped as already imported (False)."""
+        if as_json:
+            if parsed is not None:
+                self.stdout.write(_json_line(parsed.to_dict()))
+            else:
+                self.stdout.write(_json_line({"source": path.name, "skipped": True, "document": result.document.pk}))
+        if result is not None and not result.created:
+            if verbosity >= 1 and not as_json:
+                self.stdout.write(f"{progress}: already imported as document {result.document.pk}, skipped")
+            return False
+        if verbosity >= 1 and not as_json:
+            verb = "checked" if dry_run else f"imported as document {result.document.pk}"
+            self.stdout.write(f"{progress}: {verb}, {len(parsed.turns)} turns, {len(parsed.warnings)} warning(s)")
+        if result is not None and result.replaced is not None and not as_json:
+            report = result.reanchoring
+            self.stdout.write(
+                f"{progress}: new edition of document {result.replaced.pk}; "
+                f"annotations: {report.exact} moved exactly, {report.fuzzy} moved fuzzily, {report.orphaned} orphaned"
+            )
+        return True
 
     def _report_failure(self, path, reason, *, as_json):
         self.stderr.write(self.style.ERROR(f"{path}: {reason}"))
