@@ -3,6 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from corpus_app.models import Document, Speaker
 from tests.factories import make_document
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +123,37 @@ def test_document_list_filters_documents_with_unverified_claims(client, viewer, 
     ]
     others = {d.title for d in client.get(url, {"unverified_claims": "false"}).context["object_list"]}
     assert others == {"Reviewed claim here", "No claim here"}
+
+
+def test_document_text_filter_needs_every_word_in_the_title_or_a_turn(client, viewer):
+    make_document(title="Sanctions briefing", turns=[("Sergey Lavrov", "answer", "Payments in national currencies.")])
+    make_document(title="Other", turns=[("Sergey Lavrov", "answer", "Sanctions and payments were discussed.")])
+    make_document(title="Third", turns=[("Sergey Lavrov", "answer", "Nothing of the kind.")])
+    client.force_login(viewer)
+
+    def titles(**params):
+        response = client.get(reverse("corpus:document-list"), params)
+        return sorted(d.title for d in response.context["object_list"])
+
+    assert titles(q="sanctions payments") == ["Other", "Sanctions briefing"]  # title + turn, or two words in turns
+    assert titles(q="currencies") == ["Sanctions briefing"]
+    assert titles(q="sanctions currencies kind") == []
+    lavrov = Speaker.objects.get(name="Sergey Lavrov")
+    assert titles(speaker=lavrov.pk) == ["Other", "Sanctions briefing", "Third"]  # once each, not once per turn
+
+
+def test_speaker_list_counts_turns_and_documents_and_follows_new_imports(client, viewer):
+    make_document()  # Lavrov: two turns; Journalist: one
+    client.force_login(viewer)
+
+    def rows():
+        response = client.get(reverse("corpus:speaker-list"))
+        return [(s.name, s.turn_count, s.document_count) for s in response.context["object_list"]]
+
+    assert rows() == [("Sergey Lavrov", 2, 1), ("Journalist", 1, 1)]
+    make_document(turns=[("Journalist", "question", "One?"), ("Journalist", "question", "Two?")] * 2)
+    assert rows() == [("Journalist", 5, 2), ("Sergey Lavrov", 2, 1)]  # the cached counts followed
+    Speaker.objects.create(name="Maria Zakharova")
+    assert rows()[-1] == ("Maria Zakharova", 0, 0)
+    Document.objects.filter(title__startswith="Document").order_by("-pk").first().delete()
+    assert rows() == [("Sergey Lavrov", 2, 1), ("Journalist", 1, 1), ("Maria Zakharova", 0, 0)]
