@@ -222,3 +222,25 @@ def test_annotation_rows_show_what_each_annotation_carries(client, viewer):
     assert "n" * 119 + "…" in page and "n" * 120 not in page  # the note cut at 120 characters
     assert "11 Apr 2025" in page and "undated" in page
     assert f"{bare.author.get_username()}<div" in page and "Sergey Lavrov<div" in page
+
+
+def test_quote_text_filter_is_read_from_the_trigram_index_on_postgresql(client, viewer):
+    from annotations.models import Annotation
+
+    wanted = make_annotation(start=0, end=19)  # "National currencies"
+    make_annotation(turn=make_document(turns=[(None, "narration", "Nothing to see here.")]).turns.first())
+    client.force_login(viewer)
+    assert listed(client, {"q": "CURRENCIES"}) == {wanted.pk}
+    matching = Annotation.objects.filter(quote__icontains="currencies")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")
+        try:
+            plan = matching.explain()
+        finally:
+            if connection.vendor == "postgresql":
+                cursor.execute("RESET enable_seqscan")
+    if connection.vendor == "postgresql":
+        assert "annotation_quote_trgm_idx" in plan, plan
+    else:
+        assert "annotation_quote_trgm_idx" not in plan  # SQLite scans: there is no trigram index there
