@@ -279,15 +279,30 @@ def _kind_value(kind) -> str:
 
 def previous_edition(*, source_name: str, parsed: ParsedDocument) -> Document | None:
     """The current document a new file is a new edition of: same file name, or same title, date and place."""
-    by_name = Q(source_name=source_name[:255])
-    same = by_name
-    if parsed.date is not None:  # an undated title alone is too weak a match
-        same |= Q(title=parsed.title[:500], date=parsed.date, place=(parsed.place or "")[:200])
-    # One query: a match by name wins over one by title, date and place; the newest wins among them.
+    by_name, same = _edition_conditions(source_name=source_name, parsed=parsed)
+    # A match by name wins over one by title, date and place; the newest wins among them.
     return (
         Document.objects.current()
         .filter(same)
         .order_by(Case(When(by_name, then=0), default=1), "-imported_at", "-pk")
+        .first()
+    )
+
+
+def _edition_conditions(*, source_name: str, parsed: ParsedDocument) -> tuple[Q, Q]:
+    by_name = Q(source_name=source_name[:255])
+    if parsed.date is None:  # an undated title alone is too weak a match
+        return by_name, by_name
+    return by_name, by_name | Q(title=parsed.title[:500], date=parsed.date, place=(parsed.place or "")[:200])
+
+
+def _stored_or_previous_edition(*, source: TranscriptSource, parsed: ParsedDocument) -> Document | None:
+    """The document already imported from these bytes, else ``previous_edition``: in one query."""
+    same_bytes = Q(content_hash=source.content_hash)
+    by_name, same = _edition_conditions(source_name=source.name, parsed=parsed)
+    return (
+        Document.objects.filter(same_bytes | (Q(is_current=True) & same))  # is_current: Document.objects.current()
+        .order_by(Case(When(same_bytes, then=0), When(by_name, then=1), default=2), "-imported_at", "-pk")
         .first()
     )
 
@@ -346,21 +361,29 @@ def transcript_import(
 def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_cache, prepared, created) -> ImportResult:
     speaker_cache = speaker_cache or SpeakerCache()
     source = prepared.read() if prepared is not None else transcript_read(path=path)
-    existing = Document.objects.filter(content_hash=source.content_hash).first()
-    if existing is not None:
+    # Parsed before looking for the file in the database, so that one query finds both the
+    # document already imported from these bytes and the edition this one may replace.
+    parse_error = None
+    try:
         if prepared is not None:
-            prepared.discard()
-        return ImportResult(document=existing, parsed=None, created=False)
-    if prepared is not None:
-        parsed = prepared.parse(speaker_cache)
+            parsed = prepared.parse(speaker_cache)
+        else:
+            parsed = transcript_parse(source=source, speaker_cache=speaker_cache)
+    except TranscriptError as exc:  # raised below, unless the file was imported already: then it is skipped
+        parsed, parse_error = None, exc
+    if parsed is None or replaces is not None or not detect_editions:
+        found = Document.objects.filter(content_hash=source.content_hash).first()
     else:
-        parsed = transcript_parse(source=source, speaker_cache=speaker_cache)
+        found = _stored_or_previous_edition(source=source, parsed=parsed)
+    if found is not None and found.content_hash == source.content_hash:
+        return ImportResult(document=found, parsed=None, created=False)
+    if parse_error is not None:
+        raise parse_error
     old = None
     if replaces is not None:
         old = _lock_edition(replaces)
-    elif detect_editions:
-        candidate = previous_edition(source_name=source.name, parsed=parsed)
-        old = _lock_edition(candidate.pk) if candidate is not None else None
+    elif found is not None:
+        old = _lock_edition(found.pk)
 
     speaker_ids = _speaker_ids_for(parsed, speaker_cache, created)
     document = Document(

@@ -126,3 +126,19 @@ def test_parsing_ahead_keeps_the_order_of_reports_and_failures(parse_ahead, tmp_
     assert [line["source"] for line in lines] == ["a.txt", "b.txt", "c.txt", "d.txt"]
     assert lines[1]["error"] == "the file is empty" and lines[3]["error"].startswith("no text after the title")
     assert lines[0]["turns"] == lines[2]["turns"]
+
+
+def test_a_file_imported_already_is_skipped_even_if_it_no_longer_parses(monkeypatch):
+    from corpus_app import importing
+
+    path = TRANSCRIPTS / "001_296888d256c771b2.txt"
+    first = transcript_import(path=path)
+
+    def failing_parse(*args, **kwargs):
+        raise importing.ParseError("the parser changed its mind")
+
+    monkeypatch.setattr(importing, "parse_transcript", failing_parse)
+    again = transcript_import(path=path)
+    assert (again.created, again.document.pk) == (False, first.document.pk)
+    with pytest.raises(TranscriptError, match="changed its mind"):
+        transcript_import(path=TRANSCRIPTS / "000_fdb94d2577f2daed.txt")
