@@ -157,3 +157,17 @@ def test_speaker_list_counts_turns_and_documents_and_follows_new_imports(client,
     assert rows()[-1] == ("Maria Zakharova", 0, 0)
     Document.objects.filter(title__startswith="Document").order_by("-pk").first().delete()
     assert rows() == [("Sergey Lavrov", 2, 1), ("Journalist", 1, 1), ("Maria Zakharova", 0, 0)]
+
+
+def test_speaker_profile_follows_new_annotations(client, viewer):
+    from tests.factories import make_annotation, make_topic
+
+    document = make_document()
+    turn = document.turns.get(position=0)
+    client.force_login(viewer)
+    url = reverse("corpus:speaker-detail", args=[turn.speaker_id])
+    assert client.get(url).context["annotation_count"] == 0
+    make_annotation(turn=turn, topics=[make_topic("Payments")])
+    page = client.get(url)
+    assert page.context["annotation_count"] == 1
+    assert [row["topics__name"] for row in page.context["topic_counts"]] == ["Payments"]
