@@ -14,7 +14,6 @@ Offsets are Python string indexes (code points), like ``Annotation.start``/``end
 """
 
 import html
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -137,7 +136,7 @@ def render(text: str, highlights) -> SafeString:
 
 
 _SPAN_ORDER = itemgetter(0, 1, 2)  # start, -end, id: outermost first
-_NEEDS_ESCAPE = re.compile("[&<>\"']")
+_ESCAPED = "&<>\"'"  # what html.escape changes
 
 
 @lru_cache(maxsize=1024)
@@ -162,6 +161,7 @@ def render_spans(text: str, spans) -> SafeString:
         return mark_safe("")
     length = len(text)
     clipped = []
+    cuts = {0, length}
     for start, end, pk, classes in spans:
         if start < 0:
             start = 0
@@ -169,11 +169,13 @@ def render_spans(text: str, spans) -> SafeString:
             end = length
         if start < end:
             clipped.append((start, -end, pk, classes))
+            cuts.add(start)
+            cuts.add(end)
     if not clipped:
         return mark_safe(html.escape(text))
     clipped.sort(key=_SPAN_ORDER)
-    escape = html.escape if _NEEDS_ESCAPE.search(text) else str
-    cuts = sorted({0, length}.union(*((h[0], -h[1]) for h in clipped)))
+    cuts = sorted(cuts)
+    needs_escape = any(char in text for char in _ESCAPED)  # `in` is a fast scan, a regex is not
     out = []
     active = []  # the passages covering the segment, outermost first
     waiting = iter(clipped)
@@ -188,7 +190,7 @@ def render_spans(text: str, spans) -> SafeString:
             active.append(upcoming)
             anchors.append(upcoming[2])
             upcoming = next(waiting, None)
-        piece = escape(text[start:end])
+        piece = html.escape(text[start:end]) if needs_escape else text[start:end]
         if not active:
             out.append(piece)
             continue

@@ -18,7 +18,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import NotSupportedError
-from django.db.models import CharField, Func
+from django.db.models import CharField, Func, TextField
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -81,7 +82,10 @@ _MAY_COMBINE = re.compile("[^\x00-\u02ff]")  # no character below U+0300 combine
 
 def _excerpt(quote, limit=LIST_QUOTE_CHARS):
     """``Truncator(" ".join(quote.split())).chars(limit)``, without the Truncator's loop per character."""
-    text = " ".join(quote.split())
+    text = quote
+    # Only single spaces between words (isprintable() is false for any other whitespace): as it is.
+    if not quote.isprintable() or "  " in quote or quote.startswith(" ") or quote.endswith(" "):
+        text = " ".join(quote.split())
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
         if any(map(unicodedata.combining, _MAY_COMBINE.findall(text))):
@@ -161,14 +165,17 @@ def turn_section(turn):
     )
 
 
+def _script_safe(data):
+    """JSON text as ``json_script`` puts it in a ``<script>``: ``<``, ``>`` and ``&`` escaped."""
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003C"), (">", "\\u003E")):
+        if char in data:  # a fast scan; replace() counts character by character
+            data = data.replace(char, escaped)
+    return data
+
+
 def _json_script(value, element_id):
     """What ``{{ value|json_script:element_id }}`` renders: one json.dumps and three replaces."""
-    return _json_script_text(json.dumps(value), element_id)
-
-
-def _json_script_text(data, element_id):
-    """``_json_script`` for JSON already written (``data``, what ``json.dumps`` would write)."""
-    data = data.replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
+    data = _script_safe(json.dumps(value))
     return mark_safe(f'<script id="{escape(element_id)}" type="application/json">{data}</script>')
 
 
@@ -220,68 +227,97 @@ ANNOTATION_COLUMNS = (
 
 
 def _annotation_rows(document):
-    """The document's annotations as tuples in reading order: ``ANNOTATION_COLUMNS``, then
-    the author's username and the two timestamps as ISO text."""
+    """The document's annotations as tuples in reading order: ``ANNOTATION_COLUMNS``, the
+    author's username, the timestamps as ISO text, then the claim's columns (NULL without one)."""
+    username = get_user_model().USERNAME_FIELD
     return (
         Annotation.objects.filter(turn__document=document)
         .order_by("turn__position", "start", "-end", "pk")
         .values_list(
             *ANNOTATION_COLUMNS,
-            f"author__{get_user_model().USERNAME_FIELD}",
+            f"author__{username}",
             IsoTimestamp("created_at"),
             IsoTimestamp("updated_at"),
+            "claim__id",
+            "claim__status",
+            "claim__rationale",
+            Cast("claim__evidence", TextField()),  # JSON text: no converter for every row
+            "claim__reviewer_id",
+            f"claim__reviewer__{username}",
+            IsoTimestamp("claim__reviewed_at"),
+            "claim__version",
+            "claim__group_id",
         )
     )
-
-
-def _claims(document):
-    """{annotation id: (status, the claim's JSON as ``api.claim_json`` has it)}: one query."""
-    status_labels = {value: str(label) for value, label in ClaimStatus.choices}
-    rows = (
-        Claim.objects.filter(annotation__turn__document=document)
-        .order_by()
-        .values_list(
-            "annotation_id",
-            "pk",
-            "status",
-            "rationale",
-            "evidence",
-            "reviewer_id",
-            f"reviewer__{get_user_model().USERNAME_FIELD}",
-            IsoTimestamp("reviewed_at"),
-            "version",
-            "group_id",
-        )
-    )
-    claims = {}
-    for annotation_id, pk, status, rationale, evidence, reviewer_id, reviewer, reviewed_at, version, group in rows:
-        claim = {
-            "id": pk,
-            "status": status,
-            "status_display": status_labels.get(status, status),
-            "rationale": rationale,
-            "evidence": list(evidence or []),
-            "reviewer": reviewer if reviewer_id else None,
-            "reviewed_at": reviewed_at,
-            "version": version,
-            "group": group,
-        }
-        claims[annotation_id] = (status, json.dumps(claim))
-    return claims
 
 
 def _topics_of(document, rank):
-    """{annotation id: [topic id, …]} ordered like ``annotation.topics.all()`` (``rank``: topic ids
+    """{annotation id: (topic id, …)} ordered like ``annotation.topics.all()`` (``rank``: topic ids
     in Topic.Meta.ordering as the database sorts it, NULLs included)."""
     topics_of = {}
     rows = Annotation.topics.through.objects.filter(annotation__turn__document=document).order_by()
     for annotation_id, topic_id in rows.values_list("annotation_id", "topic_id"):
         if topic_id in rank:
             topics_of.setdefault(annotation_id, []).append(topic_id)
-    for topic_ids in topics_of.values():
-        if len(topic_ids) > 1:
-            topic_ids.sort(key=rank.__getitem__)
-    return topics_of
+    return {pk: tuple(sorted(ids, key=rank.__getitem__) if len(ids) > 1 else ids) for pk, ids in topics_of.items()}
+
+
+class _SharedParts:
+    """What annotations have in common, written once per page: the JSON and list chips of the
+    same topics, of the same stance, and the highlight classes and claim badge of a kind."""
+
+    def __init__(self, topics, paths, targets):
+        self.topic_json = {
+            topic.pk: json.dumps({"id": topic.pk, "name": topic.name, "path": paths[topic.pk][0]}) for topic in topics
+        }
+        self.topic_chip = {
+            topic.pk: f'<span class="chip" title="{escape(paths[topic.pk][0])}">{escape(topic.name)}</span>'
+            for topic in topics
+        }
+        self.target_names = {target.pk: target.name for target in targets}
+        self.polarity_labels = {value: str(label) for value, label in Polarity.choices}
+        self.status_labels = {value: str(label) for value, label in ClaimStatus.choices}
+        self.topics = {(): ("[]", "")}  # topic ids: (JSON, chips)
+        self.stances = {}  # (polarity, target id): (JSON, tag)
+        self.kinds = {}  # (has topics, polarity, claim status): (classes, escaped classes, claim badge)
+
+    def get(self, topic_ids, polarity, target_id, claim_status):
+        """(classes, escaped classes, topics JSON, stance JSON, list tags HTML) of an annotation."""
+        topics = self.topics.get(topic_ids)
+        if topics is None:
+            topics = self.topics[topic_ids] = self._topics(topic_ids)
+        kind = self.kinds.get((bool(topic_ids), polarity, claim_status))
+        if kind is None:
+            kind = self.kinds[bool(topic_ids), polarity, claim_status] = self._kind(topic_ids, polarity, claim_status)
+        if not polarity:
+            return kind[0], kind[1], topics[0], "null", topics[1] + kind[2]
+        stance = self.stances.get((polarity, target_id))
+        if stance is None:
+            stance = self.stances[polarity, target_id] = self._stance(polarity, target_id)
+        return kind[0], kind[1], topics[0], stance[0], topics[1] + stance[1] + kind[2]
+
+    def _topics(self, topic_ids):
+        json_list = f"[{', '.join(self.topic_json[pk] for pk in topic_ids)}]"
+        return json_list, "".join(self.topic_chip[pk] for pk in topic_ids)
+
+    def _stance(self, polarity, target_id):
+        target_name = self.target_names.get(target_id)
+        stance_json = "null"
+        if target_id:
+            stance_json = json.dumps({"polarity": polarity, "target": {"id": target_id, "name": target_name}})
+        label = escape(self.polarity_labels.get(polarity, polarity))
+        return (
+            stance_json,
+            f' <span class="stance stance-{escape(polarity)}">{label} · {escape(target_name or "")}</span>',
+        )
+
+    def _kind(self, topic_ids, polarity, claim_status):
+        classes = highlight.kind_classes(has_topics=bool(topic_ids), polarity=polarity, claim_status=claim_status)
+        badge = ""
+        if claim_status is not None:
+            label = escape(self.status_labels.get(claim_status, ""))
+            badge = f' <span class="status-badge status-{escape(claim_status)}">Claim: {label}</span>'
+        return classes, escape(" ".join(classes)), badge
 
 
 def reader_context(document, user, *, annotate_form=None):
@@ -295,30 +331,16 @@ def reader_context(document, user, *, annotate_form=None):
     """
     turns = reading_turns(document)
     topics = list(Topic.objects.order_by("parent__name", "name", "pk"))  # Topic.Meta.ordering, then id
-    rank = {topic.pk: index for index, topic in enumerate(topics)}
     paths = topic_paths(topics)
     topic_pairs = sorted(((topic, paths[topic.pk][0]) for topic in topics), key=lambda pair: pair[1].casefold())
     targets = list(Target.objects.order_by("name"))
-    target_names = {target.pk: target.name for target in targets}
     rows = list(_annotation_rows(document))
-    topics_of = _topics_of(document, rank)
-    claims = _claims(document)
+    topics_of = _topics_of(document, {topic.pk: index for index, topic in enumerate(topics)})
 
     may_delete = user.has_perm("annotations.delete_annotation")
     deletes_any = may_delete and (user.is_superuser or services.can_review_claims(user))
-    polarity_labels = {value: escape(str(label)) for value, label in Polarity.choices}
     status_labels = {value: str(label) for value, label in ClaimStatus.choices}
-
-    # Encoded and escaped once per page, used by many annotations.
-    topic_json = {
-        topic.pk: json.dumps({"id": topic.pk, "name": topic.name, "path": paths[topic.pk][0]}) for topic in topics
-    }
-    topic_chip = {
-        topic.pk: f'<span class="chip" title="{escape(paths[topic.pk][0])}">{escape(topic.name)}</span>'
-        for topic in topics
-    }
-    stances = {}  # (polarity, target id): (JSON, list HTML)
-    kinds = {}  # (has topics, polarity, claim status): (classes, escaped swatch classes)
+    shared = _SharedParts(topics, paths, targets)
     authors = {}  # username: JSON
     document_json = json.dumps(document.pk)
 
@@ -341,37 +363,31 @@ def reader_context(document, user, *, annotate_form=None):
         author,
         created_at,
         updated_at,
+        claim_id,
+        claim_status,
+        claim_rationale,
+        claim_evidence,
+        claim_reviewer_id,
+        claim_reviewer,
+        claim_reviewed_at,
+        claim_version,
+        claim_group,
     ) in rows:
-        topic_ids = topics_of.get(pk, ())
-        claim = claims.get(pk)
-        claim_status = claim[0] if claim is not None else None
-        kind_key = (bool(topic_ids), polarity, claim_status)
-        kind = kinds.get(kind_key)
-        if kind is None:
-            classes = highlight.kind_classes(has_topics=kind_key[0], polarity=polarity, claim_status=claim_status)
-            kind = kinds[kind_key] = (classes, escape(" ".join(classes)))
-        spans_of[turn_id].append((start, end, pk, kind[0]))
-
-        tags = "".join([topic_chip[topic_id] for topic_id in topic_ids])
-        stance_json = "null"
-        if polarity:
-            stance = stances.get((polarity, target_id))
-            if stance is None:
-                target_name = target_names.get(target_id)
-                stance = stances[polarity, target_id] = (
-                    json.dumps({"polarity": polarity, "target": {"id": target_id, "name": target_name}})
-                    if target_id
-                    else "null",
-                    f' <span class="stance stance-{escape(polarity)}">'
-                    f"{polarity_labels.get(polarity, escape(polarity))} · {escape(target_name or '')}</span>",
-                )
-            stance_json = stance[0]
-            tags += stance[1]
+        classes, swatch, topics_json, stance_json, tags = shared.get(
+            topics_of.get(pk, ()), polarity, target_id, claim_status
+        )
+        spans_of[turn_id].append((start, end, pk, classes))
         claim_json = "null"
-        if claim is not None:
-            claim_json = claim[1]
-            status_label = status_labels.get(claim_status, "")
-            tags += f' <span class="status-badge status-{escape(claim_status)}">Claim: {escape(status_label)}</span>'
+        if claim_id is not None:
+            evidence = list(json.loads(claim_evidence) or []) if claim_evidence else []
+            claim_json = (
+                f'{{"id": {claim_id}, "status": {_json_str(claim_status)}, '
+                f'"status_display": {_json_str(status_labels.get(claim_status, claim_status))}, '
+                f'"rationale": {_json_str(claim_rationale)}, "evidence": {json.dumps(evidence) if evidence else "[]"}, '
+                f'"reviewer": {_json_str(claim_reviewer) if claim_reviewer_id else "null"}, '
+                f'"reviewed_at": {_json_str(claim_reviewed_at) if claim_reviewed_at else "null"}, '
+                f'"version": {claim_version}, "group": {"null" if claim_group is None else claim_group}}}'
+            )
         author_json = authors.get(author)
         if author_json is None:
             author_json = authors[author] = json.dumps(author)
@@ -379,15 +395,14 @@ def reader_context(document, user, *, annotate_form=None):
         items_json.append(
             f'{{"id": {pk}, "turn": {turn_id}, "document": {document_json}, "start": {start}, "end": {end}, '
             f'"quote": {_json_str(quote)}, "prefix": {_json_str(prefix)}, "suffix": {_json_str(suffix)}, '
-            f'"topics": [{", ".join([topic_json[topic_id] for topic_id in topic_ids])}], '
-            f'"stance": {stance_json}, "claim": {claim_json}, "note": {_json_str(note)}, "author": {author_json}, '
-            f'"created_at": {_json_str(created_at)}, "updated_at": {_json_str(updated_at)}, '
+            f'"topics": {topics_json}, "stance": {stance_json}, "claim": {claim_json}, "note": {_json_str(note)}, '
+            f'"author": {author_json}, "created_at": {_json_str(created_at)}, "updated_at": {_json_str(updated_at)}, '
             f'"version": {version}, "can_delete": {can_delete}}}'
         )
         # What reader.js renders after a save.
         items_html.append(
             f'<li><a class="ann-link" href="#annotation-{pk}" data-annotation="{pk}">\n'
-            f'    <span class="ann-swatch hl {kind[1]} hl-depth-1" aria-hidden="true"></span>\n'
+            f'    <span class="ann-swatch hl {swatch} hl-depth-1" aria-hidden="true"></span>\n'
             f'    <span class="ann-quote">“{escape(_excerpt(quote))}”</span>\n'
             f'    <span class="ann-tags">{tags}</span>\n'
             "  </a></li>"
@@ -413,7 +428,8 @@ def reader_context(document, user, *, annotate_form=None):
         "turns_html": mark_safe("".join([turn_section(turn) for turn in turns])),  # escaped in turn_section
         "annotation_count": len(rows),
         "reader_list_html": mark_safe("\n".join(items_html)),  # every value escaped above
-        "annotations_script": _json_script_text(f"[{', '.join(items_json)}]", "reader-annotations"),
+        # For <script id="reader-annotations" type="application/json">: what json_script writes.
+        "annotations_json": mark_safe(_script_safe(f"[{', '.join(items_json)}]")),
         "topic_tree": topic_tree,
         "topic_script": _json_script(topic_tree, "reader-topics"),
         "targets": targets,
