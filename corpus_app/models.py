@@ -135,6 +135,8 @@ class Document(models.Model):
             models.Index(fields=["-date", "title"], name="document_date_title_idx"),
             models.Index(fields=["kind", "-date"], name="document_kind_date_idx"),
             models.Index(fields=["place"], name="document_place_idx"),
+            # The importer looks for an earlier edition by file name for every file it reads.
+            models.Index(fields=["source_name"], name="document_source_name_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
