@@ -132,11 +132,10 @@ def render_segments(pieces) -> SafeString:
 
 def render(text: str, highlights) -> SafeString:
     """``render_segments(segments(text, highlights))`` in one tight loop: the same markup."""
-    return render_spans(text, [(h.start, h.end, h.id, tuple(h.classes)) for h in highlights])
+    return mark_safe(render_spans(text, [(h.start, h.end, h.id, tuple(h.classes)) for h in highlights]))
 
 
 _SPAN_ORDER = itemgetter(0, 1, 2)  # start, -end, id: outermost first
-_ESCAPED = "&<>\"'"  # what html.escape changes
 
 
 @lru_cache(maxsize=1024)
@@ -149,8 +148,11 @@ def _mark_classes(kinds: tuple[tuple[str, ...], ...]) -> str:
     return html.escape(" ".join(classes))
 
 
-def render_spans(text: str, spans) -> SafeString:
+def render_spans(text: str, spans) -> str:
     """``render`` for ``(start, end, id, classes)`` tuples: the reading view's 2,000 passages.
+
+    The HTML is returned as a plain ``str`` (every piece escaped): the caller marks the page
+    safe once instead of copying each turn into a ``SafeString``.
 
     A long document has thousands of segments; this builds strings directly instead of
     ``Segment`` objects and ``format_html`` calls (``test_highlight`` checks they agree).
@@ -158,7 +160,7 @@ def render_spans(text: str, spans) -> SafeString:
     the ones begun at or before it and not yet ended, kept outermost first.
     """
     if not text:
-        return mark_safe("")
+        return ""
     length = len(text)
     clipped = []
     cuts = {0, length}
@@ -172,10 +174,11 @@ def render_spans(text: str, spans) -> SafeString:
             cuts.add(start)
             cuts.add(end)
     if not clipped:
-        return mark_safe(html.escape(text))
+        return html.escape(text)
     clipped.sort(key=_SPAN_ORDER)
     cuts = sorted(cuts)
-    needs_escape = any(char in text for char in _ESCAPED)  # `in` is a fast scan, a regex is not
+    # `in` is a fast scan (a regex is not), and most turns have nothing to escape.
+    needs_escape = "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
     out = []
     active = []  # the passages covering the segment, outermost first
     waiting = iter(clipped)
@@ -206,4 +209,4 @@ def render_spans(text: str, spans) -> SafeString:
             out.append(f'<mark class="{classes}"{id_attr} data-annotations="{ids}">{extra}{piece}</mark>')
         else:
             out.append(f'<mark class="{classes}" data-annotations="{ids}">{piece}</mark>')
-    return mark_safe("".join(out))  # every piece escaped above
+    return "".join(out)  # every piece escaped above

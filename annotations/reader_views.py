@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import NotSupportedError
-from django.db.models import CharField, Func, TextField
+from django.db.models import Aggregate, CharField, Func, OuterRef, Subquery, TextField
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
@@ -108,7 +108,8 @@ class ReadingTurn:
 
     It answers what the page, ``turn_section`` and the form's turn choices
     (``forms.turn_choice_label``) ask a ``Turn``: ``pk``, ``position``, ``kind``, ``label``,
-    ``text``, ``speaker_id``, ``speaker.name`` and ``get_kind_display()``.
+    ``text``, ``speaker_id``, ``speaker.name`` and ``get_kind_display()``. ``highlighted`` is
+    the escaped HTML of the text (``highlight.render_spans``), a plain ``str`` for ``turn_section``.
     """
 
     __slots__ = ("pk", "position", "kind", "label", "text", "speaker_id", "speaker_name", "highlighted")
@@ -182,6 +183,22 @@ def _json_script(value, element_id):
 _json_str = encode_basestring_ascii  # a str as json.dumps writes it, quotes included
 
 
+class IdList(Aggregate):
+    """The ids as comma-separated text, in no particular order (NULL when there are none)."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError(f"IdList is written for PostgreSQL and SQLite, not {connection.vendor}.")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "STRING_AGG((%(expressions)s)::text, ',')"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="GROUP_CONCAT(%(expressions)s)", **extra_context)
+
+
 class IsoTimestamp(Func):
     """A UTC datetime column as ``value.isoformat()`` writes it, formatted by the database.
 
@@ -228,8 +245,16 @@ ANNOTATION_COLUMNS = (
 
 def _annotation_rows(document):
     """The document's annotations as tuples in reading order: ``ANNOTATION_COLUMNS``, the
-    author's username, the timestamps as ISO text, then the claim's columns (NULL without one)."""
+    author's username, the timestamps as ISO text, the claim's columns (NULL without one), then
+    the topic ids (``IdList``): one query."""
     username = get_user_model().USERNAME_FIELD
+    topic_ids = (
+        Annotation.topics.through.objects.filter(annotation_id=OuterRef("pk"))
+        .order_by()
+        .values("annotation_id")
+        .annotate(ids=IdList("topic_id"))
+        .values("ids")
+    )
     return (
         Annotation.objects.filter(turn__document=document)
         .order_by("turn__position", "start", "-end", "pk")
@@ -247,19 +272,18 @@ def _annotation_rows(document):
             IsoTimestamp("claim__reviewed_at"),
             "claim__version",
             "claim__group_id",
+            Subquery(topic_ids),
         )
     )
 
 
-def _topics_of(document, rank):
-    """{annotation id: (topic id, …)} ordered like ``annotation.topics.all()`` (``rank``: topic ids
-    in Topic.Meta.ordering as the database sorts it, NULLs included)."""
-    topics_of = {}
-    rows = Annotation.topics.through.objects.filter(annotation__turn__document=document).order_by()
-    for annotation_id, topic_id in rows.values_list("annotation_id", "topic_id"):
-        if topic_id in rank:
-            topics_of.setdefault(annotation_id, []).append(topic_id)
-    return {pk: tuple(sorted(ids, key=rank.__getitem__) if len(ids) > 1 else ids) for pk, ids in topics_of.items()}
+def _topic_ids(ids_text, rank):
+    """The topic ids of ``IdList`` text ordered like ``annotation.topics.all()``: ``rank`` has
+    the topic ids in Topic.Meta.ordering as the database sorts it, NULLs included."""
+    if not ids_text:
+        return ()
+    ids = [pk for pk in map(int, ids_text.split(",")) if pk in rank]
+    return tuple(sorted(ids, key=rank.__getitem__))
 
 
 class _SharedParts:
@@ -335,13 +359,14 @@ def reader_context(document, user, *, annotate_form=None):
     topic_pairs = sorted(((topic, paths[topic.pk][0]) for topic in topics), key=lambda pair: pair[1].casefold())
     targets = list(Target.objects.order_by("name"))
     rows = list(_annotation_rows(document))
-    topics_of = _topics_of(document, {topic.pk: index for index, topic in enumerate(topics)})
+    rank = {topic.pk: index for index, topic in enumerate(topics)}
+    topic_lists = {}  # IdList text: topic ids in order
 
     may_delete = user.has_perm("annotations.delete_annotation")
     deletes_any = may_delete and (user.is_superuser or services.can_review_claims(user))
     status_labels = {value: str(label) for value, label in ClaimStatus.choices}
     shared = _SharedParts(topics, paths, targets)
-    authors = {}  # username: JSON
+    authors = {}  # author id: (username JSON, may the user delete it)
     document_json = json.dumps(document.pk)
 
     spans_of = {turn.pk: [] for turn in turns}
@@ -372,14 +397,16 @@ def reader_context(document, user, *, annotate_form=None):
         claim_reviewed_at,
         claim_version,
         claim_group,
+        topic_ids_text,
     ) in rows:
-        classes, swatch, topics_json, stance_json, tags = shared.get(
-            topics_of.get(pk, ()), polarity, target_id, claim_status
-        )
+        topic_ids = topic_lists.get(topic_ids_text)
+        if topic_ids is None:
+            topic_ids = topic_lists[topic_ids_text] = _topic_ids(topic_ids_text, rank)
+        classes, swatch, topics_json, stance_json, tags = shared.get(topic_ids, polarity, target_id, claim_status)
         spans_of[turn_id].append((start, end, pk, classes))
         claim_json = "null"
         if claim_id is not None:
-            evidence = list(json.loads(claim_evidence) or []) if claim_evidence else []
+            evidence = list(json.loads(claim_evidence) or []) if claim_evidence and claim_evidence != "[]" else []
             claim_json = (
                 f'{{"id": {claim_id}, "status": {_json_str(claim_status)}, '
                 f'"status_display": {_json_str(status_labels.get(claim_status, claim_status))}, '
@@ -388,10 +415,11 @@ def reader_context(document, user, *, annotate_form=None):
                 f'"reviewed_at": {_json_str(claim_reviewed_at) if claim_reviewed_at else "null"}, '
                 f'"version": {claim_version}, "group": {"null" if claim_group is None else claim_group}}}'
             )
-        author_json = authors.get(author)
-        if author_json is None:
-            author_json = authors[author] = json.dumps(author)
-        can_delete = "true" if may_delete and (deletes_any or author_id == user.pk) else "false"
+        author_parts = authors.get(author_id)
+        if author_parts is None:
+            deletes = may_delete and (deletes_any or author_id == user.pk)
+            author_parts = authors[author_id] = (_json_str(author), "true" if deletes else "false")
+        author_json, can_delete = author_parts
         items_json.append(
             f'{{"id": {pk}, "turn": {turn_id}, "document": {document_json}, "start": {start}, "end": {end}, '
             f'"quote": {_json_str(quote)}, "prefix": {_json_str(prefix)}, "suffix": {_json_str(suffix)}, '
