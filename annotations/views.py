@@ -13,12 +13,13 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
+from annotations.dashboard import fingerprint
 from annotations.filters import AnnotationFilter, ClaimFilter
 from annotations.forms import quicken_selects
 from annotations.forms_review import ClaimReviewForm
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Topic, claim_queue_rank
 from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
-from desk.pagination import CappedPaginator, CursorPaginationMixin, query_without_page
+from desk.pagination import CappedPaginator, CursorPaginationMixin, has_active_filters, query_without_page
 from desk.text import truncate_chars
 
 CONTEXT_CHARS = 160  # how much of the turn around a claim the queue shows
@@ -97,7 +98,16 @@ def annotation_rows(annotations):
     return rows
 
 
-class AnnotationListView(LoginRequiredMixin, CursorPaginationMixin, FilterView):
+class FilteredCountMixin:
+    """Filtered counts kept until an annotation, claim or document changes (the dashboard's
+    fingerprint, one query); an unfiltered count is cheaper than the fingerprint."""
+
+    def count_version(self):
+        filterset = getattr(self, "filterset", None)
+        return fingerprint() if filterset is not None and has_active_filters(filterset) else None
+
+
+class AnnotationListView(LoginRequiredMixin, FilteredCountMixin, CursorPaginationMixin, FilterView):
     filterset_class = AnnotationFilter
     paginate_by = 50
     paginator_class = CappedPaginator
@@ -150,7 +160,7 @@ def review_fields(claim, status_choices, review_url):
     }
 
 
-class ClaimQueueView(LoginRequiredMixin, CursorPaginationMixin, FilterView):
+class ClaimQueueView(LoginRequiredMixin, FilteredCountMixin, CursorPaginationMixin, FilterView):
     """The review queue: open claims first (unverified, then in review), newest first within each."""
 
     filterset_class = ClaimFilter

@@ -23,14 +23,17 @@ values shown on the page, base64-encoded JSON; a malformed one is a 404 like a b
 
 import base64
 import binascii
+import hashlib
 import json
 
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Q
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
+COUNT_CACHE_SECONDS = 300
 
 
 class InvalidCursor(InvalidPage):
@@ -92,7 +95,9 @@ def _cursor_value(value):
 class CappedPaginator(Paginator):
     cap = COUNT_CAP
 
-    def __init__(self, object_list, per_page, *, after=None, before=None, **kwargs):
+    def __init__(
+        self, object_list, per_page, *, after=None, before=None, count_version=None, unfiltered=None, **kwargs
+    ):
         keys = self._keyset_keys(object_list)
         if keys is not None and not any(field.primary_key for _, _, field in keys):
             pk_descending = keys[-1][1] if keys else True
@@ -100,6 +105,10 @@ class CappedPaginator(Paginator):
             object_list = object_list.order_by(*(("-" if desc else "") + name for name, desc, _ in keys))
         super().__init__(object_list, per_page, **kwargs)
         self.keys = keys
+        self.count_version = count_version  # a string that changes with the data: counts are cached
+        # The listing's queryset before its filters: a page's rows are fetched from it by id, so
+        # the filters (EXISTS subqueries, joins) are not evaluated a second time for them.
+        self.unfiltered = unfiltered
         self.after = after or None
         self.before = None if self.after else (before or None)
 
@@ -125,10 +134,21 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self):
-        if hasattr(self.object_list, "query"):
-            # No ORDER BY in the count: any cap + 1 matching rows will do, and sorting them costs.
-            return self.object_list.order_by()[: self.cap + 1].count()
-        return len(self.object_list)
+        if not hasattr(self.object_list, "query"):
+            return len(self.object_list)
+        # No ORDER BY in the count: any cap + 1 matching rows will do, and sorting them costs.
+        counting = self.object_list.order_by()[: self.cap + 1]
+        if self.count_version is None:
+            return counting.count()
+        # A filtered count can read tens of thousands of index entries; paging through the same
+        # filters asks for it again and again. It is kept until the data changes (the version).
+        digest = hashlib.sha256(f"{self.count_version}\n{counting.query}".encode()).hexdigest()
+        key = f"capped-count:{digest}"
+        counted = cache.get(key)
+        if counted is None:
+            counted = counting.count()
+            cache.set(key, counted, COUNT_CACHE_SECONDS)
+        return counted
 
     @cached_property
     def count(self):
@@ -215,7 +235,8 @@ class CappedPaginator(Paginator):
             window.reverse()
         page_ids = [row[at] for row in window]
         # Step two: those rows with their related objects.
-        by_id = {row.pk: row for row in queryset.filter(pk__in=page_ids).order_by()} if page_ids else {}
+        source = self.unfiltered if self.unfiltered is not None else queryset
+        by_id = {row.pk: row for row in source.filter(pk__in=page_ids).order_by()} if page_ids else {}
         rows = [by_id[pk] for pk in page_ids if pk in by_id]
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")
@@ -236,7 +257,14 @@ class CappedPaginator(Paginator):
 
 class CursorPaginationMixin:
     """For a ``ListView`` (or ``FilterView``) with a :class:`CappedPaginator`: pages from the
-    ``after`` / ``before`` cursors of the request, and the query string without them for links."""
+    ``after`` / ``before`` cursors of the request, and the query string without them for links.
+
+    ``count_version()`` may return a string that changes whenever the listed data changes; the
+    paginator then keeps the count of a query until it does (see ``CappedPaginator._counted``).
+    """
+
+    def count_version(self):
+        return None
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         return self.paginator_class(
@@ -246,8 +274,16 @@ class CursorPaginationMixin:
             allow_empty_first_page=allow_empty_first_page,
             after=self.request.GET.get("after"),
             before=self.request.GET.get("before"),
+            count_version=self.count_version(),
+            unfiltered=self.get_queryset(),
             **kwargs,
         )
+
+
+def has_active_filters(filterset, ignore=("ordering",)):
+    """Whether a bound filter form narrows the listing (sorting does not)."""
+    data = getattr(filterset.form, "cleaned_data", None) or {}
+    return any(value not in (None, "", [], ()) for name, value in data.items() if name not in ignore)
 
 
 def query_without_page(request):

@@ -146,3 +146,29 @@ def test_a_broken_cursor_is_a_404_and_a_nullable_order_keeps_offsets(client, edi
     by_date = client.get(url, {"ordering": "-date"})
     assert next_link(by_date) == "ordering=-date&page=2"
     assert client.get(url, {"ordering": "-date", "page": 2}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_filtered_counts_are_kept_until_the_data_changes(client, editor):
+    from annotations.services import annotation_update
+
+    client.force_login(editor)
+    eu = make_target("European Union")
+    turn = make_document().turns.first()
+    opposing = [make_annotation(turn=turn, start=s, end=s + 3, polarity="opposes", target=eu) for s in range(3)]
+    url = reverse("annotations:annotation-list")
+
+    def count(params):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, params)
+        counts = [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+        return response.context["paginator"].count, len(counts)
+
+    assert count({"polarity": "opposes"}) == (3, 1)
+    assert count({"polarity": "opposes"}) == (3, 0)  # the same filters again: the kept count
+    make_annotation(turn=turn, start=10, end=14, polarity="opposes", target=eu)
+    assert count({"polarity": "opposes"}) == (4, 1)  # a new annotation: counted again
+    first = opposing[0]
+    annotation_update(user=first.author, annotation_id=first.pk, version=first.version, polarity="supports", target=eu)
+    assert count({"polarity": "opposes"}) == (3, 1)  # an edit (its history row) too
+    assert count({})[1] == 1 and count({})[1] == 1  # no filter: a plain count each time
