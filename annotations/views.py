@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -33,12 +34,13 @@ def _document_url_maker():
 
 
 def _day(value):
-    """What ``{{ value|date:"j M Y" }}`` shows (datetimes in the current time zone)."""
+    """What ``{{ value|date:"j M Y" }}`` shows (datetimes in the current time zone), without the
+    general date formatter: two of them per row."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value)
-    return dateformat.format(value, "j M Y")
+    return f"{value.day} {MONTHS_3[value.month].title()} {value.year}"
 
 
 def annotation_rows(annotations):

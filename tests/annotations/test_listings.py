@@ -248,3 +248,17 @@ def test_quote_text_filter_is_read_from_the_trigram_index_on_postgresql(client, 
         assert "annotation_quote_trgm_idx" in plan, plan
     else:
         assert "annotation_quote_trgm_idx" not in plan  # SQLite scans: there is no trigram index there
+
+
+def test_listing_dates_read_as_the_date_filter_writes_them():
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import timezone
+
+    from annotations.views import _day
+
+    for month in range(1, 13):
+        day = datetime.date(2025, month, 28)
+        moment = datetime.datetime(2025, month, 1, 23, 30, tzinfo=datetime.UTC)
+        assert _day(day) == date_filter(day, "j M Y")
+        assert _day(moment) == date_filter(timezone.localtime(moment), "j M Y")
+    assert _day(None) == ""
