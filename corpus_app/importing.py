@@ -357,8 +357,27 @@ def transcript_import(
             speaker_cache.invalidate()
 
 
+def _commit_without_waiting_for_the_disk():
+    """On PostgreSQL, let this import's COMMIT return before its log reaches the disk.
+
+    A file's COMMIT flushes the write-ahead log of its document and all its turns; waiting for
+    that was a fifth of an import's time. The trade: if the database server crashes (not just
+    the importer) within a fraction of a second of an import, the last files imported may be
+    lost, never half-written; importing the folder again brings them back (files already in the
+    corpus are skipped). It applies to this transaction only (SET LOCAL): editors' work keeps
+    the server's own setting.
+    """
+    connection = connections[Document.objects.db]
+    # Only when this import is the whole transaction: inside a caller's (a savepoint), the
+    # setting would last until the caller commits, and cover the caller's writes too.
+    if connection.vendor == "postgresql" and not connection.savepoint_ids:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 @transaction.atomic
 def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_cache, prepared, created) -> ImportResult:
+    _commit_without_waiting_for_the_disk()
     speaker_cache = speaker_cache or SpeakerCache()
     source = prepared.read() if prepared is not None else transcript_read(path=path)
     # Parsed before looking for the file in the database, so that one query finds both the

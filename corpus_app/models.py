@@ -184,9 +184,11 @@ class TurnManager(models.Manager.from_queryset(TurnQuerySet)):
 
 
 class Turn(models.Model):
-    document = models.ForeignKey(Document, models.CASCADE, related_name="turns")
+    # No index of their own on the two keys: (document, position) and (speaker, document) below
+    # serve every lookup by either, and each index more is written for every imported turn.
+    document = models.ForeignKey(Document, models.CASCADE, related_name="turns", db_index=False)
     position = models.PositiveIntegerField(help_text="Order within the document, from 0.")
-    speaker = models.ForeignKey(Speaker, models.PROTECT, null=True, blank=True, related_name="turns")
+    speaker = models.ForeignKey(Speaker, models.PROTECT, null=True, blank=True, related_name="turns", db_index=False)
     label = models.CharField(max_length=200, blank=True, help_text="The label as written (“Q”, “SL”), if any.")
     kind = models.CharField(max_length=20, choices=TurnKind.choices)
     text = models.TextField()
@@ -198,7 +200,6 @@ class Turn(models.Model):
         ordering = ["document", "position"]
         indexes = [
             models.Index(fields=["speaker", "document"], name="turn_speaker_document_idx"),
-            models.Index(fields=["kind"], name="turn_kind_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["document", "position"], name="turn_position_unique_in_document"),

@@ -131,3 +131,30 @@ def test_unknown_label_creates_a_new_speaker(tmp_path):
     speakers = [turn.speaker.name for turn in document.turns.order_by("position")]
     assert speakers == ["Journalist", "Dmitry Peskov"]
     assert Speaker.objects.filter(name="Dmitry Peskov").exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the command's own transactions, as when it is run
+def test_each_file_commits_without_waiting_for_the_disk_and_nothing_else_does():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run(FILE_001)
+    relaxed = [q for q in queries.captured_queries if "synchronous_commit" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert [q["sql"] for q in relaxed] == ["SET LOCAL synchronous_commit TO OFF"]
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"  # it ended with the file's transaction
+    else:
+        assert relaxed == []
+    assert Document.objects.filter(source_name=FILE_001.name).count() == 1
+
+
+def test_an_import_inside_a_callers_transaction_keeps_the_servers_setting():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:  # the test's transaction is the caller's
+        run(FILE_001)
+    assert not [q for q in queries.captured_queries if "synchronous_commit" in q["sql"]]
