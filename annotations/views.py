@@ -43,6 +43,14 @@ def _day(value):
     return f"{value.day} {MONTHS_3[value.month].title()} {value.year}"
 
 
+def _minute(value):
+    """What ``{{ value|date:"j M Y, H:i" }}`` shows, in the current time zone."""
+    if value is None:
+        return ""
+    value = timezone.localtime(value)
+    return f"{_day(value)}, {value.hour:02d}:{value.minute:02d}"
+
+
 def annotation_rows(annotations):
     """What each row of the annotations list shows, computed once in Python: one query for the
     topics of the page (names and paths), none per row. The template only writes the values out;
@@ -204,24 +212,63 @@ class ClaimQueueView(LoginRequiredMixin, FilteredCountMixin, CursorPaginationMix
         # for the page: a ClaimReviewForm per row cost more than the rest of the page.
         status_choices = [(value, str(label)) for value, label in ClaimStatus.choices]
         review_url = reverse("annotations:claim-review", args=[0])
+        status_labels = dict(status_choices)
+        open_statuses = set(ClaimStatus.open_values())
+        document_url = _document_url_maker()
         rows = []
+        # What each card shows, computed here once: attribute chains and date filters through the
+        # template engine cost more per card than its queries.
         for claim in context["object_list"]:
             annotation = claim.annotation
-            text = annotation.turn.text
+            turn = annotation.turn
+            document = turn.document
+            text = turn.text
             before = text[max(0, annotation.start - CONTEXT_CHARS) : annotation.start]
             after = text[annotation.end : annotation.end + CONTEXT_CHARS]
+            copies = (
+                sorted((c for c in claim.group.claims.all() if c.pk != claim.pk), key=lambda c: c.pk)
+                if claim.group_id
+                else []
+            )
+            ruled = claim.reviewer_id is not None and claim.status not in open_statuses
             rows.append(
                 {
                     "claim": claim,
                     "annotation": annotation,
+                    "status": claim.status,
+                    "status_label": status_labels.get(claim.status, claim.status),
+                    "speaker": turn.speaker.name if turn.speaker_id else "Unattributed",
+                    "url": f"{document_url(document.pk)}#annotation-{annotation.pk}",
+                    "document_title": document.title,
+                    "document_date": _day(document.date) or "undated",
                     "before": ("…" if annotation.start > CONTEXT_CHARS else "") + before,
+                    "quote": annotation.quote,
                     "after": after + ("…" if annotation.end + CONTEXT_CHARS < len(text) else ""),
-                    "review": review_fields(claim, status_choices, review_url) if can_review else None,
-                    "copies": (
-                        sorted((c for c in claim.group.claims.all() if c.pk != claim.pk), key=lambda c: c.pk)
-                        if claim.group_id
-                        else []
+                    "author": annotation.author.get_username() if annotation.author_id else "",
+                    "flagged_at": _minute(claim.created_at),
+                    "topics": [topic.name for topic in annotation.topics.all()],
+                    "note": annotation.note,
+                    "verdict": (
+                        {
+                            "reviewer": claim.reviewer.get_username(),
+                            "at": _minute(claim.reviewed_at),
+                            "rationale": claim.rationale,
+                            "evidence": claim.evidence or [],
+                        }
+                        if ruled
+                        else None
                     ),
+                    "review": review_fields(claim, status_choices, review_url) if can_review else None,
+                    "copies": [
+                        {
+                            "url": f"{document_url(copy.annotation.turn.document_id)}#annotation-{copy.annotation_id}",
+                            "title": truncate_chars(copy.annotation.turn.document.title, 70),
+                            "replaced": not copy.annotation.turn.document.is_current,
+                            "quote": truncate_chars(copy.annotation.quote, 120),
+                            "speaker": copy.annotation.turn.speaker.name if copy.annotation.turn.speaker_id else "",
+                        }
+                        for copy in copies
+                    ],
                 }
             )
         query = query_without_page(self.request)

@@ -187,3 +187,32 @@ def test_status_filter_keeps_the_newest_first(client, viewer, reviewer):
     client.force_login(viewer)
     response = client.get(reverse("annotations:claim-list"), {"status": "in_review"})
     assert [row["claim"].pk for row in response.context["rows"]] == [newer.pk, older.pk]
+
+
+def test_queue_card_shows_the_verdict_the_flag_and_the_topics(client, viewer, reviewer):
+    import datetime
+
+    from django.utils import timezone
+
+    claim = make_claim(topics=[make_topic("Payments")])
+    Claim.objects.filter(pk=claim.pk).update(created_at=datetime.datetime(2025, 4, 11, 9, 5, tzinfo=datetime.UTC))
+    claim_set_status(
+        user=reviewer,
+        claim_id=claim.pk,
+        status="false",
+        rationale="The bank says <b>72</b> percent.",
+        evidence=["https://example.org/report"],
+    )
+    claim.refresh_from_db()
+    client.force_login(viewer)
+    content = client.get(reverse("annotations:claim-list")).content.decode()
+    flagged = timezone.localtime(claim.created_at)
+    assert f"Flagged by {claim.annotation.author.get_username()} on 11 Apr 2025, {flagged:%H:%M}" in content
+    assert '<span class="chip">Payments</span>' in content
+    reviewed = timezone.localtime(claim.reviewed_at)
+    assert f"<strong>False</strong> — {reviewer.get_username()}, {reviewed.day} " in content
+    assert f"{reviewed:%H:%M}</p>" in content
+    assert "The bank says &lt;b&gt;72&lt;/b&gt; percent." in content  # escaped
+    assert '<a href="https://example.org/report" rel="noopener noreferrer">' in content
+    document = claim.annotation.turn.document
+    assert f'<a href="{document.get_absolute_url()}#annotation-{claim.annotation_id}">{document.title}</a>' in content
