@@ -68,11 +68,48 @@ class QuickSelectMultiple(QuickSelectMixin, forms.SelectMultiple):
     pass
 
 
-QUICK_WIDGETS = {forms.Select: QuickSelect, forms.SelectMultiple: QuickSelectMultiple}
+class QuickInputMixin:
+    """Renders ``<input>`` with plain string work: the markup of Django's ``input.html`` and
+    ``attrs.html`` templates. A listing's filter form has a dozen fields; through the widget
+    templates they cost a few milliseconds of every page view."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<input type="{escape(str(widget["type"]))}" name="{escape(str(widget["name"]))}"']
+        if widget["value"] is not None:
+            parts.append(f' value="{escape(str(widget["value"]))}"')
+        for key, attribute in widget["attrs"].items():
+            if attribute is True:
+                parts.append(f" {escape(str(key))}")
+            elif attribute is not False:
+                parts.append(f' {escape(str(key))}="{escape(str(attribute))}"')
+        parts.append(">")
+        return mark_safe("".join(parts))  # every piece escaped above
+
+
+class QuickTextInput(QuickInputMixin, forms.TextInput):
+    pass
+
+
+class QuickNumberInput(QuickInputMixin, forms.NumberInput):
+    pass
+
+
+class QuickDateInput(QuickInputMixin, forms.DateInput):
+    pass
+
+
+QUICK_WIDGETS = {
+    forms.Select: QuickSelect,
+    forms.SelectMultiple: QuickSelectMultiple,
+    forms.TextInput: QuickTextInput,
+    forms.NumberInput: QuickNumberInput,
+    forms.DateInput: QuickDateInput,
+}
 
 
 def quicken_selects(form):
-    """Render the form's plain ``<select>`` widgets with the quick ones (listings' filter forms)."""
+    """Render the form's plain ``<select>`` and ``<input>`` widgets with the quick ones (listings' filter forms)."""
     for field in form.fields.values():
         quick = QUICK_WIDGETS.get(type(field.widget))
         if quick is not None:

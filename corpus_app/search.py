@@ -41,7 +41,7 @@ from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
-from annotations.forms import QuickSelect
+from annotations.forms import QuickSelect, quicken_selects
 from corpus_app.models import DocumentKind, Speaker, Turn
 from desk.choices import LabelColumnChoiceField
 from desk.pagination import CappedPage, CappedPaginator
@@ -408,7 +408,7 @@ class SearchForm(forms.Form):
 
 @login_required
 def search_view(request):
-    form = SearchForm(request.GET or None)
+    form = quicken_selects(SearchForm(request.GET or None))  # its widgets without a template each
     form.is_valid()  # invalid filters are reported next to their field and ignored
     data = getattr(form, "cleaned_data", {})
     query_text = (data.get("q") or "").strip()
