@@ -262,3 +262,66 @@ def test_listing_dates_read_as_the_date_filter_writes_them():
         assert _day(day) == date_filter(day, "j M Y")
         assert _day(moment) == date_filter(timezone.localtime(moment), "j M Y")
     assert _day(None) == ""
+
+
+OLD_ROWS_TEMPLATE = """  {% for row in rows %}
+    <tr>
+      <td class="quote-cell">
+        {% if row.anchor_status == "orphaned" %}
+          <span class="status-badge anchor-orphaned" title="Not found again in a new edition of its document">Orphaned</span>
+          <div class="orphan-context">…{{ row.prefix }}<a href="{{ row.url }}"><mark>{{ row.quote }}</mark></a>{{ row.suffix }}…</div>
+          <div class="muted small">Still on the edition it was made on{% if row.replaced_by_url %}; lost in the new edition <a href="{{ row.replaced_by_url }}">{{ row.replaced_by_title }}</a>{% endif %}.</div>
+        {% else %}
+          <a href="{{ row.url }}">“{{ row.quote }}”</a>
+          {% if row.anchor_status == "fuzzy" %}<span class="status-badge anchor-fuzzy" title="Moved to a new edition by approximate matching{% if row.anchor_score %} (score {{ row.anchor_score|floatformat:2 }}){% endif %}: worth a check">Re-anchored approximately</span>{% endif %}
+        {% endif %}
+        {% if row.note %}<div class="muted small">{{ row.note }}</div>{% endif %}
+      </td>
+      <td>{{ row.speaker|default:"—" }}<div class="muted small">{{ row.turn_kind }}</div></td>
+      <td>{% for topic in row.topics %}<span class="chip" title="{{ topic.path }}">{{ topic.name }}</span>{% empty %}—{% endfor %}</td>
+      <td>{% if row.polarity %}<span class="stance stance-{{ row.polarity }}">{{ row.polarity_label }}</span> {{ row.target }}{% else %}—{% endif %}</td>
+      <td>{% if row.claim_status %}<span class="status-badge status-{{ row.claim_status }}">{{ row.claim_label }}</span>{% else %}—{% endif %}</td>
+      <td><a href="{{ row.document_url }}">{{ row.document_title }}</a><div class="muted small">{{ row.document_date|default:"undated" }}</div></td>
+      <td>{{ row.author }}<div class="muted small">{{ row.created }}</div></td>
+    </tr>
+  {% endfor %}
+"""  # noqa: E501 (the loop annotation_list.html had before annotation_row_html)
+
+
+def test_annotation_rows_are_what_the_template_rendered():
+    from django.template import Context, Template
+
+    from annotations.models import Annotation
+    from annotations.views import annotation_row_html, annotation_rows
+
+    economy = make_topic("Sanctions & economy")
+    eu = make_target("European <Union>")
+    old = make_document(title='Old "edition" & more')
+    new = make_document(title="New edition")
+    old.replaced_by = new
+    turn = old.turns.first()
+    plain = make_annotation(turn=turn, topics=[economy], polarity="opposes", target=eu, claim=True)
+    orphan = make_annotation(turn=turn, start=3, end=12)
+    fuzzy = make_annotation(turn=make_document(title="Fuzzy").turns.first(), start=2, end=9)
+    bare = make_annotation(turn=make_document(turns=[(None, "narration", "No <speaker> here.")]).turns.first())
+    Annotation.objects.filter(pk=orphan.pk).update(anchor_status="orphaned", note="Lost <b>it</b>")
+    Annotation.objects.filter(pk=fuzzy.pk).update(anchor_status="fuzzy", anchor_score=0.125)
+    Annotation.objects.filter(pk=bare.pk).update(anchor_status="fuzzy", anchor_score=None)
+    from corpus_app.models import Document
+
+    Document.objects.filter(pk=new.pk).update(replaces=old)
+    Document.objects.filter(pk=old.pk).update(is_current=False)
+    annotations = list(
+        Annotation.objects.select_related(
+            "turn__document__replaced_by", "turn__speaker", "author", "target", "claim"
+        ).filter(pk__in=[plain.pk, orphan.pk, fuzzy.pk, bare.pk])
+    )
+    rows = annotation_rows(annotations)
+    expected = Template(OLD_ROWS_TEMPLATE).render(Context({"rows": rows}))
+    # The loop's own indentation and line end stay in the template, around {{ rows_html }}.
+    assert "  " + "".join(map(annotation_row_html, rows)) + "\n" == expected
+    assert (
+        "Lost &lt;b&gt;it&lt;/b&gt;" in expected
+        and "(score 0.13)" in expected
+        and "lost in the new edition" in expected
+    )
