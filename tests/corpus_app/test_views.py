@@ -171,3 +171,20 @@ def test_speaker_profile_follows_new_annotations(client, viewer):
     page = client.get(url)
     assert page.context["annotation_count"] == 1
     assert [row["topics__name"] for row in page.context["topic_counts"]] == ["Payments"]
+
+
+def test_reading_view_puts_its_large_parts_in_place_once(client, viewer):
+    from tests.factories import make_annotation
+
+    document = make_document(turns=[("Sergey Lavrov", "answer", "National currencies: 85 percent \x00 of payments.")])
+    annotation = make_annotation(turn=document.turns.first(), start=0, end=8)
+    client.force_login(viewer)
+    response = client.get(reverse("corpus:document-detail", args=[document.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200 and response["Content-Type"] == "text/html; charset=utf-8"
+    assert page.count('<script id="reader-annotations" type="application/json">[{') == 1
+    assert page.count(f'data-annotation="{annotation.pk}"') >= 1
+    assert page.count('id="turn-0"') == 1
+    assert page.count('<div class="turn-text">') == 1
+    assert "percent \x00 of payments" in page  # a NUL in a text does not confuse the markers
+    assert response.context["annotation_count"] == 1
