@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -216,3 +218,97 @@ def test_queue_card_shows_the_verdict_the_flag_and_the_topics(client, viewer, re
     assert '<a href="https://example.org/report" rel="noopener noreferrer">' in content
     document = claim.annotation.turn.document
     assert f'<a href="{document.get_absolute_url()}#annotation-{claim.annotation_id}">{document.title}</a>' in content
+
+
+OLD_CARDS_TEMPLATE = """  {% for row in rows %}
+    {% with claim=row.claim %}
+    <li class="claim-card status-{{ row.status }}" id="claim-{{ claim.pk }}">
+      <header class="claim-head">
+        <span class="status-badge status-{{ row.status }}">{{ row.status_label }}</span>
+        <span class="speaker">{{ row.speaker }}</span>
+        <a href="{{ row.url }}">{{ row.document_title }}</a>
+        <span class="muted">{{ row.document_date }}</span>
+      </header>
+      <blockquote class="claim-context">{{ row.before }}<mark class="claim-quote">{{ row.quote }}</mark>{{ row.after }}</blockquote>
+      <p class="claim-meta muted">
+        Flagged by {{ row.author }} on {{ row.flagged_at }}
+        {% for topic in row.topics %}{% if forloop.first %} · {% endif %}<span class="chip">{{ topic }}</span>{% endfor %}
+        {% if row.note %}<br>Note: {{ row.note }}{% endif %}
+      </p>
+      {% if row.copies %}
+        <div class="claim-copies">
+          <strong>Same claim elsewhere</strong> <span class="muted">(linked: a verdict here applies to {{ row.copies|length }} cop{{ row.copies|length|pluralize:"y,ies" }} too)</span>
+          <ul>
+            {% for copy in row.copies %}
+              <li><a href="{{ copy.url }}">{{ copy.title }}</a>{% if copy.replaced %} <span class="muted">(replaced edition)</span>{% endif %}: “{{ copy.quote }}” <span class="muted">{{ copy.speaker }}</span></li>
+            {% endfor %}
+          </ul>
+        </div>
+      {% endif %}
+      {% if row.verdict %}{% with verdict=row.verdict %}
+        <div class="verdict">
+          <p><strong>{{ row.status_label }}</strong> — {{ verdict.reviewer }}, {{ verdict.at }}</p>
+          {% if verdict.rationale %}<p>{{ verdict.rationale }}</p>{% endif %}
+          {% if verdict.evidence %}<ul>{% for link in verdict.evidence %}<li><a href="{{ link }}" rel="noopener noreferrer">{{ link }}</a></li>{% endfor %}</ul>{% endif %}
+        </div>
+      {% endwith %}{% endif %}
+      {% if row.review %}{% with review=row.review %}
+        {# ClaimReviewForm's fields, written out (annotations.views.review_fields): no form per row. #}
+        <form method="post" action="{{ review.url }}" class="review-form">
+          <input type="hidden" name="csrfmiddlewaretoken" value="{{ csrf_token }}">
+          <input type="hidden" name="next" value="{{ next_url }}">
+          <input type="hidden" name="version" value="{{ claim.version }}" id="{{ review.id }}-version">
+          <div class="review-fields">
+            <div><label for="{{ review.id }}-status">Status</label><select name="status" id="{{ review.id }}-status">{{ review.status_options }}</select></div>
+            <div class="grow"><label for="{{ review.id }}-rationale">Rationale</label><textarea name="rationale" cols="40" rows="3" aria-describedby="{{ review.id }}-rationale_helptext" id="{{ review.id }}-rationale">
+{{ claim.rationale }}</textarea><span class="helptext" id="{{ review.id }}-rationale_helptext">{{ rationale_help }}</span></div>
+            <div class="grow"><label for="{{ review.id }}-evidence">Evidence</label><textarea name="evidence" cols="40" rows="2" aria-describedby="{{ review.id }}-evidence_helptext" id="{{ review.id }}-evidence">
+{{ review.evidence }}</textarea><span class="helptext" id="{{ review.id }}-evidence_helptext">{{ evidence_help }}</span></div>
+          </div>
+          <button type="submit" class="primary">Save verdict</button>
+        </form>
+      {% endwith %}{% endif %}
+    </li>
+    {% endwith %}
+  {% endfor %}
+"""  # noqa: E501 (the loop claim_list.html had before claim_card_html)
+
+
+def test_claim_cards_are_what_the_template_rendered(client, reviewer):
+    from django.template import Context, Template
+
+    from annotations.models import ClaimGroup
+
+    plain = make_claim(topics=[make_topic("Payments & <more>")])
+    ruled = make_claim()
+    claim_set_status(
+        user=reviewer,
+        claim_id=ruled.pk,
+        status="false",
+        rationale="No <b>way</b>.",
+        evidence=["https://example.org/a?x=1&y=2", "https://example.org/b"],
+    )
+    linked = make_claim()
+    group = ClaimGroup.objects.create()
+    Claim.objects.filter(pk__in=[plain.pk, linked.pk]).update(group=group)
+    client.force_login(reviewer)
+    for params in ({}, {"status": "unverified"}):
+        response = client.get(reverse("annotations:claim-list"), params)
+        context = response.context
+        expected = Template(OLD_CARDS_TEMPLATE).render(
+            Context(
+                {
+                    "rows": context["rows"],
+                    "csrf_token": context["csrf_token"],
+                    "next_url": context["next_url"],
+                    "rationale_help": context["rationale_help"],
+                    "evidence_help": context["evidence_help"],
+                }
+            )
+        )
+        mine = "  " + str(context["cards_html"]) + "\n"
+        # The CSRF token is masked afresh at each use: compare the pages without its value.
+        token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+        mine, expected = token.sub("csrf", mine), token.sub("csrf", expected)
+        assert mine == expected
+        assert "(replaced edition)" not in expected and "a verdict here applies to 1 copy too" in expected
