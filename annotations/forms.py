@@ -108,7 +108,7 @@ QUICK_WIDGETS = {
 }
 
 
-def quicken_selects(form):
+def quicken_widgets(form):
     """Render the form's plain ``<select>`` and ``<input>`` widgets with the quick ones (listings' filter forms)."""
     for field in form.fields.values():
         quick = QUICK_WIDGETS.get(type(field.widget))

@@ -7,8 +7,6 @@ tree and targets for the tagging panel, and what the user may do.
 """
 
 import json
-import re
-import unicodedata
 from html import escape
 from json.encoder import encode_basestring_ascii
 from typing import NamedTuple
@@ -22,13 +20,13 @@ from django.db.models import Aggregate, CharField, Func, OuterRef, Subquery, Tex
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from annotations import highlight, services
 from annotations.forms import AnnotateForm
 from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Target, Topic
 from corpus_app.models import Document, TurnKind
+from desk.text import truncate_chars
 
 TEMPLATE = "corpus_app/document_detail.html"
 LIST_QUOTE_CHARS = 90
@@ -77,22 +75,13 @@ def annotate_form_for(turns, topic_pairs, targets, data=None):
     return AnnotateForm(data, turns=turns, topics=topic_pairs, targets=targets)
 
 
-_MAY_COMBINE = re.compile("[^\x00-\u02ff]")  # no character below U+0300 combines
-
-
 def _excerpt(quote, limit=LIST_QUOTE_CHARS):
     """``Truncator(" ".join(quote.split())).chars(limit)``, without the Truncator's loop per character."""
     text = quote
     # Only single spaces between words (isprintable() is false for any other whitespace): as it is.
     if not quote.isprintable() or "  " in quote or quote.startswith(" ") or quote.endswith(" "):
         text = " ".join(quote.split())
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-        if any(map(unicodedata.combining, _MAY_COMBINE.findall(text))):
-            return Truncator(text).chars(limit)  # combining characters do not count: Django's own loop
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1] + "…"
+    return truncate_chars(text, limit)
 
 
 SPEAKERLESS = {"narration": "Narration", "editorial_note": "Editorial note"}

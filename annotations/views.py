@@ -18,7 +18,7 @@ from django_filters.views import FilterView
 
 from annotations.dashboard import fingerprint
 from annotations.filters import AnnotationFilter, ClaimFilter
-from annotations.forms import quicken_selects
+from annotations.forms import quicken_widgets
 from annotations.forms_review import ClaimReviewForm
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Topic, claim_queue_rank
 from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
@@ -180,7 +180,7 @@ class AnnotationListView(LoginRequiredMixin, FilteredCountMixin, CursorPaginatio
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
-        quicken_selects(filterset.form)  # the filter form's selects without a template per option
+        quicken_widgets(filterset.form)  # the filter form's selects without a template per option
         return filterset
 
     def get_queryset(self):
@@ -331,7 +331,7 @@ class ClaimQueueView(LoginRequiredMixin, FilteredCountMixin, CursorPaginationMix
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
-        quicken_selects(filterset.form)  # the filter form's selects without a template per option
+        quicken_widgets(filterset.form)  # the filter form's selects without a template per option
         return filterset
 
     def get_queryset(self):

@@ -41,7 +41,7 @@ from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
-from annotations.forms import QuickSelect, quicken_selects
+from annotations.forms import quicken_widgets
 from corpus_app.models import DocumentKind, Speaker, Turn
 from desk.choices import LabelColumnChoiceField
 from desk.pagination import CappedPage, CappedPaginator
@@ -399,7 +399,6 @@ class SearchForm(forms.Form):
         label_column="name",
         required=False,
         empty_label="Any speaker",
-        widget=QuickSelect,
     )
     kind = forms.ChoiceField(label="Document kind", choices=[("", "Any kind"), *DocumentKind.choices], required=False)
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -408,7 +407,7 @@ class SearchForm(forms.Form):
 
 @login_required
 def search_view(request):
-    form = quicken_selects(SearchForm(request.GET or None))  # its widgets without a template each
+    form = quicken_widgets(SearchForm(request.GET or None))  # its widgets without a template each
     form.is_valid()  # invalid filters are reported next to their field and ignored
     data = getattr(form, "cleaned_data", {})
     query_text = (data.get("q") or "").strip()

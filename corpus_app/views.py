@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from annotations.forms import quicken_selects
+from annotations.forms import quicken_widgets
 from corpus_app.filters import DocumentFilter
 from corpus_app.models import Document, Speaker, Turn
 from desk.pagination import CappedPaginator, CursorPaginationMixin, query_without_page
@@ -28,7 +28,7 @@ class DocumentListView(LoginRequiredMixin, CursorPaginationMixin, FilterView):
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
-        quicken_selects(filterset.form)  # the filter form's selects without a template per option
+        quicken_widgets(filterset.form)  # the filter form's selects without a template per option
         return filterset
 
     def get_context_data(self, **kwargs):

@@ -21,22 +21,20 @@ class LabelColumnChoiceIterator(ModelChoiceIterator):
             yield (ModelChoiceIteratorValue(pk, None), label)
 
 
-class LabelColumnChoiceField(forms.ModelChoiceField):
-    """``ModelChoiceField`` whose options show ``label_column`` (what the model's ``__str__`` gives)."""
-
-    iterator = LabelColumnChoiceIterator
-
-    def __init__(self, queryset, *, label_column, **kwargs):
-        self.label_column = label_column
-        super().__init__(queryset, **kwargs)
-
-
-class LabelColumnFilterField(django_filters.fields.ModelChoiceField):
+class LabelColumnMixin:
     iterator = LabelColumnChoiceIterator
 
     def __init__(self, *args, label_column, **kwargs):
         self.label_column = label_column
         super().__init__(*args, **kwargs)
+
+
+class LabelColumnChoiceField(LabelColumnMixin, forms.ModelChoiceField):
+    """``ModelChoiceField`` whose options show ``label_column`` (what the model's ``__str__`` gives)."""
+
+
+class LabelColumnFilterField(LabelColumnMixin, django_filters.fields.ModelChoiceField):
+    """The same, for django-filter (its field adds the "None" choice)."""
 
 
 class LabelColumnChoiceFilter(django_filters.ModelChoiceFilter):

@@ -58,14 +58,14 @@ def test_truncate_chars_matches_the_template_filter():
 )
 def test_quick_filter_forms_render_exactly_like_djangos(data):
     from annotations.filters import ClaimFilter
-    from annotations.forms import quicken_selects
+    from annotations.forms import quicken_widgets
 
     make_speaker("Sergey Lavrov")
     for filterset_class in (AnnotationFilter, ClaimFilter, DocumentFilter):
         plain = filterset_class(dict(data)).form
-        quick = quicken_selects(filterset_class(dict(data)).form)
+        quick = quicken_widgets(filterset_class(dict(data)).form)
         plain.is_valid(), quick.is_valid()
         for name in plain.fields:
             assert str(quick[name]) == str(plain[name]), (filterset_class.__name__, name)
     search = SearchForm({"q": 'x "y"', "date_from": "2025-01-01"})
-    assert str(quicken_selects(SearchForm(search.data))["q"]) == str(search["q"])
+    assert str(quicken_widgets(SearchForm(search.data))["q"]) == str(search["q"])
