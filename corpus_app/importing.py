@@ -9,7 +9,7 @@ import hashlib
 import multiprocessing
 import sys
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -131,6 +131,7 @@ class PreparedTranscript:
     error: str | None = None  # why it cannot be read
     future: Future | None = None  # the worker's parse
     speakers: tuple | None = None  # the (aliases, kinds) the worker parses with
+    vectors: Future | None = None  # (the worker's parse, the search vectors of its turns), see SearchVectorMaker
 
     def read(self) -> TranscriptSource:
         if self.error is not None:
@@ -153,10 +154,23 @@ class PreparedTranscript:
                     pass
         return transcript_parse(source=source, speaker_cache=speaker_cache)
 
+    def search_vectors(self, parsed: ParsedDocument) -> list[str] | None:
+        """The search vectors of the turns of ``parsed`` if they were computed ahead for this very parse,
+        else None (the database computes them as the turns are inserted)."""
+        vectors, self.vectors = self.vectors, None
+        if vectors is None or vectors.cancel():  # not started: not worth waiting for
+            return None
+        try:
+            computed_for, result = vectors.result()
+        except Exception:  # a failed parse, a lost connection: nothing is lost, the database computes them
+            return None
+        return result if computed_for is parsed else None
+
     def discard(self):
-        if self.future is not None:
-            self.future.cancel()
-            self.future = None
+        for future in (self.future, self.vectors):
+            if future is not None:
+                future.cancel()
+        self.future = self.vectors = None
 
 
 class TranscriptReader:
@@ -175,6 +189,7 @@ class TranscriptReader:
         self.paths = list(paths)
         self.speaker_cache = speaker_cache
         self._executor = None
+        self._vector_maker = None
         self._sent = None  # the speakers the worker has
         self._pending: deque[PreparedTranscript] = deque()
 
@@ -186,12 +201,17 @@ class TranscriptReader:
                 self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
             except (OSError, ImportError, NotImplementedError, ValueError):  # no processes here: parse in this one
                 self._executor = None
+        if self._executor is not None and SearchVectorMaker.available():
+            self._vector_maker = SearchVectorMaker()
         return self
 
     def __exit__(self, *exc_info):
         for prepared in self._pending:
             prepared.discard()
         self._pending.clear()
+        if self._vector_maker is not None:
+            self._vector_maker.close()
+            self._vector_maker = None
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
@@ -224,7 +244,47 @@ class TranscriptReader:
             self._executor = None
             return prepared
         self._sent, prepared.speakers = speakers, speakers
+        if self._vector_maker is not None:
+            prepared.vectors = self._vector_maker.submit(prepared.future)
         return prepared
+
+
+class SearchVectorMaker:
+    """The search vectors of the turns of the files parsed ahead, computed by the database on a
+    connection of their own (in a thread) while the importer's connection writes the file before.
+
+    Computing a turn's ``tsvector`` is most of the database's work in an import; on the importer's
+    connection it waited for that, file after file. With the vectors ready, the insert stores them
+    (``corpus_app_turn``'s trigger computes only missing ones: see migration 0008). Each is computed by
+    the same expression on the same server, so a search finds exactly what it would otherwise.
+    """
+
+    def __init__(self):
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-vectors")
+
+    @staticmethod
+    def available() -> bool:
+        return connections[Turn.objects.db].vendor == "postgresql"
+
+    def submit(self, parse: Future) -> Future:
+        return self._thread.submit(self._compute, parse)
+
+    def _compute(self, parse: Future):
+        parsed = parse.result()
+        from corpus_app.search import VECTOR_EXPRESSION_OF  # the search owns the expression
+
+        with connections[Turn.objects.db].cursor() as cursor:  # this thread's own connection
+            cursor.execute(
+                f"SELECT {VECTOR_EXPRESSION_OF % 'turn.text'}::text "
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS turn(text, position) ORDER BY turn.position",
+                [[turn.text for turn in parsed.turns]],
+            )
+            return parsed, [row[0] for row in cursor.fetchall()]
+
+    def close(self):
+        """Stop, after the computation under way; call it once the files not imported are discarded."""
+        self._thread.submit(connections.close_all)  # the thread's connection ends with it
+        self._thread.shutdown(wait=True)
 
 
 def _speaker_ids_for(parsed: ParsedDocument, speaker_cache: SpeakerCache, created: list) -> dict[str, int]:
@@ -258,16 +318,22 @@ def _speaker_ids_for(parsed: ParsedDocument, speaker_cache: SpeakerCache, create
 _TURN_COLUMNS = ("document_id", "position", "speaker_id", "label", "kind", "text", "source_line")
 
 
-def _insert_turns(rows):
+def _insert_turns(rows, search_vectors=None):
     """Insert a document's turns, given as tuples in ``_TURN_COLUMNS`` order: one ``COPY`` on
     PostgreSQL (several times faster than a multi-row ``INSERT`` for thousands of rows),
-    ``bulk_create`` elsewhere."""
+    ``bulk_create`` elsewhere. ``search_vectors`` (PostgreSQL only), one a turn, are stored with them."""
     connection = connections[Turn.objects.db]
     if connection.vendor != "postgresql":
         Turn.objects.bulk_create(Turn(**dict(zip(_TURN_COLUMNS, row, strict=True))) for row in rows)
         return
+    names = _TURN_COLUMNS
+    if search_vectors is not None:
+        from corpus_app.search import VECTOR_COLUMN
+
+        names += (VECTOR_COLUMN,)
+        rows = [(*row, vector) for row, vector in zip(rows, search_vectors, strict=True)]
     table = connection.ops.quote_name(Turn._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in _TURN_COLUMNS)
+    columns = ", ".join(connection.ops.quote_name(column) for column in names)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
@@ -296,15 +362,37 @@ def _edition_conditions(*, source_name: str, parsed: ParsedDocument) -> tuple[Q,
     return by_name, by_name | Q(title=parsed.title[:500], date=parsed.date, place=(parsed.place or "")[:200])
 
 
-def _stored_or_previous_edition(*, source: TranscriptSource, parsed: ParsedDocument) -> Document | None:
-    """The document already imported from these bytes, else ``previous_edition``: in one query."""
-    same_bytes = Q(content_hash=source.content_hash)
-    by_name, same = _edition_conditions(source_name=source.name, parsed=parsed)
-    return (
-        Document.objects.filter(same_bytes | (Q(is_current=True) & same))  # is_current: Document.objects.current()
-        .order_by(Case(When(same_bytes, then=0), When(by_name, then=1), default=2), "-imported_at", "-pk")
-        .first()
+def _stored_or_previous_edition(*, source: TranscriptSource, parsed: ParsedDocument) -> tuple[int, bool] | None:
+    """(id, same bytes) of the document already imported from these bytes, else of ``previous_edition``.
+
+    One query, in SQL of its own: it runs for every file of a run, and building it with the ORM
+    (the conditions of ``_edition_conditions`` and their ordering) took four times as long as
+    running it. It must select what those conditions select: an undated file matches by name
+    only (``date = NULL`` is never true).
+    """
+    connection = connections[Document.objects.db]
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {quote('id')}, {quote('content_hash')} = %(hash)s FROM {quote(Document._meta.db_table)} "
+        f"WHERE {quote('content_hash')} = %(hash)s OR ({quote('is_current')} AND ({quote('source_name')} = %(name)s"
+        f" OR ({quote('date')} = %(date)s AND {quote('title')} = %(title)s AND {quote('place')} = %(place)s))) "
+        # The same bytes first, then the same name, then the same title, date and place; the newest among them.
+        f"ORDER BY CASE WHEN {quote('content_hash')} = %(hash)s THEN 0 WHEN {quote('source_name')} = %(name)s THEN 1"
+        f" ELSE 2 END, {quote('imported_at')} DESC, {quote('id')} DESC LIMIT 1"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "hash": source.content_hash,
+                "name": source.name[:255],
+                "date": parsed.date,
+                "title": parsed.title[:500],
+                "place": (parsed.place or "")[:200],
+            },
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def _lock_edition(document_id) -> Document:
@@ -391,18 +479,21 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
     except TranscriptError as exc:  # raised below, unless the file was imported already: then it is skipped
         parsed, parse_error = None, exc
     if parsed is None or replaces is not None or not detect_editions:
-        found = Document.objects.filter(content_hash=source.content_hash).first()
+        stored = Document.objects.filter(content_hash=source.content_hash).first()
+        if stored is not None:
+            return ImportResult(document=stored, parsed=None, created=False)
+        found = None
     else:
         found = _stored_or_previous_edition(source=source, parsed=parsed)
-    if found is not None and found.content_hash == source.content_hash:
-        return ImportResult(document=found, parsed=None, created=False)
+        if found is not None and found[1]:  # the same bytes: already imported
+            return ImportResult(document=Document.objects.get(pk=found[0]), parsed=None, created=False)
     if parse_error is not None:
         raise parse_error
     old = None
     if replaces is not None:
         old = _lock_edition(replaces)
     elif found is not None:
-        old = _lock_edition(found.pk)
+        old = _lock_edition(found[0])
 
     speaker_ids = _speaker_ids_for(parsed, speaker_cache, created)
     document = Document(
@@ -438,7 +529,8 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
                 turn.line,
             )
             for turn in parsed.turns
-        ]
+        ],
+        search_vectors=prepared.search_vectors(parsed) if prepared is not None else None,
     )
     if old is None:
         return ImportResult(document=document, parsed=parsed, created=True)

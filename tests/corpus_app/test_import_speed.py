@@ -142,3 +142,134 @@ def test_a_file_imported_already_is_skipped_even_if_it_no_longer_parses(monkeypa
     assert (again.created, again.document.pk) == (False, first.document.pk)
     with pytest.raises(TranscriptError, match="changed its mind"):
         transcript_import(path=TRANSCRIPTS / "000_fdb94d2577f2daed.txt")
+
+
+def stored_vectors_match_the_text(document_ids):
+    """(turns, turns whose stored search vector is the one the database computes from their text)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE search_vector = to_tsvector('english'::regconfig, text)) "
+            "FROM corpus_app_turn WHERE document_id = ANY(%s)",
+            [list(document_ids)],
+        )
+        return cursor.fetchone()
+
+
+def test_search_vectors_computed_ahead_are_stored_with_the_turns_and_are_the_databases_own(parse_ahead, monkeypatch):
+    from corpus_app import importing
+
+    given = []
+    insert_turns = importing._insert_turns
+
+    def spy(rows, search_vectors=None):
+        given.append(search_vectors is not None)
+        return insert_turns(rows, search_vectors)
+
+    monkeypatch.setattr(importing, "_insert_turns", spy)
+    call_command("import_transcripts", str(TRANSCRIPTS), stdout=StringIO(), stderr=StringIO())
+    assert len(given) == Document.objects.count() == 5
+    if connection.vendor != "postgresql":
+        assert not any(given)  # no search vectors here: the search falls back to substrings
+        return
+    # Files parsed again here (a file before them created speakers) leave their vectors to the database.
+    assert any(given), given
+    turns, matching = stored_vectors_match_the_text(Document.objects.values_list("pk", flat=True))
+    assert turns == Turn.objects.count() and matching == turns
+    from corpus_app.search import search_turns
+
+    assert search_turns("sanctions").exists()
+
+
+class _Done:
+    """A finished future of the vector maker's."""
+
+    def __init__(self, result=None, error=None):
+        self._result, self._error = result, error
+
+    def cancel(self):
+        return False
+
+    def result(self):
+        if self._error:
+            raise self._error
+        return self._result
+
+
+class _NotStarted(_Done):
+    def cancel(self):
+        return True
+
+
+def test_vectors_computed_for_another_parse_or_not_ready_are_left_to_the_database():
+    from corpus_app.importing import PreparedTranscript
+
+    parsed, reparsed = object(), object()
+    cases = [
+        (_Done((parsed, ["'a':1"])), parsed, ["'a':1"]),  # computed for this very parse
+        (_Done((parsed, ["'a':1"])), reparsed, None),  # parsed again since (new speakers): may differ
+        (_Done(error=ConnectionError("lost")), parsed, None),
+        (_NotStarted(), parsed, None),
+        (None, parsed, None),
+    ]
+    for future, asked_for, expected in cases:
+        prepared = PreparedTranscript(path=Path("a.txt"), vectors=future)
+        assert prepared.search_vectors(asked_for) == expected
+        assert prepared.vectors is None  # asked once
+
+
+def test_the_trigger_computes_missing_vectors_and_follows_text_changes_and_the_migration_reverses():
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    from tests.factories import make_document
+
+    migration = importlib.import_module("corpus_app.migrations.0008_turn_search_vector_trigger")
+    if connection.vendor != "postgresql":  # no search vectors elsewhere: both directions must not even run SQL
+
+        def refuse(sql, params=()):
+            raise AssertionError(f"the migration ran SQL on {connection.vendor}: {sql}")
+
+        editor = SimpleNamespace(connection=connection, execute=refuse)
+        migration.use_trigger(apps, editor)
+        migration.use_generated_column(apps, editor)
+        return
+
+    def column_is_generated():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT is_generated FROM information_schema.columns "
+                "WHERE table_name = 'corpus_app_turn' AND column_name = 'search_vector'"
+            )
+            return cursor.fetchone()[0] == "ALWAYS"
+
+    def vector(turn):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT search_vector::text FROM corpus_app_turn WHERE id = %s", [turn.pk])
+            return cursor.fetchone()[0]
+
+    assert not column_is_generated()
+    document = make_document(turns=[("Sergey Lavrov", "answer", "Payments in national currencies.")])
+    turn = document.turns.get()
+    assert vector(turn) == "'currenc':4 'nation':3 'payment':1"  # computed on insert
+    turn.text = "Trade in roubles."
+    turn.save()
+    assert vector(turn) == "'roubl':3 'trade':1"  # and again when the text changes
+    with connection.cursor() as cursor:  # a vector given with a new turn is kept
+        cursor.execute(
+            "INSERT INTO corpus_app_turn (document_id, position, label, kind, text, search_vector) "
+            "VALUES (%s, 1, '', 'answer', 'Trade in roubles.', 'roubl:3 trade:1') RETURNING id",
+            [document.pk],
+        )
+        given = Turn.objects.get(pk=cursor.fetchone()[0])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks left before ALTER TABLE
+    assert vector(given) == "'roubl':3 'trade':1"
+    with connection.schema_editor() as editor:
+        migration.use_generated_column(apps, editor)
+        assert column_is_generated() and vector(turn) == "'roubl':3 'trade':1"
+        migration.use_trigger(apps, editor)
+        migration.use_trigger(apps, editor)  # idempotent
+    assert not column_is_generated() and vector(turn) == "'roubl':3 'trade':1"
+    Turn.objects.filter(pk=turn.pk).update(text="Sanctions.")
+    assert vector(turn) == "'sanction':1"

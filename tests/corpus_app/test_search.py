@@ -437,6 +437,11 @@ def test_the_migration_creates_the_stored_vector_and_its_index_on_postgresql_onl
         assert index_definition() == (
             f"CREATE INDEX {search.INDEX_NAME} ON public.corpus_app_turn USING gin ({search.VECTOR_COLUMN})"
         )
+        # Migration 0008 keeps the column with a trigger instead (tested with the importer): back to 0004's state.
+        trigger = importlib.import_module("corpus_app.migrations.0008_turn_search_vector_trigger")
+        assert column_definition() is None
+        with connection.schema_editor() as editor:
+            trigger.use_generated_column(apps, editor)
         assert column_definition() == search.VECTOR_EXPRESSION
         assert index_definition(old.INDEX_NAME) is None  # replaced by the index on the column
         # The database keeps the vector up to date: written on insert, rewritten on update.
@@ -457,6 +462,9 @@ def test_the_migration_creates_the_stored_vector_and_its_index_on_postgresql_onl
         assert index_definition().endswith(f"USING gin ({search.VECTOR_COLUMN})")
         assert column_definition() == search.VECTOR_EXPRESSION
         assert index_definition(old.INDEX_NAME) is None
+        with connection.schema_editor() as editor:
+            trigger.use_trigger(apps, editor)
+        assert column_definition() is None
     else:
         assert index_definition() is None
 
@@ -465,7 +473,8 @@ def test_the_migration_creates_the_stored_vector_and_its_index_on_postgresql_onl
             raise AssertionError(f"the migration ran SQL on {connection.vendor}: {sql}")
 
         editor = SimpleNamespace(connection=connection, execute=refuse)
-        for module in (old, migration):
+        trigger = importlib.import_module("corpus_app.migrations.0008_turn_search_vector_trigger")
+        for module in (old, migration, trigger):
             for operation in module.Migration.operations:
                 operation.code(apps, editor)
                 operation.reverse_code(apps, editor)
