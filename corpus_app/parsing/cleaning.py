@@ -15,6 +15,7 @@ from corpus_app.parsing.document import ParseWarning
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 # C0 and C1 control characters and DEL; tab stays (line breaks are gone by then).
+# All of them are non-printable (str.isprintable), which split_lines checks first.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # A whole line that is only page furniture (compared case-insensitively, trailing colon ignored).
@@ -67,6 +68,15 @@ NOISE_PATTERNS = [
     # Tag lists: "Tags: Russia, CIS".
     re.compile(r"^(?:tags|topics|keywords)\s*:.{0,200}$", re.IGNORECASE),
 ]
+
+# All the noise patterns as one (each keeps its own flags): one match call per line instead of
+# one per pattern, for the same answer as any(pattern.match(text) for pattern in NOISE_PATTERNS).
+_ANY_NOISE_PATTERN = re.compile(
+    "|".join(
+        f"(?i:{pattern.pattern})" if pattern.flags & re.IGNORECASE else f"(?:{pattern.pattern})"
+        for pattern in NOISE_PATTERNS
+    )
+)
 
 # A line that is only an ISO date is a dateline (metadata.py), not a digit-and-separator id.
 ISO_DATE_LINE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -121,6 +131,9 @@ HEADING_MINOR_WORDS = {
 HEADING_MAX_WORDS = 10
 HEADING_MAX_CHARS = 80
 
+# The longest entry of NOISE_LINES and FOOTER_HEADINGS: a longer line is neither (see _listed_key).
+_LISTED_MAX_CHARS = max(len(entry) for entry in NOISE_LINES | FOOTER_HEADINGS)
+
 LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 LETTER = re.compile(r"[^\W\d_]")
 
@@ -134,9 +147,12 @@ class Line:
 def split_lines(text: str, warnings: list[ParseWarning]) -> list[Line]:
     """The non-empty lines of the text, stripped, without control characters."""
     text = text.removeprefix("\ufeff")
+    # Fast paths for the usual text: without CR, LINE_BREAK only ever matches "\n"; a printable
+    # line (str.isprintable is about twice as fast as the pattern) has no control character.
+    raw_lines = LINE_BREAK.split(text) if "\r" in text else text.split("\n")
     lines = []
-    for number, raw in enumerate(LINE_BREAK.split(text), start=1):
-        found = CONTROL_CHARACTERS.findall(raw)
+    for number, raw in enumerate(raw_lines, start=1):
+        found = not raw.isprintable() and CONTROL_CHARACTERS.findall(raw)
         if found:
             codes = ", ".join(sorted({f"U+{ord(char):04X}" for char in found}))
             message = f"removed {len(found)} control character(s): {codes}"
@@ -148,15 +164,27 @@ def split_lines(text: str, warnings: list[ParseWarning]) -> list[Line]:
     return lines
 
 
+def _listed_key(text: str) -> str | None:
+    """``text.casefold().rstrip(":").strip()``, the key of NOISE_LINES and FOOTER_HEADINGS, or None
+    when the line is too long to be listed.
+
+    Casefolding every line of prose is slow, so the short key is cut first and folded after:
+    the result is the same because casefold maps each character on its own, never to nothing,
+    and maps no character but ":" to ":" and none but whitespace (unchanged) to whitespace.
+    Folding never shortens, so a key longer than every entry before folding stays unlisted.
+    """
+    key = text.rstrip(":").strip()
+    return key.casefold() if len(key) <= _LISTED_MAX_CHARS else None
+
+
 def is_page_noise(text: str) -> bool:
-    normalised = text.casefold().rstrip(":").strip()
-    if normalised in NOISE_LINES:
+    if _listed_key(text) in NOISE_LINES:
         return True
     if UPDATE_LINE.match(text) and len(text) < 80:
         return True
     if ISO_DATE_LINE.match(text):
         return False
-    return any(pattern.match(text) for pattern in NOISE_PATTERNS)
+    return _ANY_NOISE_PATTERN.match(text) is not None
 
 
 def drop_page_noise(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
@@ -192,7 +220,7 @@ def drop_footer(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
 def _footer_heading_index(lines: list[Line]) -> int | None:
     # Never the first line: that is the headline of the page.
     for index, line in enumerate(lines[1:], start=1):
-        if line.text.casefold().rstrip(":").strip() in FOOTER_HEADINGS:
+        if _listed_key(line.text) in FOOTER_HEADINGS:
             return index
     return None
 

@@ -430,6 +430,14 @@ def test_legend_in_other_wordings(legend):
     assert not codes(document, "new_speaker")
 
 
+def test_a_legend_entry_without_a_description_defines_nothing_and_a_later_one_counts():
+    # "(SL) ;" once made the parser fail (an empty description) instead of reading the file.
+    document = parse_transcript("A headline\n\n(SL) ;\n\nSL: Hello.\n")
+    assert [text for *_, text in turns(document)] == ["(SL) ;", "SL: Hello."]
+    document = parse_transcript("A headline\n\n(SL) ; (SL) Sergey Lavrov\n\nSL: Hello.\n")
+    assert turns(document)[-1][1:] == ("Sergey Lavrov", "SL", "Hello.")
+
+
 # --- Lines that only look like labels ------------------------------------------------------
 
 
