@@ -105,7 +105,7 @@ def test_dry_run_json_reports_bad_files_as_json_too(tmp_path):
 def test_a_failure_while_writing_leaves_nothing_of_that_file(monkeypatch):
     from corpus_app import importing
 
-    def broken_insert(turns, search_vectors=None):
+    def broken_insert(document_id, turns, search_vectors=None):
         raise importing.TranscriptError("simulated failure while writing turns")
 
     # The turns are written last (COPY on PostgreSQL, bulk_create elsewhere): the document and

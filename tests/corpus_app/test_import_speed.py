@@ -161,9 +161,9 @@ def test_search_vectors_computed_ahead_are_stored_with_the_turns_and_are_the_dat
     given = []
     insert_turns = importing._insert_turns
 
-    def spy(rows, search_vectors=None):
+    def spy(document_id, rows, search_vectors=None):
         given.append(search_vectors is not None)
-        return insert_turns(rows, search_vectors)
+        return insert_turns(document_id, rows, search_vectors)
 
     monkeypatch.setattr(importing, "_insert_turns", spy)
     call_command("import_transcripts", str(TRANSCRIPTS), stdout=StringIO(), stderr=StringIO())
@@ -175,6 +175,13 @@ def test_search_vectors_computed_ahead_are_stored_with_the_turns_and_are_the_dat
     assert any(given), given
     turns, matching = stored_vectors_match_the_text(Document.objects.values_list("pk", flat=True))
     assert turns == Turn.objects.count() and matching == turns
+    with connection.cursor() as cursor:  # and each document's lexemes (migration 0009), given or collected
+        cursor.execute(
+            "SELECT count(*) FROM corpus_app_document_lexemes stored WHERE lexemes = (SELECT "
+            "array_to_tsvector(array_agg(lexeme)) FROM corpus_app_turn, unnest(tsvector_to_array(search_vector)) "
+            "AS lexeme WHERE document_id = stored.document_id)"
+        )
+        assert cursor.fetchone()[0] == Document.objects.count()
     from corpus_app.search import search_turns
 
     assert search_turns("sanctions").exists()

@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from corpus_app.models import Document, Speaker
+from corpus_app.models import Document, Speaker, Turn
 from tests.factories import make_document
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +188,67 @@ def test_reading_view_puts_its_large_parts_in_place_once(client, viewer):
     assert page.count('<div class="turn-text">') == 1
     assert "\x00" not in page  # no marker left behind
     assert response.context["annotation_count"] == 1
+
+
+def test_document_words_follow_their_turns_as_they_are_added_changed_and_deleted(client, viewer):
+    """On PostgreSQL the text filter reads each document's lexemes, kept by triggers (migration 0009)."""
+    document = make_document(title="Briefing", turns=[("Sergey Lavrov", "answer", "Payments in national currencies.")])
+    other = make_document(title="Other", turns=[("Sergey Lavrov", "answer", "Nothing of the sort.")])
+    client.force_login(viewer)
+
+    def titles(q):
+        return [d.title for d in client.get(reverse("corpus:document-list"), {"q": q}).context["object_list"]]
+
+    assert titles("payment") == ["Briefing"]  # any form of the word on PostgreSQL, a substring elsewhere
+    Turn.objects.create(document=other, position=5, kind="answer", text="Payments were made.")  # one more turn
+    assert sorted(titles("payment")) == ["Briefing", "Other"] and titles("sort") == ["Other"]
+    turn = document.turns.get()
+    turn.text = "Trade in roubles."
+    turn.save()
+    assert titles("payment") == ["Other"] and titles("rouble") == ["Briefing"]
+    Turn.objects.filter(document=other, position=5).delete()
+    assert titles("payment") == [] and titles("sort") == ["Other"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT document_id, lexemes::text FROM corpus_app_document_lexemes ORDER BY document_id")
+            assert cursor.fetchall() == [(document.pk, "'roubl' 'trade'"), (other.pk, "'noth' 'sort'")]
+            other.delete()
+            cursor.execute("SELECT document_id FROM corpus_app_document_lexemes")
+            assert cursor.fetchall() == [(document.pk,)]  # a document's words go with it
+
+
+def test_the_document_words_migration_fills_them_in_and_reverses():
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    migration = importlib.import_module("corpus_app.migrations.0009_document_lexemes")
+    if connection.vendor != "postgresql":  # nothing to keep elsewhere: both directions must not even run SQL
+
+        def refuse(sql, params=()):
+            raise AssertionError(f"the migration ran SQL on {connection.vendor}: {sql}")
+
+        editor = SimpleNamespace(connection=connection, execute=refuse)
+        migration.create(apps, editor)
+        migration.drop(apps, editor)
+        return
+    document = make_document(turns=[("Sergey Lavrov", "answer", "Sanctions and payments.")])
+
+    def stored():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('corpus_app_document_lexemes') IS NOT NULL")
+            if not cursor.fetchone()[0]:
+                return None
+            cursor.execute("SELECT document_id, lexemes::text FROM corpus_app_document_lexemes")
+            return cursor.fetchall()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks left before the DDL
+    assert stored() == [(document.pk, "'payment' 'sanction'")]
+    with connection.schema_editor() as editor:
+        migration.drop(apps, editor)
+        assert stored() is None
+        migration.create(apps, editor)  # fills in the documents already there
+        migration.create(apps, editor)  # idempotent
+    assert stored() == [(document.pk, "'payment' 'sanction'")]
