@@ -322,6 +322,9 @@ def main_pages(argv):
     rows = [
         measure(client, "documents list", "/documents/", n),
         measure(client, f"documents list, page {document_page}", f"/documents/?page={document_page}", n),
+        # A word in most documents (in their turns), and one in none (the synthetic vocabulary lacks it).
+        measure(client, "documents list, text “currencies”", "/documents/?q=currencies", n),
+        measure(client, "documents list, text “uranium”", "/documents/?q=uranium", n),
         measure(client, "annotations list", "/annotations/", n),
         measure(client, "annotations list, topic + stance filters", filtered, n),
         measure(client, f"annotations list, page {annotation_page}", f"/annotations/?page={annotation_page}", n),
