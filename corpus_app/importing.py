@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import psycopg
 from django.db import connections, transaction
 from django.db.models import Case, Q, When
 
@@ -124,10 +125,10 @@ def transcript_parse(*, source: TranscriptSource, speaker_cache: SpeakerCache | 
 
 @dataclass
 class SearchVectors:
-    """What the database computes of a document's turns for searches, in ``tsvector`` text form."""
+    """What the database computes of a document's turns for searches."""
 
-    turns: list[str]  # each turn's search vector
-    lexemes: str  # the document's lexemes: every word of its turns (migration 0009)
+    turns: list[bytes]  # each turn's search vector, in PostgreSQL's binary form (tsvector_send)
+    lexemes: str  # the document's lexemes, every word of its turns (migration 0009), as tsvector text
 
 
 @dataclass
@@ -281,18 +282,22 @@ class SearchVectorMaker:
         parsed = parse.result()
         from corpus_app.search import VECTOR_EXPRESSION_OF  # the search owns the expression
 
-        with connections[Turn.objects.db].cursor() as cursor:  # this thread's own connection
+        connection = connections[Turn.objects.db]  # this thread's own connection
+        connection.ensure_connection()
+        # Binary results, which need a cursor that binds parameters on the server (Django's bind
+        # them here): the vectors go back into the COPY as they came, with no text to parse.
+        with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(
-                f"WITH turn AS (SELECT position, {VECTOR_EXPRESSION_OF % 'text'} AS vector "
+                f"WITH turn AS MATERIALIZED (SELECT position, {VECTOR_EXPRESSION_OF % 'text'} AS vector "
                 "FROM unnest(%s::text[]) WITH ORDINALITY AS turn(text, position)) "
-                "SELECT (SELECT array_agg(vector::text ORDER BY position) FROM turn), "
-                # The lexemes as migration 0009's trigger collects them.
-                "(SELECT coalesce(array_to_tsvector(array_agg(lexeme)), '') FROM turn, "
-                "unnest(tsvector_to_array(vector)) AS lexeme)::text",
+                # The lexemes as migration 0009's trigger collects them, once, on the first row.
+                "SELECT vector, CASE WHEN position = 1 THEN (SELECT coalesce(array_to_tsvector(array_agg(lexeme)), '') "
+                "FROM turn, unnest(tsvector_to_array(vector)) AS lexeme)::text END FROM turn ORDER BY position",
                 [[turn.text for turn in parsed.turns]],
+                binary=True,
             )
-            vectors, lexemes = cursor.fetchone()
-            return parsed, SearchVectors(turns=vectors or [], lexemes=lexemes)
+            rows = cursor.fetchall()
+        return parsed, SearchVectors(turns=[row[0] for row in rows], lexemes=rows[0][1] if rows else "")
 
     def close(self):
         """Stop, after the computation under way; call it once the files not imported are discarded."""
@@ -339,26 +344,48 @@ def _insert_turns(document_id, rows, search_vectors: SearchVectors | None = None
     if connection.vendor != "postgresql":
         Turn.objects.bulk_create(Turn(**dict(zip(_TURN_COLUMNS, row, strict=True))) for row in rows)
         return
-    names = _TURN_COLUMNS
-    if search_vectors is not None:
-        from corpus_app.search import VECTOR_COLUMN
+    table = connection.ops.quote_name(Turn._meta.db_table)
+    if search_vectors is None:
+        columns = ", ".join(connection.ops.quote_name(column) for column in _TURN_COLUMNS)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    from corpus_app.search import VECTOR_COLUMN
 
-        names += (VECTOR_COLUMN,)
-        rows = [(*row, vector) for row, vector in zip(rows, search_vectors.turns, strict=True)]
+    columns = ", ".join(connection.ops.quote_name(column) for column in (*_TURN_COLUMNS, VECTOR_COLUMN))
+    with connection.cursor() as cursor:
         # The document's lexemes too, in the same round trip as the setting that tells the trigger
         # on the turns (migration 0009) they are given for this document: collecting them there
         # made each file's insert half as long again.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "WITH given AS (SELECT set_config('corpus_app.lexemes_given', %s, true)) "
-                "INSERT INTO corpus_app_document_lexemes (document_id, lexemes) SELECT %s, %s::tsvector FROM given",
-                [str(document_id), document_id, search_vectors.lexemes],
-            )
-    table = connection.ops.quote_name(Turn._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in names)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+        cursor.execute(
+            "WITH given AS (SELECT set_config('corpus_app.lexemes_given', %s, true)) "
+            "INSERT INTO corpus_app_document_lexemes (document_id, lexemes) SELECT %s, %s::tsvector FROM given",
+            [str(document_id), document_id, search_vectors.lexemes],
+        )
+        # Binary COPY: the vectors as the database sent them (a third faster than as text).
+        cursor.cursor.adapters.register_dumper(_BinaryTsvector, _BinaryTsvectorDumper)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([*_TURN_COLUMN_TYPES, "tsvector"])
+            for row, vector in zip(rows, search_vectors.turns, strict=True):
+                copy.write_row((*row, _BinaryTsvector(vector)))
+
+
+_TURN_COLUMN_TYPES = ("bigint", "integer", "bigint", "varchar", "varchar", "text", "integer")  # of _TURN_COLUMNS
+
+
+class _BinaryTsvector(bytes):
+    """A ``tsvector`` in PostgreSQL's binary form, as a binary cursor returns it."""
+
+
+class _BinaryTsvectorDumper(psycopg.adapt.Dumper):
+    """Writes a :class:`_BinaryTsvector` as it is, typed ``tsvector`` (no Python type stands for one)."""
+
+    format = psycopg.pq.Format.BINARY
+    oid = psycopg.postgres.types["tsvector"].oid  # a built-in type: the same id on every server
+
+    def dump(self, obj):
+        return obj
 
 
 def _kind_value(kind) -> str:
