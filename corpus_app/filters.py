@@ -10,11 +10,13 @@ from corpus_app.search import SEARCH_CONFIG, engine_for
 from desk.choices import LabelColumnChoiceFilter
 
 #: The documents with a word in the title (as ``title__icontains``) or in some turn (their lexemes),
-#: both through an index (migration 0009, PostgreSQL only). One set of ids: a title condition OR'ed
-#: with it outside would make PostgreSQL read every document's title.
+#: each through its index (migration 0009, PostgreSQL only). The functions in FROM, not in the
+#: select list: there PostgreSQL would fetch their rows one call at a time (six times slower). A
+#: UNION of the two, where one function would do: the planner then knows its size (one function's
+#: rows it takes for a couple of hundred, and looks each of thousands of documents up one by one).
 DOCUMENTS_WITH_WORD = (
-    'SELECT "id" FROM "corpus_app_document" WHERE UPPER("title"::text) LIKE UPPER(%s) '
-    "UNION SELECT corpus_app_documents_with_lexemes(plainto_tsquery(%s::regconfig, %s))"
+    "SELECT id FROM corpus_app_documents_with_title(%s) AS id "
+    "UNION SELECT id FROM corpus_app_documents_with_lexemes(plainto_tsquery(%s::regconfig, %s)) AS id"
 )
 
 

@@ -252,3 +252,16 @@ def test_the_document_words_migration_fills_them_in_and_reverses():
         migration.create(apps, editor)  # fills in the documents already there
         migration.create(apps, editor)  # idempotent
     assert stored() == [(document.pk, "'payment' 'sanction'")]
+
+
+def test_document_text_filter_takes_like_wildcards_in_a_word_literally(client, viewer):
+    make_document(title="Growth of 100% expected")
+    make_document(title="Growth of 1000 expected")
+    client.force_login(viewer)
+
+    def titles(q):
+        return sorted(d.title for d in client.get(reverse("corpus:document-list"), {"q": q}).context["object_list"])
+
+    assert titles("100%") == ["Growth of 100% expected"]
+    assert titles("f_1") == []  # "_" is no wildcard: "of 1000" does not match
+    assert titles("GROWTH") == ["Growth of 100% expected", "Growth of 1000 expected"]  # any case
