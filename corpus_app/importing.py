@@ -259,13 +259,15 @@ class TranscriptReader:
 
 
 class SearchVectorMaker:
-    """The search vectors of the turns of the files parsed ahead, computed by the database on a
-    connection of their own (in a thread) while the importer's connection writes the file before.
+    """The search vectors of the turns of the files parsed ahead, and each document's lexemes,
+    computed by the database on a connection of their own (in a thread) while the importer's
+    connection writes the file before.
 
     Computing a turn's ``tsvector`` is most of the database's work in an import; on the importer's
     connection it waited for that, file after file. With the vectors ready, the insert stores them
-    (``corpus_app_turn``'s trigger computes only missing ones: see migration 0008). Each is computed by
-    the same expression on the same server, so a search finds exactly what it would otherwise.
+    (the triggers on ``corpus_app_turn`` compute only what is not given: migrations 0008 and 0009).
+    Each is computed by the same expressions on the same server, so a search finds exactly what it
+    would otherwise.
     """
 
     def __init__(self):
