@@ -383,15 +383,17 @@ def annotations_reanchor(*, old_document: Document, new_document: Document, user
     or its own.
     """
     with transaction.atomic():
-        new_turns = list(new_document.turns.order_by("position"))
-        texts = [turn.text for turn in new_turns]
         report = ReanchorReport()
-        annotations = (
+        annotations = list(
             Annotation.objects.select_for_update(of=("self",))
             .select_related("turn")
             .filter(turn__document=old_document)
             .order_by("pk")
         )
+        if not annotations:  # most new editions: nothing to move, no need to read the new turns
+            return report
+        new_turns = list(new_document.turns.order_by("position"))
+        texts = [turn.text for turn in new_turns]
         reason = f"Re-anchored on import of a new edition (document {new_document.pk})"
         for annotation in annotations:
             found = anchoring.anchor(

@@ -448,7 +448,8 @@ def _stored_or_previous_edition(*, source: TranscriptSource, parsed: ParsedDocum
 
 def _lock_edition(document_id) -> Document:
     """The edition to replace, locked: two imports of new editions of it cannot both win."""
-    document = Document.objects.select_for_update().filter(pk=document_id).first()
+    # Its raw text (the whole earlier file) is not needed to replace it.
+    document = Document.objects.select_for_update().defer("raw_text").filter(pk=document_id).first()
     if document is None:
         raise TranscriptError(f"there is no document {document_id} to replace")
     if not document.is_current:
@@ -565,8 +566,8 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
     # Its check constraints hold by construction (the kind is checked with the fields; a new
     # document cannot be its own edition), and so do its unique fields: no document has its
     # content hash (looked up above, in this transaction) and none replaces ``old`` (it is
-    # current, and locked). Checking them here would cost a query each.
-    document.full_clean(validate_unique=False, validate_constraints=False)
+    # current, and locked), which exists (locked above). Checking them here would cost a query each.
+    document.full_clean(exclude=["replaces"], validate_unique=False, validate_constraints=False)
     document.save()
     _insert_turns(
         document.pk,
