@@ -16,7 +16,6 @@ from pathlib import Path
 
 import psycopg
 from django.db import connections, transaction
-from django.db.models import Case, Q, When
 
 from corpus_app.models import Document, Speaker, Turn
 from corpus_app.parsing import ParsedDocument, ParseError, parse_transcript
@@ -394,32 +393,14 @@ def _kind_value(kind) -> str:
     return kind.value if hasattr(kind, "value") else str(kind)
 
 
-def previous_edition(*, source_name: str, parsed: ParsedDocument) -> Document | None:
-    """The current document a new file is a new edition of: same file name, or same title, date and place."""
-    by_name, same = _edition_conditions(source_name=source_name, parsed=parsed)
-    # A match by name wins over one by title, date and place; the newest wins among them.
-    return (
-        Document.objects.current()
-        .filter(same)
-        .order_by(Case(When(by_name, then=0), default=1), "-imported_at", "-pk")
-        .first()
-    )
-
-
-def _edition_conditions(*, source_name: str, parsed: ParsedDocument) -> tuple[Q, Q]:
-    by_name = Q(source_name=source_name[:255])
-    if parsed.date is None:  # an undated title alone is too weak a match
-        return by_name, by_name
-    return by_name, by_name | Q(title=parsed.title[:500], date=parsed.date, place=(parsed.place or "")[:200])
-
-
 def _stored_or_previous_edition(*, source: TranscriptSource, parsed: ParsedDocument) -> tuple[int, bool] | None:
-    """(id, same bytes) of the document already imported from these bytes, else of ``previous_edition``.
+    """(id, same bytes) of the document already imported from these bytes, else of the current
+    document this file is a new edition of: the same file name, or the same title, date and place
+    (an undated title alone is too weak a match: ``date = NULL`` is never true). A match by name
+    wins over one by title, date and place; the newest wins among them.
 
     One query, in SQL of its own: it runs for every file of a run, and building it with the ORM
-    (the conditions of ``_edition_conditions`` and their ordering) took four times as long as
-    running it. It must select what those conditions select: an undated file matches by name
-    only (``date = NULL`` is never true).
+    took four times as long as running it.
     """
     connection = connections[Document.objects.db]
     quote = connection.ops.quote_name
@@ -472,7 +453,7 @@ def transcript_import(
     """Import one file; an already imported file (same bytes) is returned untouched.
 
     A new edition of a document already in the corpus (``replaces``, or found by
-    ``previous_edition`` unless ``detect_editions`` is off) becomes the current one, and the
+    the edition lookup unless ``detect_editions`` is off) becomes the current one, and the
     annotations of the old edition are re-anchored onto its text, in this same transaction.
     ``speaker_cache`` (one per run of many files) saves reading the speakers for every file;
     ``prepared`` is the file as a ``TranscriptReader`` read (and perhaps parsed) it.
