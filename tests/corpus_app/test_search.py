@@ -17,6 +17,7 @@ from django.urls import reverse
 from corpus_app import search
 from corpus_app.models import Turn
 from tests.factories import make_document
+from tests.migrations import assert_run_no_sql_here
 
 pytestmark = pytest.mark.django_db
 
@@ -469,15 +470,9 @@ def test_the_migration_creates_the_stored_vector_and_its_index_on_postgresql_onl
         assert index_definition() is None
 
         # Elsewhere both directions are no-ops: they must not even try to run SQL.
-        def refuse(sql, params=()):
-            raise AssertionError(f"the migration ran SQL on {connection.vendor}: {sql}")
-
-        editor = SimpleNamespace(connection=connection, execute=refuse)
-        trigger = importlib.import_module("corpus_app.migrations.0008_turn_search_vector_trigger")
-        for module in (old, migration, trigger):
-            for operation in module.Migration.operations:
-                operation.code(apps, editor)
-                operation.reverse_code(apps, editor)
+        assert_run_no_sql_here(
+            old.__name__, migration.__name__, "corpus_app.migrations.0008_turn_search_vector_trigger"
+        )
         assert index_definition() is None
 
 
