@@ -3,9 +3,12 @@
 The aggregates read every annotation, so the page is cached, keyed by a fingerprint of the
 data that changes on every write: the newest history row of annotations and claims (every
 create, edit and delete through the services or the admin writes one) and the newest
-document, turn, speaker, annotation and claim. Reading the fingerprint costs a few index
-lookups; a write makes the next view recompute. A short timeout bounds anything written
-around the history (a raw ``QuerySet.update()``).
+document, turn, speaker, annotation and claim; and the corpus version, which moves on with
+every write of documents or turns, edits in the admin included (``corpus_app`` migration 0010:
+a sequence on PostgreSQL, a counter on SQLite). Reading the fingerprint costs a few index lookups; a
+write makes the next view recompute. A short timeout bounds anything written around the history
+(a raw ``QuerySet.update()`` of annotations), and the moment between a write and its commit, in
+which a view may see the new version with the old data.
 """
 
 import datetime
@@ -23,6 +26,8 @@ from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Topic
 from corpus_app.models import Document, Speaker, Turn
 
 ACTIVITY_MONTHS = 12
+#: The sequence (a one-row table on SQLite) that writes of documents or turns move on (``corpus_app`` 0010).
+CORPUS_VERSION = "corpus_app_corpus_version"
 
 
 def _url(name, **params):
@@ -130,6 +135,8 @@ def fingerprint(today=None):
         for model in (Annotation.history.model, Claim.history.model, Annotation, Claim, Document, Turn, Speaker)
     ]
     parts.append(f"(SELECT COUNT(*) FROM {quote(Document._meta.db_table)})")  # deleted documents have no history
+    if connection.vendor in ("postgresql", "sqlite"):  # edited documents and turns
+        parts.append(f"(SELECT last_value FROM {quote(CORPUS_VERSION)})")
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))  # table names from the models, no user input
         values = cursor.fetchone()

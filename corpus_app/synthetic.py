@@ -467,9 +467,12 @@ def generate(*, documents, seed, now=None, progress=None, long_document=None):
         with connection.cursor() as cursor:
             # VACUUM as autovacuum would soon: index-only scans need the visibility map. It cannot
             # run inside a transaction (a caller's atomic block, the tests'): ANALYZE alone there.
+            # The documents' lexemes too (migration 0009): the text filter asks their statistics
+            # which words most documents hold.
             command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-            for model in (Document, Turn, Annotation, Claim, Annotation.topics.through):
-                cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
+            tables = [model._meta.db_table for model in (Document, Turn, Annotation, Claim, Annotation.topics.through)]
+            for table in [*tables, "corpus_app_document_lexemes"]:
+                cursor.execute(f"{command} {connection.ops.quote_name(table)}")
     return stats
 
 

@@ -11,12 +11,13 @@ from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
 from annotations.forms import quicken_widgets
+from annotations.views import FilteredCountMixin
 from corpus_app.filters import DocumentFilter
 from corpus_app.models import Document, Speaker, Turn
 from desk.pagination import CappedPaginator, CursorPaginationMixin, query_without_page
 
 
-class DocumentListView(LoginRequiredMixin, CursorPaginationMixin, FilterView):
+class DocumentListView(LoginRequiredMixin, FilteredCountMixin, CursorPaginationMixin, FilterView):
     filterset_class = DocumentFilter
     # Turn counts are added for the page only (below): counting the turns of every document
     # to sort and page them would read the whole turn table on each view.
@@ -30,6 +31,10 @@ class DocumentListView(LoginRequiredMixin, CursorPaginationMixin, FilterView):
         filterset = super().get_filterset(filterset_class)
         quicken_widgets(filterset.form)  # the filter form's selects without a template per option
         return filterset
+
+    def get_paginator(self, *args, **kwargs):
+        # The first pages of a text filter with common words: see DocumentFilter._walked_first_rows.
+        return super().get_paginator(*args, first_rows=getattr(self.filterset, "first_rows", None), **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -96,7 +96,16 @@ class CappedPaginator(Paginator):
     cap = COUNT_CAP
 
     def __init__(
-        self, object_list, per_page, *, after=None, before=None, count_version=None, unfiltered=None, **kwargs
+        self,
+        object_list,
+        per_page,
+        *,
+        after=None,
+        before=None,
+        count_version=None,
+        unfiltered=None,
+        first_rows=None,
+        **kwargs,
     ):
         keys = self._keyset_keys(object_list)
         if keys is not None and not any(field.primary_key for _, _, field in keys):
@@ -109,6 +118,9 @@ class CappedPaginator(Paginator):
         # The listing's queryset before its filters: a page's rows are fetched from it by id, so
         # the filters (EXISTS subqueries, joins) are not evaluated a second time for them.
         self.unfiltered = unfiltered
+        # Another form of the listing's query, cheaper for its first rows (``.queryset``, ``.rows``):
+        # the ids of a page within them are read from it (the documents list's common words).
+        self.first_rows = first_rows
         self.after = after or None
         self.before = None if self.after else (before or None)
 
@@ -225,6 +237,8 @@ class CappedPaginator(Paginator):
             bottom = 0
         else:
             bottom = (number - 1) * self.per_page
+            if self.first_rows is not None and bottom + self.per_page + 1 <= self.first_rows.rows:
+                keyed = self.first_rows.queryset.order_by(*queryset.query.order_by)
         names = self._key_names() if self.keyset else ["pk"]
         at = next(i for i, (name, _, field) in enumerate(self.keys) if field.primary_key) if self.keyset else 0
         # Step one: the page's ids (and sort keys, for the cursors) from the ordering alone.

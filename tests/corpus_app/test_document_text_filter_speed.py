@@ -1,0 +1,205 @@
+"""The documents list's text filter at scale: kept counts that follow edits, and first pages that
+walk the documents in order for words most of them hold (migration 0010)."""
+
+import datetime
+import importlib
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotations.dashboard import fingerprint
+from corpus_app.filters import DocumentFilter, word_shares
+from corpus_app.models import Document, Turn
+from desk.pagination import CappedPaginator
+from tests.factories import make_document
+
+pytestmark = pytest.mark.django_db
+
+MIGRATION = "corpus_app.migrations.0010_corpus_version_and_word_check"
+WALK_FUNCTION = "corpus_app_document_has_lexemes"
+
+
+def count_queries(queries):
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+
+
+def test_the_fingerprint_moves_on_with_edits_of_documents_and_turns():
+    document = make_document(title="Briefing")
+    before = fingerprint()
+    Document.objects.filter(pk=document.pk).update(title="Briefing on trade")  # no new row, no history
+    after_title = fingerprint()
+    assert after_title != before
+    Turn.objects.filter(document=document).update(text="Another text.")
+    assert fingerprint() != after_title
+    unchanged = fingerprint()
+    make_document()  # and still with new ones
+    assert fingerprint() != unchanged
+
+
+def test_the_document_list_keeps_its_filtered_count_until_a_document_or_turn_is_edited(client, viewer):
+    for number in range(3):
+        make_document(title=f"Sanctions briefing {number}")
+    other = make_document(title="Other", turns=[("Sergey Lavrov", "answer", "Nothing of the sort.")])
+    client.force_login(viewer)
+    url = reverse("corpus:document-list")
+
+    def count(params):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, params)
+        return response.context["paginator"].count, len(count_queries(queries))
+
+    assert count({"q": "sanctions"}) == (3, 1)
+    assert count({"q": "sanctions"}) == (3, 0)  # the same filter again: the kept count
+    Document.objects.filter(pk=other.pk).update(title="Sanctions, again")  # as the admin's edit does
+    assert count({"q": "sanctions"}) == (4, 1)
+    assert count({"q": "sort"}) == (1, 1)
+    Turn.objects.filter(document=other).update(text="Trade in roubles.")  # a turn's text corrected
+    assert count({"q": "sort"}) == (0, 1)
+    assert count({})[1] == 1 and count({})[1] == 1  # no filter: a plain count each time
+
+
+def test_the_corpus_version_migration_reverses_and_runs_twice():
+    from types import SimpleNamespace
+
+    migration = importlib.import_module(MIGRATION)
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks left before the DDL
+        # Its statements, run in this test's transaction (SQLite's schema editor refuses one).
+        editor = SimpleNamespace(
+            connection=connection, quote_name=connection.ops.quote_name, execute=lambda sql: cursor.execute(sql)
+        )
+
+        def left():
+            cursor.execute(
+                "SELECT (SELECT count(*) FROM pg_class WHERE relname = 'corpus_app_corpus_version')"
+                " + (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%corpus_version%')"
+                " + (SELECT count(*) FROM pg_proc WHERE proname LIKE 'corpus_app_%' AND proname IN"
+                " ('corpus_app_corpus_changed', 'corpus_app_document_has_lexemes'))"
+                if postgres
+                else "SELECT count(*) FROM sqlite_master WHERE name LIKE '%corpus_version%'"
+            )
+            return cursor.fetchone()[0]
+
+        assert left() == (5 if postgres else 7)  # sequence or table, triggers, functions
+        migration.drop(apps, editor)
+        assert left() == 0
+        make_document()  # writes go on without it
+        migration.create(apps, editor)
+        migration.create(apps, editor)  # idempotent
+        assert left() == (5 if postgres else 7)
+    before = fingerprint()
+    make_document()
+    assert fingerprint() != before
+
+
+# --- the walk (PostgreSQL; elsewhere the filter reads the turns, and never walks) ----------------
+
+POSTGRES = connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def corpus():
+    """60 documents; two in three say "currencies" and "payments", four more have it in the title only."""
+    made = []
+    start = datetime.date(2024, 1, 1)
+    for number in range(60):
+        if number % 3 == 2:
+            text = "Trade ties were discussed."
+            title = f"Currencies {number}" if number % 5 == 0 else f"Briefing {number}"
+        else:
+            text = "Payments in national currencies grew."
+            title = f"Briefing {number}"
+        date = None if number == 7 else start + datetime.timedelta(days=number // 2)  # ties, and one undated
+        made.append(make_document(title=title, date=date, turns=[("Sergey Lavrov", "answer", text)]))
+    if POSTGRES:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE corpus_app_document_lexemes")  # the statistics that tell common words
+    return made
+
+
+def expected_order(documents, *words):
+    def holds(document, word):
+        return word in document.title.lower() or any(word in turn.text.lower() for turn in document.turns.all())
+
+    matching = [d for d in documents if all(holds(d, word) for word in words)]
+    # -date, title, id; PostgreSQL puts the undated first in a descending order, SQLite last.
+    undated = datetime.date.max if POSTGRES else datetime.date.min
+    matching.sort(key=lambda d: (d.title, d.pk))
+    matching.sort(key=lambda d: d.date or undated, reverse=True)
+    return [d.pk for d in matching]
+
+
+def test_common_words_are_told_by_the_statistics_of_the_documents_lexemes(corpus):
+    filterset = DocumentFilter({"q": "currencies"}, queryset=Document.objects.all())
+    filterset.qs  # noqa: B018 (filtering decides how the first pages are read)
+    if not POSTGRES:
+        assert filterset.first_rows is None  # no lexemes here
+        return
+    shares = word_shares(["currencies", "uranium", "the", "trade"])
+    assert shares["currencies"] == pytest.approx(40 / 60, abs=0.01)  # in the turns: titles are not counted
+    assert shares["trade"] == pytest.approx(20 / 60, abs=0.01)
+    assert shares["uranium"] == 0 and shares["the"] == 0  # in no document; a stop word has no lexeme
+    assert filterset.first_rows.rows == int(500 * 40 / 60)  # about 500 documents checked at most
+
+
+def test_first_pages_of_a_common_word_walk_the_documents_and_match_the_full_filter(client, viewer, corpus, monkeypatch):
+    client.force_login(viewer)
+    url = reverse("corpus:document-list")
+    expected = expected_order(corpus, "currencies")
+    assert len(expected) == 44  # 40 in the turns, 4 in the title only
+
+    def page(params):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, params)
+        walked = any(WALK_FUNCTION in q["sql"] for q in queries.captured_queries)
+        return [d.pk for d in response.context["object_list"]], response.context["paginator"].count, walked
+
+    monkeypatch.setattr("corpus_app.views.DocumentListView.paginate_by", 10)
+    assert page({"q": "currencies"}) == (expected[:10], 44, POSTGRES)
+    assert page({"q": "currencies", "page": 5}) == (expected[40:], 44, POSTGRES)
+    monkeypatch.setattr("corpus_app.filters.CHECKED_DOCUMENTS", 30)  # 20 rows walked: page 2 is too deep
+    pages = [page({"q": "currencies", "page": number}) for number in (1, 2, 3)]
+    assert [walked for _, _, walked in pages] == [POSTGRES, False, False]
+    assert [pk for rows, _, _ in pages for pk in rows] == expected[:30]
+    # Another filter, another order, a rare word: every matching document is found first.
+    rows, count, walked = page({"q": "currencies", "kind": "article"})
+    assert (rows, count, walked) == ([], 0, False)
+    rows, count, walked = page({"q": "currencies", "ordering": "title"})
+    assert (
+        not walked and count == 44 and rows == sorted(expected, key=lambda pk: Document.objects.get(pk=pk).title)[:10]
+    )
+    assert page({"q": "currencies uranium"}) == ([], 0, False)
+
+
+def test_two_common_words_walk_together(client, viewer, corpus):
+    client.force_login(viewer)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("corpus:document-list"), {"q": "currencies payments"})
+    assert [d.pk for d in response.context["object_list"]] == expected_order(corpus, "currencies", "payments")
+    assert response.context["paginator"].count == 40
+    assert sum(q["sql"].count(WALK_FUNCTION) for q in queries.captured_queries) == (2 if POSTGRES else 0)
+
+
+def test_the_paginator_reads_the_first_rows_from_their_own_form_only_while_they_last():
+    from corpus_app.filters import FirstRows
+
+    documents = [make_document(title=f"Document {number:02}") for number in range(12)]
+    listing = Document.objects.order_by("title", "pk")
+    # Another form with the same rows: marked by a condition the listing does not have.
+    first_rows = FirstRows(Document.objects.filter(title__startswith="Doc"), rows=7)
+    paginator = CappedPaginator(listing, 3, first_rows=first_rows)
+
+    def page(number):
+        with CaptureQueriesContext(connection) as queries:
+            rows = [d.pk for d in paginator.page(number).object_list]
+        return rows, any("LIKE" in q["sql"] for q in queries.captured_queries)
+
+    assert page(1) == ([d.pk for d in documents[:3]], True)  # rows 1–3, and a 4th to know there is more
+    assert page(2) == ([d.pk for d in documents[3:6]], True)  # up to row 7
+    assert page(3) == ([d.pk for d in documents[6:9]], False)
+    assert page(4) == ([d.pk for d in documents[9:]], False)
