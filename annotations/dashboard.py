@@ -24,10 +24,9 @@ from django.utils import timezone
 from annotations import charts
 from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Topic
 from corpus_app.models import Document, Speaker, Turn
+from corpus_app.version import corpus_version_sql
 
 ACTIVITY_MONTHS = 12
-#: The sequence (a one-row table on SQLite) that writes of documents or turns move on (``corpus_app`` 0010).
-CORPUS_VERSION = "corpus_app_corpus_version"
 
 
 def _url(name, **params):
@@ -135,8 +134,7 @@ def fingerprint(today=None):
         for model in (Annotation.history.model, Claim.history.model, Annotation, Claim, Document, Turn, Speaker)
     ]
     parts.append(f"(SELECT COUNT(*) FROM {quote(Document._meta.db_table)})")  # deleted documents have no history
-    if connection.vendor in ("postgresql", "sqlite"):  # edited documents and turns
-        parts.append(f"(SELECT last_value FROM {quote(CORPUS_VERSION)})")
+    parts.append(corpus_version_sql(connection))  # edited documents and turns
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))  # table names from the models, no user input
         values = cursor.fetchone()

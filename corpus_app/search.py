@@ -16,6 +16,8 @@ vector. To stay fast on a million turns it ranks a capped candidate set: the fir
 :data:`CANDIDATES` matching turns the index finds (after the filters), ranked with ``ts_rank``;
 the page shows "more than 1,000 results" past that, and narrowing the query or the filters
 brings the rest into reach. Excerpts (``ts_headline``) are made for the 25 turns of the page only.
+The ranked ids are kept until the corpus changes, so the next page, or the same search again,
+does not search again.
 
 On any other database (SQLite in development) a simpler fallback parses the same syntax:
 each word or phrase must occur as a case-insensitive substring (no stemming), excluded ones
@@ -26,13 +28,16 @@ In both cases the turn text is HTML-escaped before ``<mark>`` tags are added aro
 """
 
 import datetime
+import hashlib
 import html
+import json
 import re
 from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connection
 from django.db.models import Expression, F, Func, Q, Value
@@ -44,6 +49,7 @@ from django.utils.safestring import mark_safe
 
 from annotations.forms import quicken_widgets
 from corpus_app.models import DocumentKind, Speaker, Turn
+from corpus_app.version import corpus_version
 from desk.choices import LabelColumnChoiceField
 from desk.pagination import CappedPage, CappedPaginator
 
@@ -334,6 +340,31 @@ def ranked_turn_ids(query_text, limit, *, conn=None, **filters):
     return [row[0] for row in sorted(candidates, key=order)]
 
 
+#: How long a search's ranked ids are kept at most (they go as soon as the corpus changes).
+RESULTS_CACHE_SECONDS = 300
+
+
+def kept_ranked_turn_ids(query_text, limit, **filters):
+    """:func:`ranked_turn_ids`, kept until the corpus changes (its version, ``corpus_app.version``).
+
+    Going to the next page of results, or searching again, repeats the same search: finding and
+    ranking the candidates is most of a search's time, and grows with the number of turns that
+    match. The ranked ids (at most ``limit``) are kept under the corpus version, which moves on
+    with every write of documents or turns; what a search reads besides them (the speakers it
+    filters on by id) can only change through the turns.
+    """
+    described = json.dumps(
+        [query_text, limit, sorted((name, str(getattr(value, "pk", value))) for name, value in filters.items())]
+    )
+    digest = hashlib.sha256(f"{corpus_version()}\n{described}".encode()).hexdigest()
+    key = f"search-ids:{engine_for()}:{digest}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = ranked_turn_ids(query_text, limit, **filters)
+        cache.set(key, ids, RESULTS_CACHE_SECONDS)
+    return ids
+
+
 def page_turns(ids, query_text, conn=None):
     """The turns of a result page, by id, with ``rank`` (and ``headline`` on PostgreSQL): one query."""
     queryset = _result_turns().filter(pk__in=ids)
@@ -354,7 +385,8 @@ def attach_excerpts(turns, query_text, conn=None):
 class SearchPaginator(CappedPaginator):
     """Pages of a search in two queries: the ranked ids (at most the cap, one more to say "more
     than 1,000 results"), then the page's turns by id, with their headlines, from ``rows(ids)``.
-    The candidate search runs once per request; pages past the cap do not exist.
+    The candidate search runs at most once per request (its ranked ids are kept until the corpus
+    changes: :func:`kept_ranked_turn_ids`); pages past the cap do not exist.
     """
 
     cap = CANDIDATES
@@ -431,7 +463,7 @@ def search_view(request):
             turns,
             PAGE_SIZE,
             rows=lambda ids: page_turns(ids, query_text),
-            ranked_ids=lambda limit: ranked_turn_ids(query_text, limit, **filters),
+            ranked_ids=lambda limit: kept_ranked_turn_ids(query_text, limit, **filters),
         )
         page_obj = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()

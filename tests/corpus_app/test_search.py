@@ -334,7 +334,30 @@ def test_query_count_does_not_grow_with_the_number_of_results(logged_in):
     assert response.context["paginator"].count == 60
     assert len(response.context["results"]) == 25
     assert len(many) == len(few)
-    assert len(few) <= 5  # session, user, speakers for the form, the ranked ids, one page of turns
+    assert len(few) <= 6  # session, user, speakers for the form, the corpus version, the ranked ids, a page of turns
+
+
+def test_ranked_results_are_kept_until_the_corpus_changes(logged_in):
+    document = make_matching_turns(30)
+    other = one_turn_document("Nothing relevant here.", speaker="Journalist")
+
+    def search_again(**params):
+        with CaptureQueriesContext(connection) as queries:
+            response = logged_in.get(URL, {"q": "convergence", **params})
+        return response, len(queries)
+
+    first, first_queries = search_again()
+    assert first.context["paginator"].count == 30
+    second, second_queries = search_again(page=2)
+    assert len(second.context["results"]) == 5 and second_queries == first_queries - 1  # no search, a page
+    third, third_queries = search_again()
+    assert texts(third) == texts(first) and third_queries == first_queries - 1
+    Turn.objects.filter(document=other).update(text="Convergence, at last.")  # an edit, as in the admin
+    fourth, fourth_queries = search_again()
+    assert fourth.context["paginator"].count == 31 and fourth_queries == first_queries
+    assert search_again(speaker=document.turns.first().speaker_id)[0].context["paginator"].count == 30
+    Turn.objects.filter(document=document, position__lt=10).delete()
+    assert search_again()[0].context["paginator"].count == 21
 
 
 def test_past_the_candidate_cap_the_count_says_more_than_and_pages_stop(logged_in, monkeypatch):
