@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Count
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django.utils import timezone
 from annotations import charts
 from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Topic
 from corpus_app.models import Document, Speaker, Turn
-from corpus_app.version import corpus_version_sql
+from corpus_app.version import corpus_version, corpus_version_sql
 
 ACTIVITY_MONTHS = 12
 
@@ -46,13 +46,30 @@ def topic_bars():
             pk = parents[pk]
         return pk
 
-    per_root = {}
-    for annotation_id, topic_id in Annotation.topics.through.objects.values_list("annotation_id", "topic_id"):
-        per_root.setdefault(root_of(topic_id), set()).add(annotation_id)
+    subtrees = {}
+    for pk in parents:
+        root = root_of(pk)
+        if root in names:  # not a topic in a loop of parents, which has no root
+            subtrees.setdefault(root, []).append(pk)
+    if not subtrees:
+        return []
+    # Counted by the database, each annotation once per root (distinct): the tags are a row per
+    # annotation and topic, hundreds of thousands of them, and reading them out took longer.
+    per_root = (
+        Annotation.topics.through.objects.annotate(
+            root=Case(
+                *[When(topic_id__in=ids, then=Value(root)) for root, ids in subtrees.items()],
+                output_field=IntegerField(),
+            )
+        )
+        .filter(root__isnull=False)
+        .values_list("root")
+        .annotate(n=Count("annotation_id", distinct=True))
+        .order_by()
+    )
     bars = [
-        charts.Bar(label=names[root], value=len(ids), url=_url("annotations:annotation-list", topic=root))
-        for root, ids in per_root.items()
-        if root in names
+        charts.Bar(label=names[root], value=count, url=_url("annotations:annotation-list", topic=root))
+        for root, count in per_root
     ]
     return sorted(bars, key=lambda bar: (-bar.value, bar.label))
 
@@ -150,7 +167,26 @@ def dashboard_context():
     return context
 
 
+def corpus_figures():
+    """The figures of the corpus alone (document and turn counts, the latest imports), kept until it
+    changes: counting a million turns takes longer than all the rest, and editors' annotations,
+    which renew the dashboard, leave them as they are."""
+    key = f"dashboard-corpus:{corpus_version()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = {
+            "documents": Document.objects.count(),
+            "turns": Turn.objects.count(),
+            "recent_documents": list(
+                Document.objects.defer("raw_text", "import_warnings").order_by("-imported_at", "-pk")[:5]
+            ),
+        }
+        cache.set(key, figures, CACHE_SECONDS)
+    return figures
+
+
 def _dashboard_context():
+    corpus = corpus_figures()
     topics = topic_bars()
     stances = stance_rows()
     claims = claim_bars()
@@ -158,8 +194,8 @@ def _dashboard_context():
     legend = {label: charts.POLARITY_COLOURS[value] for value, label in Polarity.choices}
     return {
         "counts": {
-            "documents": Document.objects.count(),
-            "turns": Turn.objects.count(),
+            "documents": corpus["documents"],
+            "turns": corpus["turns"],
             "speakers": Speaker.objects.count(),
             "annotations": Annotation.objects.count(),
             "open_claims": Claim.objects.open().count(),
@@ -216,7 +252,5 @@ def _dashboard_context():
             .defer("turn__document__raw_text", "turn__document__import_warnings")
             .order_by("-updated_at", "-pk")[:8]
         ),
-        "recent_documents": list(
-            Document.objects.defer("raw_text", "import_warnings").order_by("-imported_at", "-pk")[:5]
-        ),
+        "recent_documents": corpus["recent_documents"],
     }

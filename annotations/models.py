@@ -171,6 +171,8 @@ class Annotation(models.Model):
             models.Index(fields=["-created_at", "-id"], name="annotation_created_id_idx"),
             # With the id in the index, a stance filter joins the topic filter from the index alone.
             models.Index(fields=["polarity", "target", "id"], name="annotation_stance_id_idx"),
+            # The dashboard's latest annotations: without it, every annotation read and sorted.
+            models.Index(fields=["-updated_at", "-id"], name="annotation_updated_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="annotation_start_before_end"),

@@ -27,3 +27,35 @@ def test_a_write_through_the_services_changes_the_cached_dashboard(client, edito
     after_delete = client.get(url).context
     assert after_delete["counts"]["annotations"] == 0
     assert after_delete["counts"]["open_claims"] == 0
+
+
+@pytest.mark.django_db
+def test_the_corpus_figures_are_counted_again_for_the_corpus_only(client, editor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from corpus_app.models import Document, Turn
+
+    client.force_login(editor)
+    document = make_document(title="Briefing")
+    url = reverse("dashboard")
+
+    def view():
+        with CaptureQueriesContext(connection) as queries:
+            context = client.get(url).context
+        counted_turns = any(q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "corpus_app_turn"') for q in queries)
+        return context, counted_turns
+
+    context, counted_turns = view()
+    assert context["counts"]["turns"] == 3 and counted_turns
+    turn = document.turns.first()
+    services.annotation_create(user=editor, turn=turn, start=0, end=8, quote=turn.text[:8], claim=True)
+    context, counted_turns = view()
+    assert context["counts"]["annotations"] == 1 and context["counts"]["turns"] == 3
+    assert not counted_turns  # an annotation leaves the corpus figures as they were
+    Turn.objects.create(document=document, position=9, kind="answer", text="One more.")
+    context, counted_turns = view()
+    assert context["counts"]["turns"] == 4 and counted_turns
+    Document.objects.filter(pk=document.pk).update(title="Briefing, corrected")  # as the admin does
+    context, _ = view()
+    assert [d.title for d in context["recent_documents"]] == ["Briefing, corrected"]
