@@ -127,7 +127,11 @@ def activity_bars(today=None):
     first_month = _month_start(today, ACTIVITY_MONTHS - 1)
     counts = {
         (month.date() if isinstance(month, datetime.datetime) else month): n
-        for month, n in Annotation.objects.filter(created_at__date__gte=first_month)
+        # From the first month's start in the current time zone: a range on the column, which its
+        # index answers (a years-long archive), where ``created_at__date`` converted every row.
+        for month, n in Annotation.objects.filter(
+            created_at__gte=timezone.make_aware(datetime.datetime.combine(first_month, datetime.time.min))
+        )
         .annotate(month=TruncMonth("created_at"))
         .values_list("month")
         .annotate(n=Count("pk"))

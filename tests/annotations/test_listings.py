@@ -198,6 +198,23 @@ def test_activity_chart_counts_annotations_per_month_across_a_year_boundary():
     assert bars[0].label == "Mar 2025"
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Almaty"])
+def test_activity_chart_starts_at_the_first_months_midnight_in_the_current_time_zone(zone, settings):
+    from django.utils import timezone
+
+    from annotations.dashboard import activity_bars
+    from annotations.models import Annotation
+
+    settings.TIME_ZONE = zone
+    midnight = timezone.make_aware(datetime.datetime(2025, 3, 1))  # the first month's start, there
+    inside, before = make_annotation(), make_annotation()
+    Annotation.objects.filter(pk=inside.pk).update(created_at=midnight)
+    Annotation.objects.filter(pk=before.pk).update(created_at=midnight - datetime.timedelta(seconds=1))
+    bars = activity_bars(today=datetime.date(2026, 2, 10))
+    assert (bars[0].label, bars[0].value) == ("Mar 2025", 1)
+    assert sum(bar.value for bar in bars) == 1  # the one a second before, in February 2025, is not shown
+
+
 def test_annotation_rows_show_what_each_annotation_carries(client, viewer):
     economy = make_topic("Sanctions & economy")
     payments = make_topic("Payments", parent=economy)
