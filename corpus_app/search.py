@@ -9,15 +9,16 @@ One query syntax on every database, the one of PostgreSQL's ``websearch_to_tsque
 
 On PostgreSQL the search is real full-text search ("english" configuration: stemming, stop
 words, ranking with ``ts_rank``, excerpts from ``ts_headline``). It reads the stored column
-``corpus_app_turn.search_vector`` (``to_tsvector('english'::regconfig, text)``, GIN-indexed,
-migration ``0004_turn_search_vector``; kept by a trigger, or given by the importer, which has the
-same server compute it ahead: migration ``0008_turn_search_vector_trigger``), so no search recomputes a
-vector. To stay fast on a million turns it ranks a capped candidate set: the first
-:data:`CANDIDATES` matching turns the index finds (after the filters), ranked with ``ts_rank``;
-the page shows "more than 1,000 results" past that, and narrowing the query or the filters
-brings the rest into reach. Excerpts (``ts_headline``) are made for the 25 turns of the page only.
-The ranked ids are kept until the corpus changes, so the next page, or the same search again,
-does not search again.
+``corpus_app_turn.search_vector`` (``to_tsvector('english'::regconfig, text)``, migration
+``0004_turn_search_vector``; kept by a trigger, or given by the importer, which has the same server
+compute it ahead: migration ``0008_turn_search_vector_trigger``), so no search recomputes a vector.
+To stay fast on a million turns it ranks a capped candidate set: the first :data:`CANDIDATES`
+matching turns (after the filters) from the newest slices of turn ids (:data:`ID_SLICE` turns
+each; the GIN index leads with the slice, migration ``0012_turn_search_by_id_slices``, so a slice
+costs what its own matches cost), ranked with ``ts_rank``; the page shows "more than 1,000
+results" past that, and narrowing the query or the filters brings the rest into reach.
+Excerpts (``ts_headline``) are made for the 25 turns of the page only. The ranked ids are kept
+until the corpus changes, so the next page, or the same search again, does not search again.
 
 On any other database (SQLite in development) a simpler fallback parses the same syntax:
 each word or phrase must occur as a case-insensitive substring (no stemming), excluded ones
@@ -40,8 +41,8 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connection
-from django.db.models import Expression, F, Func, Q, Value
-from django.db.models.expressions import Col
+from django.db.models import BooleanField, Expression, F, Func, Q, Value
+from django.db.models.expressions import Col, RawSQL
 from django.db.models.functions import Length, Lower, Replace
 from django.shortcuts import render
 from django.utils.functional import cached_property
@@ -57,7 +58,9 @@ PAGE_SIZE = 25
 SEARCH_CONFIG = "english"
 #: The stored vector column and its GIN index, created by migration 0004 (PostgreSQL only).
 VECTOR_COLUMN = "search_vector"
-INDEX_NAME = "turn_search_vector_idx"
+INDEX_NAME = "turn_slice_search_idx"  # led by the id slice since migration 0012
+#: The index's slices of turn ids: candidates are taken from the newest slice first (migration 0012).
+ID_SLICE = 100_000
 VECTOR_EXPRESSION_OF = f"to_tsvector('{SEARCH_CONFIG}'::regconfig, %s)"  # of a text, in SQL
 VECTOR_EXPRESSION = VECTOR_EXPRESSION_OF % "text"
 #: On PostgreSQL, how many matching turns are ranked at most; more are reported as "more than".
@@ -136,15 +139,36 @@ def _postgres_annotations(query_text):
     }
 
 
-def _postgres_queryset(queryset, query_text):
-    """The capped candidate set (index order, filters applied), ranked, with headlines for a page."""
-    query = SearchQuery(query_text, config=SEARCH_CONFIG, search_type="websearch")
-    candidates = (
-        queryset.alias(search_vector=StoredSearchVector())
-        .filter(search_vector=query)
+def _newest_slices_first(matching, *columns):
+    """SQL (and its parameters) of ``columns`` of the ``matching`` turns, one slice of ids after the
+    other, the newest first; the caller adds a ``LIMIT``.
+
+    Each slice is read from the search index (migration 0012, led by the slice) only as long as
+    rows are still wanted: the index then reads the matches of those slices, where asked for the
+    query alone it reads every match in the corpus, tens of thousands of turns for a common phrase.
+    """
+    in_slice = (
+        matching.filter(
+            RawSQL(f'("corpus_app_turn"."id" / {ID_SLICE}) = slices.slice', [], output_field=BooleanField())
+        )
         .order_by()
-        .values("pk")[: CANDIDATES + 1]  # one more than the cap: the count can say "more than"
+        .values_list(*columns)
     )
+    sql, params = in_slice.query.sql_with_params()
+    slices = f'generate_series((SELECT max(id) FROM "corpus_app_turn") / {ID_SLICE}, 0, -1) AS slices(slice)'
+    # OFFSET 0 keeps the subquery apart: merged into the outer query, it became one join of every
+    # match with the slices, read from the index all at once, in no order of slices.
+    return f"SELECT found.* FROM {slices} CROSS JOIN LATERAL ({sql} OFFSET 0) AS found", params
+
+
+def _postgres_queryset(queryset, query_text):
+    """The capped candidate set (newest slices first, filters applied), ranked, with headlines for a page."""
+    query = SearchQuery(query_text, config=SEARCH_CONFIG, search_type="websearch")
+    sql, params = _newest_slices_first(
+        queryset.alias(search_vector=StoredSearchVector()).filter(search_vector=query), "pk"
+    )
+    # One more than the cap: the count can say "more than".
+    candidates = RawSQL(f"{sql} LIMIT %s", [*params, CANDIDATES + 1])
     return _result_turns().filter(pk__in=candidates).annotate(**_postgres_annotations(query_text))
 
 
@@ -323,14 +347,16 @@ def ranked_turn_ids(query_text, limit, *, conn=None, **filters):
     if engine_for(conn) != "postgresql":
         return list(turns.values_list("pk", flat=True)[:limit])
     query = SearchQuery(query_text.strip(), config=SEARCH_CONFIG, search_type="websearch")
-    candidates = (
+    matching = (
         _filtered(Turn.objects.all(), **filters)
         .alias(search_vector=StoredSearchVector())
         .filter(search_vector=query)
         .annotate(rank=SearchRank(StoredSearchVector(), query))
-        .order_by()
-        .values_list("pk", "rank", "document__date", "document_id", "position")[:limit]
     )
+    sql, params = _newest_slices_first(matching, "pk", "rank", "document__date", "document_id", "position")
+    with (conn or connection).cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s", [*params, limit])
+        candidates = cursor.fetchall()
     ordinal = datetime.date.toordinal
 
     def order(row):  # rank descending, then date descending with undated last, document, position

@@ -438,7 +438,9 @@ def test_the_migration_creates_the_stored_vector_and_its_index_on_postgresql_onl
     old = importlib.import_module("corpus_app.migrations.0002_turn_search_index")
     from django.apps import apps
 
-    def index_definition(name=search.INDEX_NAME):
+    slices = importlib.import_module("corpus_app.migrations.0012_turn_search_by_id_slices")
+
+    def index_definition(name=migration.INDEX_NAME):
         with connection.cursor() as cursor:
             if POSTGRES:
                 cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
@@ -458,8 +460,12 @@ def test_the_migration_creates_the_stored_vector_and_its_index_on_postgresql_onl
         return row[0] if row else None
 
     if POSTGRES:
+        with connection.cursor() as cursor:  # no deferred foreign-key checks left before the DDL
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with connection.schema_editor() as editor:  # migration 0012's index back to 0004's
+            slices.drop(apps, editor)
         assert index_definition() == (
-            f"CREATE INDEX {search.INDEX_NAME} ON public.corpus_app_turn USING gin ({search.VECTOR_COLUMN})"
+            f"CREATE INDEX {migration.INDEX_NAME} ON public.corpus_app_turn USING gin ({search.VECTOR_COLUMN})"
         )
         # Migration 0008 keeps the column with a trigger instead (tested with the importer): back to 0004's state.
         trigger = importlib.import_module("corpus_app.migrations.0008_turn_search_vector_trigger")
@@ -488,13 +494,15 @@ def test_the_migration_creates_the_stored_vector_and_its_index_on_postgresql_onl
         assert index_definition(old.INDEX_NAME) is None
         with connection.schema_editor() as editor:
             trigger.use_trigger(apps, editor)
+            slices.create(apps, editor)
         assert column_definition() is None
+        assert index_definition() is None and index_definition(search.INDEX_NAME) is not None
     else:
         assert index_definition() is None
 
         # Elsewhere both directions are no-ops: they must not even try to run SQL.
         assert_run_no_sql_here(
-            old.__name__, migration.__name__, "corpus_app.migrations.0008_turn_search_vector_trigger"
+            old.__name__, migration.__name__, "corpus_app.migrations.0008_turn_search_vector_trigger", slices.__name__
         )
         assert index_definition() is None
 
@@ -523,3 +531,37 @@ def test_ranked_ids_follow_the_search_order_with_filters_and_ties():
         turn.pk for turn in search.search_turns("sanctions", date_from=since)
     ]
     assert search.ranked_turn_ids("   ", 100) is None
+
+
+def test_candidates_come_from_the_newest_slices_of_turn_ids_first(monkeypatch):
+    """Past the cap, the candidates are the matching turns of the newest slices of ids (ID_SLICE each)."""
+    monkeypatch.setattr(search, "ID_SLICE", 10)
+    monkeypatch.setattr(search, "CANDIDATES", 5)
+    for _ in range(3):
+        make_document(turns=[("Sergey Lavrov", "answer", f"Sanctions, point {n}.") for n in range(12)])
+    make_document(turns=[("Sergey Lavrov", "answer", "Nothing to see.")])  # the newest turn does not match
+    matching = list(Turn.objects.filter(text__startswith="Sanctions").values_list("pk", flat=True))
+    by_slice = {}
+    for pk in matching:
+        by_slice.setdefault(pk // 10, set()).add(pk)
+
+    def slices_needed(count):  # the newest slices, until they hold ``count`` matches
+        needed, held = [], 0
+        for number in sorted(by_slice, reverse=True):
+            needed.append(number)
+            held += len(by_slice[number])
+            if held >= count:
+                return needed
+        return needed
+
+    found = search.ranked_turn_ids("sanctions", 6)
+    capped = [turn.pk for turn in search.search_turns("sanctions")[:6]]
+    assert len(found) == 6 and len(capped) == 6 and set(found) <= set(matching)
+    if POSTGRES:
+        assert search.search_turns("sanctions").count() == 6  # the cap, and one more to say "more than"
+        for ids in (found, capped):
+            needed = slices_needed(6)
+            assert {pk // 10 for pk in ids} <= set(needed)  # nothing from an older slice
+            assert all(by_slice[number] <= set(ids) for number in needed[:-1])  # the newer ones whole
+    else:  # the fallback ranks every match
+        assert found == capped
