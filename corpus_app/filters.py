@@ -136,7 +136,8 @@ class DocumentFilter(django_filters.FilterSet):
         """
         data = self.form.cleaned_data
         words = (data.get("q") or "").split()
-        if not words or engine_for() != "postgresql" or any(data.get(name) for name in self.NARROWING):
+        narrowed = any(data.get(name) not in (None, "", [], ()) for name in self.NARROWING)  # False narrows too
+        if not words or engine_for() != "postgresql" or narrowed:
             return None
         share = math.prod(word_shares(words).values())  # as if the words were independent
         rows = int(CHECKED_DOCUMENTS * share)

@@ -176,6 +176,18 @@ def test_first_pages_of_a_common_word_walk_the_documents_and_match_the_full_filt
     assert page({"q": "currencies uranium"}) == ([], 0, False)
 
 
+def test_a_false_filter_narrows_the_list_too_and_is_never_walked_past(client, viewer, corpus):
+    from tests.factories import make_annotation
+
+    client.force_login(viewer)
+    newest = expected_order(corpus, "currencies")[0]
+    make_annotation(turn=Turn.objects.filter(document_id=newest).first(), claim=True)  # an open claim
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("corpus:document-list"), {"q": "currencies", "unverified_claims": "false"})
+    assert [d.pk for d in response.context["object_list"]] == expected_order(corpus, "currencies")[1:]
+    assert not any(WALK_FUNCTION in q["sql"] for q in queries.captured_queries)
+
+
 def test_two_common_words_walk_together(client, viewer, corpus):
     client.force_login(viewer)
     with CaptureQueriesContext(connection) as queries:
