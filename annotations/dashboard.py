@@ -16,13 +16,12 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Case, Count, IntegerField, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from annotations import charts
-from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Topic
+from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Target, Topic
 from corpus_app.models import Document, Speaker, Turn
 from corpus_app.version import corpus_version, corpus_version_sql
 
@@ -75,12 +74,14 @@ def topic_bars():
 
 
 def stance_rows(limit=10):
-    counts = (
-        Annotation.objects.exclude(polarity="")
-        .values("target_id", "target__name", "polarity")
-        .annotate(n=Count("pk"))
-        .order_by()
+    # Counted from the stance index alone, the targets' names looked up afterwards: joining the
+    # targets to every annotation doubled the time.
+    counts = list(
+        Annotation.objects.exclude(polarity="").values("target_id", "polarity").annotate(n=Count("pk")).order_by()
     )
+    names = dict(Target.objects.filter(pk__in={row["target_id"] for row in counts}).values_list("pk", "name"))
+    for row in counts:
+        row["target__name"] = names.get(row["target_id"])
     rows = {}
     for row in counts:
         stacked = rows.setdefault(
@@ -124,22 +125,22 @@ def _month_start(day, months_back=0):
 def activity_bars(today=None):
     """Annotations created per month over the last twelve months, this one included."""
     today = today or timezone.localdate()
-    first_month = _month_start(today, ACTIVITY_MONTHS - 1)
-    counts = {
-        (month.date() if isinstance(month, datetime.datetime) else month): n
-        # From the first month's start in the current time zone: a range on the column, which its
-        # index answers (a years-long archive), where ``created_at__date`` converted every row.
-        for month, n in Annotation.objects.filter(
-            created_at__gte=timezone.make_aware(datetime.datetime.combine(first_month, datetime.time.min))
-        )
-        .annotate(month=TruncMonth("created_at"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
+    months = [_month_start(today, back) for back in range(ACTIVITY_MONTHS - 1, -1, -1)]
+    # Each month from its first midnight in the current time zone to the next month's: ranges on
+    # the column, counted in one pass over its index. Truncating each row's time to its month in
+    # the time zone took three times longer.
+    starts = [
+        timezone.make_aware(datetime.datetime.combine(month, datetime.time.min))
+        for month in [*months, _month_start(today, -1)]
+    ]
+    counts = Annotation.objects.filter(created_at__gte=starts[0], created_at__lt=starts[-1]).aggregate(
+        **{
+            f"month_{index}": Count("pk", filter=Q(created_at__gte=start, created_at__lt=end))
+            for index, (start, end) in enumerate(zip(starts, starts[1:], strict=False))
+        }
+    )
     return [
-        charts.Bar(label=month.strftime("%b %Y"), value=counts.get(month, 0))
-        for month in (_month_start(today, back) for back in range(ACTIVITY_MONTHS - 1, -1, -1))
+        charts.Bar(label=month.strftime("%b %Y"), value=counts[f"month_{index}"]) for index, month in enumerate(months)
     ]
 
 
