@@ -113,6 +113,10 @@ def bench_size(url, size, options):
         )
     print("measuring the importer…", flush=True)
     rows.append(run_child([__file__, "import", f"--files={options.import_files}", f"--seed={options.seed}"], env))
+    print("measuring the importer on new editions…", flush=True)
+    # The same file names with other texts: each file replaces the document the run above imported.
+    editions = [f"--files={options.import_files}", f"--seed={options.seed + 1}", "--editions"]
+    rows.append(run_child([__file__, "import", *editions], env))
     return {"size": size, "generation_s": generation, "counts": figures["counts"], "rows": rows}
 
 
@@ -418,11 +422,13 @@ def main_import(argv):
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--editions", action="store_true", help="The files are new editions of stored ones.")
     options = parser.parse_args(argv)
     setup_django()
     from django.core.management import call_command
 
     from corpus_app import synthetic
+    from corpus_app.models import Document
 
     rng = random.Random(options.seed + 1000)
     vocabulary = synthetic.load_vocabulary()
@@ -437,14 +443,20 @@ def main_import(argv):
             total += len(data)
             (Path(folder) / f"bench-{index:05d}.txt").write_bytes(data)
         baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        replaced_before = Document.objects.filter(is_current=False).count()
         started = time.perf_counter()
         call_command("import_transcripts", folder, verbosity=0)
         elapsed = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        replaced = Document.objects.filter(is_current=False).count() - replaced_before
+    if replaced != (options.files if options.editions else 0):
+        raise SystemExit(
+            f"the import replaced {replaced} documents, expected {options.files if options.editions else 0}"
+        )
     print(
         json.dumps(
             {
-                "name": f"import_transcripts, {options.files} files",
+                "name": f"import_transcripts, {options.files} {'new editions' if options.editions else 'files'}",
                 "n": 1,
                 "median_ms": elapsed * 1000,
                 "files_per_s": options.files / elapsed,
