@@ -3,10 +3,10 @@
 The aggregates read every annotation, so the page is cached, keyed by a fingerprint of the
 data that changes on every write: the newest history row of annotations and claims (every
 create, edit and delete through the services or the admin writes one) and the newest
-document, turn, speaker, annotation and claim; and the corpus version, which moves on with
-every write of documents or turns, edits in the admin included (``corpus_app`` migration 0010:
-a sequence on PostgreSQL, a counter on SQLite). Reading the fingerprint costs a few index lookups; a
-write makes the next view recompute. A short timeout bounds anything written around the history
+speaker, annotation and claim; and the corpus version, which moves on with every write of
+documents or turns, whether added, edited in the admin or deleted (``corpus_app`` migration
+0010: a sequence on PostgreSQL, a counter on SQLite). Reading the fingerprint costs a few index
+lookups; a write makes the next view recompute. A short timeout bounds anything written around the history
 (a raw ``QuerySet.update()`` of annotations), and the moment between a write and its commit, in
 which a view may see the new version with the old data.
 """
@@ -153,10 +153,11 @@ def fingerprint(today=None):
     quote = connection.ops.quote_name
     parts = [
         f"(SELECT MAX({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)})"
-        for model in (Annotation.history.model, Claim.history.model, Annotation, Claim, Document, Turn, Speaker)
+        for model in (Annotation.history.model, Claim.history.model, Annotation, Claim, Speaker)
     ]
-    parts.append(f"(SELECT COUNT(*) FROM {quote(Document._meta.db_table)})")  # deleted documents have no history
-    parts.append(corpus_version_sql(connection))  # edited documents and turns
+    # Documents and turns, added, edited or deleted: the corpus version (their rows have no
+    # history; counting the documents for their deletions read them all on every view).
+    parts.append(corpus_version_sql(connection))
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))  # table names from the models, no user input
         values = cursor.fetchone()

@@ -35,8 +35,11 @@ def test_the_fingerprint_moves_on_with_edits_of_documents_and_turns():
     Turn.objects.filter(document=document).update(text="Another text.")
     assert fingerprint() != after_title
     unchanged = fingerprint()
-    make_document()  # and still with new ones
+    other = make_document()  # and still with new ones
     assert fingerprint() != unchanged
+    before_delete = fingerprint()
+    other.delete()  # and deleted ones
+    assert fingerprint() != before_delete
 
 
 def test_the_document_list_keeps_its_filtered_count_until_a_document_or_turn_is_edited(client, viewer):
