@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 
+from annotations.dashboard import TableCounts, counts
 from annotations.models import Annotation, Claim
 from annotations.roles import ensure_roles
 from annotations.services import annotation_update, claim_set_status
@@ -60,6 +61,13 @@ def test_dumpdata_and_loaddata_round_trip_everything_history_included(tmp_path):
     call_command("restore_backup", str(backup), stdout=StringIO())
 
     assert _counts() == before
+    # The dashboard's counts, kept by the database on PostgreSQL, are those of the restored rows.
+    shown, counted = counts(), TableCounts()
+    assert (shown.annotations(), shown.claims(), sorted(shown.stances())) == (
+        counted.annotations(),
+        counted.claims(),
+        sorted(counted.stances()),
+    )
     restored = Annotation.objects.get(uuid=annotation.uuid)
     assert (restored.note, restored.version, restored.quote) == (
         "Checked wording.",

@@ -181,7 +181,11 @@ def test_dashboard_query_count_is_fixed(client, viewer, rows):
     cache.clear()  # all of it computed again, the corpus figures too, as for the baseline
     with CaptureQueriesContext(connection) as measured:
         client.get(reverse("dashboard"))
-    assert len(measured) == len(baseline)
+    # On PostgreSQL, the rows of the kept counts that 200 annotations add are folded once, in one
+    # more statement (annotations.dashboard.KeptCounts).
+    folds = [query for query in measured if query["sql"].startswith("WITH folded AS (DELETE")]
+    assert len(folds) == (1 if rows == 200 and connection.vendor == "postgresql" else 0)
+    assert len(measured) - len(folds) == len(baseline)
 
 
 def test_activity_chart_counts_annotations_per_month_across_a_year_boundary():
