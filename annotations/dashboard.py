@@ -172,13 +172,22 @@ class KeptCounts(TableCounts):
             # the table.
             return super().per_month(starts)
         keys = [hour.strftime("%Y-%m-%dT%H") for hour in hours]
-        months = ", ".join("COALESCE(SUM(n) FILTER (WHERE key >= %s AND key < %s), 0)" for _ in keys[1:])
+        # Compared byte by byte (the keys are digits and punctuation): the database's collation
+        # made the comparisons most of the query's time.
+        months = ", ".join(
+            'COALESCE(SUM(n) FILTER (WHERE key COLLATE "C" >= %s AND key COLLATE "C" < %s), 0)' for _ in keys[1:]
+        )
         with self.connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {months} FROM {self.table} WHERE kind = 'hour' AND key >= %s AND key < %s",
+                f"SELECT COUNT(*), {months} FROM {self.table} WHERE kind = 'hour' AND key >= %s AND key < %s",
                 [key for pair in zip(keys, keys[1:], strict=False) for key in pair] + [keys[0], keys[-1]],
             )
-            return [int(n) for n in cursor.fetchone()]
+            rows, *sums = cursor.fetchone()
+        # More rows than hours: a statement wrote many hours at once (a generated corpus loaded in
+        # batches), which the rows of the other counts do not show.
+        if rows > (hours[-1] - hours[0]).total_seconds() / 3600:
+            self.fold()
+        return [int(n) for n in sums]
 
 
 def counts():

@@ -153,3 +153,13 @@ def test_counts_made_again_from_the_tables_equal_the_kept_ones(client, viewer):
     client.force_login(viewer)
     page = client.get(reverse("dashboard")).context
     assert page["counts"]["annotations"] == 4 and page["counts"]["open_claims"] == 0
+
+
+def test_an_hour_written_more_times_than_the_months_have_hours_is_folded():
+    nine = datetime.datetime(2026, 11, 2, 9, tzinfo=datetime.UTC)
+    for _ in range(3):  # three statements, three rows for the hour
+        Annotation.objects.filter(pk=make_annotation().pk).update(created_at=nine)
+    two_hours = [nine + datetime.timedelta(hours=hours) for hours in range(3)]
+    assert counts().per_month(two_hours) == TableCounts().per_month(two_hours) == [3, 0]
+    kept_rows = DashboardTally.objects.filter(kind="hour", key="2026-11-02T09").count()
+    assert kept_rows == (1 if POSTGRES else 0)
