@@ -249,9 +249,12 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
 
 
-def measure(client, name, url, requests, notes=""):
+def measure(client, name, url, requests, notes="", before=None):
+    """``before``, when given, runs ahead of every request, untimed (a write the page must then show)."""
+    before = before or (lambda: None)
     # Warm-up, not counted in the median and p95, but shown: the first request of the page in this
     # process, with counts and search results not yet kept (the requests after it find them kept).
+    before()
     first, _, _, _, status = timed_get(client, url)
     if status != 200:
         raise SystemExit(f"{name}: {url} answered {status}")
@@ -260,6 +263,7 @@ def measure(client, name, url, requests, notes=""):
     for _ in range(requests):
         if len(times) >= 5 and time.monotonic() > deadline:
             break  # a very slow page: fewer requests (the table shows how many)
+        before()
         elapsed, db, count, size, status = timed_get(client, url)
         times.append(elapsed)
         shares.append(db / elapsed if elapsed else 0)
@@ -295,6 +299,27 @@ def bench_user():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username="synth-reviewer-01")
+
+
+def stance_flipper():
+    """A write as an editor makes it, through the services: one annotation's stance, turned from
+    "supports" to "opposes" and back. Every figure of the dashboard may change with it."""
+    from django.contrib.auth import get_user_model
+
+    from annotations import services
+    from annotations.models import Annotation, Polarity
+
+    editor = get_user_model().objects.get(username="synth-editor-01")
+    annotation = Annotation.objects.filter(polarity=Polarity.SUPPORTS).order_by("pk").first()
+
+    def flip():
+        nonlocal annotation
+        polarity = Polarity.OPPOSES if annotation.polarity == Polarity.SUPPORTS else Polarity.SUPPORTS
+        annotation = services.annotation_update(
+            user=editor, annotation_id=annotation.pk, version=annotation.version, polarity=polarity
+        )
+
+    return flip
 
 
 def main_pages(argv):
@@ -372,6 +397,14 @@ def main_pages(argv):
         measure(client, "search “national currencies”", "/search/?q=national+currencies", n),
         measure(client, "search “sanctions -dollar”", "/search/?q=sanctions+-dollar", n),
         measure(client, "dashboard", "/", n),
+        measure(
+            client,
+            "dashboard after an edit",
+            "/",
+            n,
+            notes="each view after an annotation's stance is changed",
+            before=stance_flipper(),
+        ),
     ]
     if long_document:
         annotations = Annotation.objects.filter(turn__document=long_document).count()
