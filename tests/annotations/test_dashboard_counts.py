@@ -23,6 +23,8 @@ MONTH_STARTS = [timezone.make_aware(datetime.datetime(2026, month, 1), datetime.
 def figures(source):
     roots, _ = _root_topics()
     return {
+        "documents": source.documents(),
+        "turns": source.turns(),
         "annotations": source.annotations(),
         "topics": {root: n for root, n in source.per_root_topic(roots).items() if n},
         "stances": sorted((target, polarity, n) for target, polarity, n in source.stances() if n),
@@ -90,6 +92,16 @@ def test_the_counts_follow_every_kind_of_write(editor, reviewer):
     shown = dashboard_figures()
     assert (shown["annotations"], shown["topics"], shown["stances"], shown["claims"]) == (1, {economy.pk: 1}, [], {})
     assert shown["months"] == [0, 1, 0, 0]
+
+
+def test_the_numbers_of_documents_and_turns_follow_imports_and_deletions():
+    first = make_document(turns=[("Minister", "remarks", "One."), ("Journalist", "question", "Two?")])
+    make_document(turns=[("Minister", "remarks", "Three.")])
+    assert (dashboard_figures()["documents"], dashboard_figures()["turns"]) == (2, 3)
+    first.turns.filter(position=1).delete()
+    assert (dashboard_figures()["documents"], dashboard_figures()["turns"]) == (2, 2)
+    first.delete()  # its turns with it
+    assert (dashboard_figures()["documents"], dashboard_figures()["turns"]) == (1, 1)
 
 
 def test_a_topic_in_a_loop_of_parents_counts_nowhere():
