@@ -101,3 +101,26 @@ def test_rendered_transcript_parses_back_into_its_turns():
     parsed = parse_transcript(synthetic.render_transcript(planned), source="x.txt", aliases={}, speaker_kinds={})
     assert len(parsed.turns) >= 6
     assert parsed.date == planned.date
+
+
+@pytest.mark.django_db
+def test_the_dashboards_kept_counts_are_one_row_each_after_generating():
+    from django.db import connection
+
+    from annotations.dashboard import TableCounts, counts
+    from annotations.models import DashboardTally
+
+    generate()
+    generate(replace=True)  # the generated rows deleted, then written again
+    shown, counted = counts(), TableCounts()
+    assert (shown.documents(), shown.turns(), shown.annotations(), shown.claims()) == (
+        20,
+        counted.turns(),
+        counted.annotations(),
+        counted.claims(),
+    )
+    rows = DashboardTally.objects.values_list("kind", "key")
+    if connection.vendor == "postgresql":
+        assert rows.count() == rows.distinct().count() > 0
+    else:
+        assert not rows.exists()  # counted from the tables there
