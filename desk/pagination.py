@@ -15,9 +15,10 @@ with a filter means testing the filter on each of them: page 100 of a filtered l
 (``?page=N&after=…`` / ``?page=N&before=…``): the sort-key values of the last (first) row of the
 page they come from. That page is read from where the cursor points in the ordering's index, and
 costs what the first page costs however deep it is. Cursors are used when every sort key is a
-non-null column or annotation of the listing (an order on a nullable column, like a document's
-date, keeps offsets); the primary key is added to the ordering as the last key when it is not
-there, so that the order is total. A cursor is opaque to the user, but not secret: it holds the
+column or annotation of the listing; a key that can be empty (a document's date) is compared
+with its empty values where the database sorts them (first or last: ``NullableKey``). The
+primary key is added to the ordering as the last key when it is not there, so that the order is
+total. A cursor is opaque to the user, but not secret: it holds the
 values shown on the page, base64-encoded JSON; a malformed one is a 404 like a bad page number.
 """
 
@@ -29,6 +30,7 @@ import json
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
+from django.db import connections
 from django.db.models import Q
 from django.utils.functional import cached_property
 
@@ -69,27 +71,42 @@ def _ordering_terms(queryset):
 
 
 def _key_field(queryset, name):
-    """The field whose values a sort key holds (to read a cursor back), or ``None`` if it can be null."""
+    """``(field, nullable)``: the field whose values a sort key holds (to read a cursor back), and
+    whether the key can be null; ``(None, None)`` when the key is not a column of the listing."""
     if name in queryset.query.annotations:
-        return queryset.query.annotations[name].output_field  # our annotations in orderings are never null
+        return queryset.query.annotations[name].output_field, False  # our annotations in orderings are never null
     model = queryset.model
     parts = name.split("__")
+    nullable = False
     for index, part in enumerate(parts):
         try:
             field = model._meta.pk if part == "pk" else model._meta.get_field(part)
         except FieldDoesNotExist:
-            return None
-        if field.null:
-            return None
+            return None, None
+        nullable = nullable or field.null
         if index < len(parts) - 1:
             if not field.is_relation or field.many_to_many or field.one_to_many:
-                return None
+                return None, None
             model = field.related_model
-    return field
+    return field, nullable
 
 
 def _cursor_value(value):
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+class NullableKey:
+    """A sort key's field whose values may be null (a document's date): where the nulls stand in
+    the order is the database's (``nulls_order_largest``), so cursors follow it."""
+
+    null = True
+    primary_key = False
+
+    def __init__(self, field):
+        self.field = field
+
+    def to_python(self, value):
+        return None if value is None else self.field.to_python(value)
 
 
 class CappedPaginator(Paginator):
@@ -133,9 +150,11 @@ class CappedPaginator(Paginator):
             return None
         keys = []
         for name, descending in terms:
-            field = _key_field(object_list, name)
+            field, nullable = _key_field(object_list, name)
             if field is None:
                 return None
+            if nullable:
+                field = NullableKey(field)
             keys.append((name, descending, field))
         return keys
 
@@ -197,21 +216,41 @@ class CappedPaginator(Paginator):
             values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
             if not isinstance(values, list) or len(values) != len(self.keys):
                 raise ValueError("wrong number of values")
-            return [field.to_python(value) for value, (_, _, field) in zip(values, self.keys, strict=True)]
+            decoded = [field.to_python(value) for value, (_, _, field) in zip(values, self.keys, strict=True)]
+            if any(
+                value is None and not isinstance(field, NullableKey)
+                for value, (_, _, field) in zip(decoded, self.keys, strict=True)
+            ):
+                raise ValueError("an empty value for a key that has one")
+            return decoded
         except (ValueError, TypeError, ValidationError, binascii.Error, UnicodeError) as error:
             raise InvalidCursor(f"That page link is not valid (cursor: {error})") from None
 
     def _beyond(self, values, *, backwards):
         """Rows after the cursor's row in the ordering (before it when ``backwards``)."""
+        nulls_largest = connections[self.object_list.db].features.nulls_order_largest
         condition = Q()
         equal = {}
-        for (name, descending, _), value in zip(self.keys, values, strict=True):
-            lookup = "lt" if descending != backwards else "gt"
-            condition |= Q(**equal, **{f"{name}__{lookup}": value})
-            equal[name] = value
-        first_name, first_descending, _ = self.keys[0]
+        for (name, descending, field), value in zip(self.keys, values, strict=True):
+            greater_later = descending == backwards  # later rows hold greater values of this key
+            nullable = isinstance(field, NullableKey)
+            nulls_later = nullable and greater_later == nulls_largest
+            if value is None:
+                # Past an empty value come the non-empty ones, when the empties come first.
+                later = None if nulls_later else Q(**{f"{name}__isnull": False})
+            else:
+                later = Q(**{f"{name}__{'gt' if greater_later else 'lt'}": value})
+                if nulls_later:
+                    later |= Q(**{f"{name}__isnull": True})
+            if later is not None:
+                condition |= Q(**equal) & later
+            equal[f"{name}__isnull" if value is None else name] = value if value is not None else True
+        first_name, first_descending, first_field = self.keys[0]
+        greater_later = first_descending == backwards
+        if values[0] is None or (isinstance(first_field, NullableKey) and greater_later == nulls_largest):
+            return condition  # empty values may follow: no range on the first key
         # The same rows, plus a range on the first key alone: the index scan starts at the cursor.
-        bound = "lte" if first_descending != backwards else "gte"
+        bound = "gte" if greater_later else "lte"
         return Q(**{f"{first_name}__{bound}": values[0]}) & condition
 
     def _key_names(self):
@@ -229,16 +268,16 @@ class CappedPaginator(Paginator):
 
         backwards = False
         keyed = queryset
-        if self.keyset and (self.after or self.before):
+        cursor = self.decode_cursor(self.after or self.before) if self.keyset and (self.after or self.before) else None
+        bottom = 0 if cursor is not None else (number - 1) * self.per_page
+        if self.first_rows is not None and bottom + self.per_page + 1 <= self.first_rows.rows:
+            # The cheaper form, read from the start or from a cursor: a page from either costs the same.
+            keyed = self.first_rows.queryset.order_by(*queryset.query.order_by)
+        if cursor is not None:
             backwards = bool(self.before)
-            keyed = queryset.filter(self._beyond(self.decode_cursor(self.after or self.before), backwards=backwards))
+            keyed = keyed.filter(self._beyond(cursor, backwards=backwards))
             if backwards:
                 keyed = keyed.reverse()
-            bottom = 0
-        else:
-            bottom = (number - 1) * self.per_page
-            if self.first_rows is not None and bottom + self.per_page + 1 <= self.first_rows.rows:
-                keyed = self.first_rows.queryset.order_by(*queryset.query.order_by)
         names = self._key_names() if self.keyset else ["pk"]
         at = next(i for i, (name, _, field) in enumerate(self.keys) if field.primary_key) if self.keyset else 0
         # Step one: the page's ids (and sort keys, for the cursors) from the ordering alone.

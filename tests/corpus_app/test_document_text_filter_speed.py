@@ -2,7 +2,9 @@
 walk the documents in order for words most of them hold (migration 0010)."""
 
 import datetime
+import html
 import importlib
+import re
 
 import pytest
 from django.apps import apps
@@ -218,3 +220,28 @@ def test_the_paginator_reads_the_first_rows_from_their_own_form_only_while_they_
     assert page(2) == ([d.pk for d in documents[3:6]], True)  # up to row 7
     assert page(3) == ([d.pk for d in documents[6:9]], False)
     assert page(4) == ([d.pk for d in documents[9:]], False)
+
+
+def test_next_links_of_a_common_word_walk_on_from_their_cursor(client, viewer, corpus, monkeypatch):
+    client.force_login(viewer)
+    url = reverse("corpus:document-list")
+    expected = expected_order(corpus, "currencies")  # the undated document among them
+    monkeypatch.setattr("corpus_app.views.DocumentListView.paginate_by", 10)
+    monkeypatch.setattr("corpus_app.filters.CHECKED_DOCUMENTS", 30)  # 20 rows walked: page 2 too deep by number
+    pages, query = [], "q=currencies"
+    while query is not None:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"{url}?{query}")
+        walked = any(WALK_FUNCTION in q["sql"] for q in queries.captured_queries)
+        offset = any("OFFSET" in q["sql"] for q in queries.captured_queries)
+        pages.append(([d.pk for d in response.context["object_list"]], walked, offset, query))
+        found = re.search(r'<a href="\?([^"]*)" rel="next">', response.content.decode())
+        query = html.unescape(found.group(1)) if found else None
+    assert [pk for rows, *_ in pages for pk in rows] == expected
+    # Every page from its cursor is walked like the first (not by number, from the start).
+    assert [walked for _, walked, _, _ in pages] == [POSTGRES] * 5
+    assert not any(offset for _, _, offset, _ in pages[1:]) and all("after=" in q for *_, q in pages[1:])
+    # And back: "Previous" from the last page.
+    back = client.get(f"{url}?{pages[-1][3]}")
+    previous = html.unescape(re.search(r'<a href="\?([^"]*)" rel="prev">', back.content.decode()).group(1))
+    assert [d.pk for d in client.get(f"{url}?{previous}").context["object_list"]] == expected[30:40]
