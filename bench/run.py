@@ -359,6 +359,8 @@ def main_pages(argv):
     # Deep pages: page 100 of the documents and 500 of the annotations, or the last one when there are fewer.
     document_page = max(1, min(100, counts["documents"] // 50))
     annotation_page = max(2, min(500, counts["annotations"] // 50))
+    # "currencies" is in about 78% of the documents.
+    common_word_page = max(2, min(100, counts["documents"] * 3 // 4 // 50))
     claim_page = max(2, min(1000, counts["claims"] // 25))
     filtered = f"/annotations/?topic={root.pk}&polarity={Polarity.OPPOSES}"
     filtered_rows = (
@@ -371,6 +373,18 @@ def main_pages(argv):
         # A word in most documents (in their turns), and one in none (the synthetic vocabulary lacks it).
         measure(client, "documents list, text “currencies”", "/documents/?q=currencies", n),
         measure(client, "documents list, text “uranium”", "/documents/?q=uranium", n),
+        measure(
+            client,
+            f"documents list, text “currencies”, page {common_word_page}",
+            f"/documents/?q=currencies&page={common_word_page}",
+            n,
+        ),
+        measure(
+            client,
+            f"documents list, text “currencies”, page {common_word_page} by its Next link",
+            next_link(client, f"/documents/?q=currencies&page={common_word_page - 1}"),
+            n,
+        ),
         measure(client, "annotations list", "/annotations/", n),
         measure(client, "annotations list, topic + stance filters", filtered, n),
         measure(client, f"annotations list, page {annotation_page}", f"/annotations/?page={annotation_page}", n),
