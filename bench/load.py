@@ -263,6 +263,37 @@ def check(url, ledger):
     return checked, uncertain, problems
 
 
+def dashboard_counts():
+    """(child, Django set up) whether the dashboard's kept counts equal a count of the tables, after
+    the editors' concurrent writes; prints "same" or what differs."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "desk.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from annotations.dashboard import KeptCounts, TableCounts, _root_topics
+
+    roots, _ = _root_topics()
+
+    def figures(source):
+        return {
+            "annotations": source.annotations(),
+            "documents": source.documents(),
+            "turns": source.turns(),
+            "claims": {status: n for status, n in source.claims().items() if n},
+            "topics": {root: n for root, n in source.per_root_topic(roots).items() if n},
+            "stances": sorted((target, polarity, n) for target, polarity, n in source.stances() if n),
+        }
+
+    kept, counted = figures(KeptCounts(connection)), figures(TableCounts())
+    differ = [name for name in kept if kept[name] != counted[name]]
+    print(
+        "same" if not differ else "differ: " + ", ".join(f"{name} {kept[name]} != {counted[name]}" for name in differ)
+    )
+
+
 def wait_for(port, seconds=30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -357,11 +388,17 @@ def main(argv):
     )
     for problem in problems[:20]:
         print("  " + problem)
-    return 1 if problems or stats["errors"] else 0
+    dashboard = subprocess.run(
+        [PYTHON, __file__, "dashboard-counts"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    print(f"dashboard's kept counts against a count of the tables: {dashboard}")
+    return 1 if problems or stats["errors"] or dashboard != "same" else 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "setup":
         setup_accounts(int(sys.argv[2]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "dashboard-counts":
+        dashboard_counts()
     else:
         sys.exit(main(sys.argv[1:]))
