@@ -160,41 +160,31 @@ COUNT_ALL = f"""BEGIN
     PERFORM annotations_tally_count_topics();
 END"""
 
+TRANSITION_TABLES = {
+    "INSERT": "NEW TABLE AS new_rows",
+    "DELETE": "OLD TABLE AS old_rows",
+    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+}
+
+
+def triggers(prefix, table, function, kinds, events=("INSERT", "DELETE", "UPDATE")):
+    """(name, table, event, transition tables, function, arguments) of a table's triggers: one per
+    event (a trigger with transition tables has one event), and one for TRUNCATE that forgets the
+    ``kinds`` of count the table held."""
+    found = [(f"{prefix}_tally_{event.lower()}", table, event, TRANSITION_TABLES[event], function, "") for event in events]
+    if kinds:
+        forgotten = ", ".join(f"'{kind}'" for kind in kinds)
+        found.append((f"{prefix}_tally_truncate", table, "TRUNCATE", "", "annotations_tally_forget", forgotten))
+    return found
+
+
 TRIGGERS = [
-    # (name, table, event, transition tables, function, arguments)
-    ("annotations_tally_insert", ANNOTATIONS, "INSERT", "NEW TABLE AS new_rows", "annotations_tally_annotations", ""),
-    ("annotations_tally_delete", ANNOTATIONS, "DELETE", "OLD TABLE AS old_rows", "annotations_tally_annotations", ""),
-    (
-        "annotations_tally_update",
-        ANNOTATIONS,
-        "UPDATE",
-        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        "annotations_tally_annotations",
-        "",
-    ),
-    ("annotations_tally_truncate", ANNOTATIONS, "TRUNCATE", "", "annotations_tally_forget", "'annotations', 'stance', 'hour'"),
-    ("tags_tally_insert", TAGS, "INSERT", "NEW TABLE AS new_rows", "annotations_tally_tags", ""),
-    ("tags_tally_delete", TAGS, "DELETE", "OLD TABLE AS old_rows", "annotations_tally_tags", ""),
-    ("tags_tally_update", TAGS, "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows", "annotations_tally_tags", ""),
-    ("tags_tally_truncate", TAGS, "TRUNCATE", "", "annotations_tally_forget", "'topic'"),
-    (
-        "topics_tally_update",
-        TOPICS,
-        "UPDATE",
-        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        "annotations_tally_topics_moved",
-        "",
-    ),
-    ("claims_tally_insert", CLAIMS, "INSERT", "NEW TABLE AS new_rows", "annotations_tally_claims", ""),
-    ("claims_tally_delete", CLAIMS, "DELETE", "OLD TABLE AS old_rows", "annotations_tally_claims", ""),
-    ("claims_tally_update", CLAIMS, "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows", "annotations_tally_claims", ""),
-    ("claims_tally_truncate", CLAIMS, "TRUNCATE", "", "annotations_tally_forget", "'claims'"),
-    ("documents_tally_insert", DOCUMENTS, "INSERT", "NEW TABLE AS new_rows", "annotations_tally_documents", ""),
-    ("documents_tally_delete", DOCUMENTS, "DELETE", "OLD TABLE AS old_rows", "annotations_tally_documents", ""),
-    ("documents_tally_truncate", DOCUMENTS, "TRUNCATE", "", "annotations_tally_forget", "'documents'"),
-    ("turns_tally_insert", TURNS, "INSERT", "NEW TABLE AS new_rows", "annotations_tally_turns", ""),
-    ("turns_tally_delete", TURNS, "DELETE", "OLD TABLE AS old_rows", "annotations_tally_turns", ""),
-    ("turns_tally_truncate", TURNS, "TRUNCATE", "", "annotations_tally_forget", "'turns'"),
+    *triggers("annotations", ANNOTATIONS, "annotations_tally_annotations", ["annotations", "stance", "hour"]),
+    *triggers("tags", TAGS, "annotations_tally_tags", ["topic"]),
+    *triggers("topics", TOPICS, "annotations_tally_topics_moved", [], events=["UPDATE"]),
+    *triggers("claims", CLAIMS, "annotations_tally_claims", ["claims"]),
+    *triggers("documents", DOCUMENTS, "annotations_tally_documents", ["documents"], events=["INSERT", "DELETE"]),
+    *triggers("turns", TURNS, "annotations_tally_turns", ["turns"], events=["INSERT", "DELETE"]),
 ]
 
 

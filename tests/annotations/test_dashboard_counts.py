@@ -175,3 +175,40 @@ def test_an_hour_written_more_times_than_the_months_have_hours_is_folded():
     assert counts().per_month(two_hours) == TableCounts().per_month(two_hours) == [3, 0]
     kept_rows = DashboardTally.objects.filter(kind="hour", key="2026-11-02T09").count()
     assert kept_rows == (1 if POSTGRES else 0)
+
+
+def test_the_migration_reverses_runs_twice_and_fills_the_counts_again():
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    migration = importlib.import_module("annotations.migrations.0008_dashboard_tallies")
+    make_annotation(topics=[make_topic("Economy")], polarity="mixed", target=make_target(), claim=True)
+    if not POSTGRES:
+
+        def refuse(sql, params=()):
+            raise AssertionError(f"the migration ran SQL on {connection.vendor}: {sql}")
+
+        editor = SimpleNamespace(connection=connection, execute=refuse)
+        migration.drop(apps, editor)
+        migration.create(apps, editor)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks left before the DDL
+        editor = SimpleNamespace(connection=connection, execute=lambda sql: cursor.execute(sql))
+
+        def triggers():
+            cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%%\\_tally\\_%%'")
+            return cursor.fetchone()[0]
+
+        assert triggers() == len(migration.TRIGGERS) == 19
+        migration.drop(apps, editor)
+        assert triggers() == 0
+        make_annotation()  # written while nothing keeps the counts
+        assert figures(KeptCounts(connection))["annotations"] == 1
+        migration.create(apps, editor)
+        migration.create(apps, editor)  # idempotent
+        assert triggers() == 19
+    assert figures(KeptCounts(connection)) == figures(TableCounts())
+    assert figures(KeptCounts(connection))["annotations"] == 2
