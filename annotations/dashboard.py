@@ -202,6 +202,19 @@ class KeptCounts(TableCounts):
         return [int(n) for n in sums]
 
 
+def count_kept_again(connection):
+    """Makes the kept counts again from the tables, in a new table (PostgreSQL): one row per count.
+
+    For when they may have drifted from the data: rows loaded with the triggers disabled, a
+    data-only restore that ran them for rows whose counts it restored too, or topics of one
+    annotation changed by two transactions at once outside the services (which lock the
+    annotation first). The tables written meanwhile wait. Also ``generate_corpus``'s last step."""
+    tally = connection.ops.quote_name(DashboardTally._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {tally}")
+        cursor.execute("SELECT annotations_tally_count_all()")  # annotations migration 0008
+
+
 def counts():
     """Where the dashboard's counts come from on this database."""
     connection = connections[Annotation.objects.db]

@@ -28,7 +28,8 @@ from django.contrib.auth.models import Group
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
-from annotations.models import Annotation, Claim, ClaimStatus, DashboardTally, Polarity, Target, Topic
+from annotations.dashboard import count_kept_again
+from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Target, Topic
 from annotations.seed import TARGETS, TOPICS
 from annotations.services import passage_context
 from corpus_app.models import Document, DocumentKind, Speaker, SpeakerKind, Turn, TurnKind
@@ -469,9 +470,7 @@ def generate(*, documents, seed, now=None, progress=None, long_document=None):
             # row for nearly every hour of the year, hundreds of thousands in all, which the
             # dashboard would fold on its first view and then read through a bloated table. Made
             # again from the tables instead, in a new table: one row per count.
-            tally = connection.ops.quote_name(DashboardTally._meta.db_table)
-            cursor.execute(f"TRUNCATE {tally}")
-            cursor.execute("SELECT annotations_tally_count_all()")
+            count_kept_again(connection)
             # VACUUM as autovacuum would soon: index-only scans need the visibility map. It cannot
             # run inside a transaction (a caller's atomic block, the tests'): ANALYZE alone there.
             # The documents' lexemes too (migration 0009): the text filter asks their statistics
