@@ -99,7 +99,6 @@ class NullableKey:
     """A sort key's field whose values may be null (a document's date): where the nulls stand in
     the order is the database's (``nulls_order_largest``), so cursors follow it."""
 
-    null = True
     primary_key = False
 
     def __init__(self, field):
@@ -231,10 +230,10 @@ class CappedPaginator(Paginator):
         nulls_largest = connections[self.object_list.db].features.nulls_order_largest
         condition = Q()
         equal = {}
-        for (name, descending, field), value in zip(self.keys, values, strict=True):
+        bound = None  # a range on the first key alone, where no empty value may follow
+        for index, ((name, descending, field), value) in enumerate(zip(self.keys, values, strict=True)):
             greater_later = descending == backwards  # later rows hold greater values of this key
-            nullable = isinstance(field, NullableKey)
-            nulls_later = nullable and greater_later == nulls_largest
+            nulls_later = isinstance(field, NullableKey) and greater_later == nulls_largest
             if value is None:
                 # Past an empty value come the non-empty ones, when the empties come first.
                 later = None if nulls_later else Q(**{f"{name}__isnull": False})
@@ -242,16 +241,13 @@ class CappedPaginator(Paginator):
                 later = Q(**{f"{name}__{'gt' if greater_later else 'lt'}": value})
                 if nulls_later:
                     later |= Q(**{f"{name}__isnull": True})
+                elif index == 0:
+                    bound = Q(**{f"{name}__{'gte' if greater_later else 'lte'}": value})
             if later is not None:
                 condition |= Q(**equal) & later
-            equal[f"{name}__isnull" if value is None else name] = value if value is not None else True
-        first_name, first_descending, first_field = self.keys[0]
-        greater_later = first_descending == backwards
-        if values[0] is None or (isinstance(first_field, NullableKey) and greater_later == nulls_largest):
-            return condition  # empty values may follow: no range on the first key
-        # The same rows, plus a range on the first key alone: the index scan starts at the cursor.
-        bound = "gte" if greater_later else "lte"
-        return Q(**{f"{first_name}__{bound}": values[0]}) & condition
+            equal.update({f"{name}__isnull": True} if value is None else {name: value})
+        # The same rows, plus the range on the first key: the index scan starts at the cursor.
+        return condition if bound is None else bound & condition
 
     def _key_names(self):
         return [name for name, _, _ in self.keys]

@@ -27,6 +27,8 @@ counts from the tables there (a small corpus, one writer). Reversing drops the t
 their functions (the table goes with the model).
 """
 
+from functools import partial
+
 from django.db import migrations, models
 
 TALLY = "annotations_dashboardtally"
@@ -90,24 +92,22 @@ def by_operation(insert, delete, update):
 END"""
 
 
+def kept_by_operation(changes, *, updates=True):
+    """A trigger function for counts that ``changes(rows, sign)`` gives: rows inserted add, rows
+    deleted take away, and an update does both (unless ``updates`` is false: it changes no count)."""
+    return by_operation(
+        insert_net(changes("new_rows", 1)),
+        insert_net(changes("old_rows", -1)),
+        insert_net(changes("new_rows", 1) + " UNION ALL " + changes("old_rows", -1)) if updates else "",
+    )
+
+
 FUNCTIONS = {
-    "annotations_tally_annotations": by_operation(
-        insert_net(annotation_changes("new_rows", 1)),
-        insert_net(annotation_changes("old_rows", -1)),
-        insert_net(annotation_changes("new_rows", 1) + " UNION ALL " + annotation_changes("old_rows", -1)),
-    ),
-    "annotations_tally_claims": by_operation(
-        insert_net(claim_changes("new_rows", 1)),
-        insert_net(claim_changes("old_rows", -1)),
-        insert_net(claim_changes("new_rows", 1) + " UNION ALL " + claim_changes("old_rows", -1)),
-    ),
+    "annotations_tally_annotations": kept_by_operation(annotation_changes),
+    "annotations_tally_claims": kept_by_operation(claim_changes),
     # Documents and turns are only added and deleted as far as their numbers go.
-    "annotations_tally_documents": by_operation(
-        insert_net(row_count("documents", "new_rows", 1)), insert_net(row_count("documents", "old_rows", -1)), ""
-    ),
-    "annotations_tally_turns": by_operation(
-        insert_net(row_count("turns", "new_rows", 1)), insert_net(row_count("turns", "old_rows", -1)), ""
-    ),
+    "annotations_tally_documents": kept_by_operation(partial(row_count, "documents"), updates=False),
+    "annotations_tally_turns": kept_by_operation(partial(row_count, "turns"), updates=False),
     "annotations_tally_tags": by_operation(
         topic_changes(
             "SELECT DISTINCT annotation_id FROM new_rows",
