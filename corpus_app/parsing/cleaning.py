@@ -1,13 +1,16 @@
 """Lines of the raw text, without control characters, page noise and end-of-page footers.
 
-Every non-empty line is a paragraph (the sources do not hard-wrap lines). Each dropped
-line is reported (``dropped_noise``, ``dropped_footer``) so an editor can check that
-nothing real was lost; the rules are data at the top of the module, easy to extend.
+Lines keep their numbers and blank lines stay (``layout`` joins wrapped lines into
+paragraphs). A dropped line becomes a blank line, so that it still separates what stood
+around it. Each dropped line is reported (``dropped_noise``, ``dropped_footer``) so an
+editor can check that nothing real was lost; the rules are data at the top of the module,
+easy to extend. They describe page furniture in general, never a particular site.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from corpus_app.parsing.document import ParseWarning
@@ -50,6 +53,20 @@ NOISE_LINES = {
     "advertisement",
     "subscribe",
     "listen to this article",
+    "syndicate content",
+    "advanced settings",
+    "e&oe",
+    "e & oe",
+    "proof copy e & oe",
+    "proof copy e&oe",
+    "transcript",
+    "transcription",
+    "ends",
+    "end",
+    "-ends-",
+    "— ends —",
+    "[ends]",
+    "(ends)",
 }
 
 NOISE_PATTERNS = [
@@ -66,7 +83,22 @@ NOISE_PATTERNS = [
     # Calls to read on elsewhere: "read more in our Telegram-channel https://t.me/…", "Follow us on X".
     re.compile(r"^(?:read more|read also|subscribe|follow us|join us)\b.{0,80}(?:https?://\S+)?$", re.IGNORECASE),
     # Tag lists: "Tags: Russia, CIS".
-    re.compile(r"^(?:tags|topics|keywords)\s*:.{0,200}$", re.IGNORECASE),
+    re.compile(r"^(?:tags|topics|keywords|subjects?(?:\(s\))?)\s*:.{0,200}$", re.IGNORECASE),
+    # Times of day, alone or as the end mark: "10:51 A.M. EDT", "END 11:22 A.M. EDT", "(4:06 p.m.)".
+    re.compile(
+        r"^\(?(?:end\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\.?)?\s*(?:[a-z]{2,4})?\)?$",
+        re.IGNORECASE,
+    ),
+    # Separators: "* * *", "*****", "---", "• • •", "===".
+    re.compile(r"^[*•·=_~#\-–—\s]{3,}$"),
+    # Page numbers and page footers: "Page 3 of 9", "- 3 -", "3".
+    re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$", re.IGNORECASE),
+    # Posting lines of a content management system: "Submitted on 1 May 2015", "Posted by admin".
+    re.compile(r"^(?:submitted|posted)\s+(?:on|by)\b.{0,100}$", re.IGNORECASE),
+    # Language switchers: "English | Français | Español", "EN | RU".
+    re.compile(r"^(?:[A-Za-z\u00c0-\u024f\u0400-\u04ff]{2,12}\s*\|\s*){2,}[A-Za-z\u00c0-\u024f\u0400-\u04ff]{2,12}$"),
+    # Enquiry lines of a press office: "Inquiries: (02) 6277 7500", "Media contact: …".
+    re.compile(r"^(?:inquiries|enquiries|media (?:contact|inquiries|enquiries))\s*:.{0,80}$", re.IGNORECASE),
 ]
 
 # All the noise patterns as one (each keeps its own flags): one match call per line instead of
@@ -107,6 +139,9 @@ FOOTER_HEADINGS = {
     "most read",
 }
 
+# The line that ends a press office's transcript.
+END_MARKS = {"ends", "end", "-ends-", "— ends —", "[ends]", "(ends)"}
+
 # Words that stay lowercase inside a Title Case heading ("Ministers of the CIS").
 HEADING_MINOR_WORDS = {
     "a",
@@ -145,7 +180,7 @@ class Line:
 
 
 def split_lines(text: str, warnings: list[ParseWarning]) -> list[Line]:
-    """The non-empty lines of the text, stripped, without control characters."""
+    """Every line of the text, stripped (NBSP too), without control characters; blank lines as ""."""
     text = text.removeprefix("\ufeff")
     # Fast paths for the usual text: without CR, LINE_BREAK only ever matches "\n"; a printable
     # line (str.isprintable is about twice as fast as the pattern) has no control character.
@@ -158,9 +193,7 @@ def split_lines(text: str, warnings: list[ParseWarning]) -> list[Line]:
             message = f"removed {len(found)} control character(s): {codes}"
             warnings.append(ParseWarning(number, "control_characters", message))
             raw = CONTROL_CHARACTERS.sub("", raw)
-        stripped = raw.strip()
-        if stripped:
-            lines.append(Line(number, stripped))
+        lines.append(Line(number, raw.strip()))
     return lines
 
 
@@ -188,12 +221,13 @@ def is_page_noise(text: str) -> bool:
 
 
 def drop_page_noise(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
+    """The lines with page noise blanked (a dropped line still separates its neighbours)."""
     kept = []
     for line in lines:
-        if is_page_noise(line.text):
+        if line.text and is_page_noise(line.text):
             warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped page noise: “{line.text}”"))
-        else:
-            kept.append(line)
+            line = Line(line.number, "")
+        kept.append(line)
     return kept
 
 
@@ -204,7 +238,9 @@ def drop_footer(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
         start = _foreign_script_footer_index(lines)
     if start is None:
         return lines
-    dropped = lines[start:]
+    dropped = [line for line in lines[start:] if line.text]
+    if not dropped:
+        return lines[:start]
     preview = " / ".join(line.text for line in dropped[:3])
     more = f" … (+{len(dropped) - 3} more)" if len(dropped) > 3 else ""
     warnings.append(
@@ -219,9 +255,15 @@ def drop_footer(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
 
 def _footer_heading_index(lines: list[Line]) -> int | None:
     # Never the first line: that is the headline of the page.
-    for index, line in enumerate(lines[1:], start=1):
-        if _listed_key(line.text) in FOOTER_HEADINGS:
+    first = next((index for index, line in enumerate(lines) if line.text), len(lines))
+    for index in range(first + 1, len(lines)):
+        key = _listed_key(lines[index].text)
+        if key in FOOTER_HEADINGS:
             return index
+        if key in END_MARKS and not any(
+            LETTER.search(line.text) and len(line.text) > 12 for line in lines[index + 1 :]
+        ):
+            return index  # "ENDS": what follows it (an operator's initials, blank lines) is not the text
     return None
 
 
@@ -232,9 +274,9 @@ def _foreign_script_footer_index(lines: list[Line]) -> int | None:
     "• Фото", …) after an English transcript.
     """
     start = len(lines)
-    while start > 1 and not LATIN_LETTER.search(lines[start - 1].text):
+    while start > 1 and (not lines[start - 1].text or not LATIN_LETTER.search(lines[start - 1].text)):
         start -= 1
-    block = lines[start:]
+    block = [line for line in lines[start:] if line.text]
     if not any(LETTER.search(line.text) for line in block):
         return None  # only digits and symbols: the noise rules deal with those
     return start if _is_latin_script(lines[:start]) else None
@@ -266,11 +308,14 @@ def is_section_heading(text: str) -> bool:
     return all(word[0].isupper() or word[0].isdigit() or word.casefold() in HEADING_MINOR_WORDS for word in words)
 
 
-def drop_section_headings(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
-    """Drop headings and captions from the body (the title line is not passed in)."""
+def drop_section_headings(
+    lines: list[Line], warnings: list[ParseWarning], *, is_label: Callable[[str], bool] = lambda text: False
+) -> list[Line]:
+    """Drop headings and captions from the body (the title line is not passed in); a speaker's
+    name alone on its line ("Heinz Fischer") is a label, not a heading."""
     kept = []
     for line in lines:
-        if is_section_heading(line.text):
+        if is_section_heading(line.text) and not is_label(line.text):
             warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped a heading or caption: “{line.text}”"))
         else:
             kept.append(line)

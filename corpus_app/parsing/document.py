@@ -113,34 +113,57 @@ def parse_transcript(
     source: str = "",
     aliases: Mapping[str, str] | None = None,
     speaker_kinds: Mapping[str, str] | None = None,
+    metadata: Mapping[str, str] | None = None,
 ) -> ParsedDocument:
     """Parse one transcript or article.
 
     ``aliases`` maps a name variant or label as texts use it to the canonical speaker name
     (looked up case-insensitively); ``speaker_kinds`` maps canonical names to "person",
     "organisation" or "group". Both are optional: without them speakers are resolved from
-    the text itself (names in the title, legends, surnames).
+    the text itself (names in the title, legends, surnames). ``metadata`` is what the file's
+    format says of itself (front matter, a page's meta tags: "title", "date", "author"…);
+    it wins over what the text's first lines suggest.
     """
     # The step modules import the data types above, so they are imported here, not at the top.
-    from corpus_app.parsing import cleaning, metadata, turns
+    from corpus_app.parsing import cleaning, layout, turns
+    from corpus_app.parsing import metadata as header_rules
 
     if not text:
         raise ParseError("the text is empty")
     if not text.strip():
         raise ParseError("the text contains only whitespace")
 
+    metadata = dict(metadata or {})
     warnings: list[ParseWarning] = []
     lines = cleaning.split_lines(text, warnings)
-    update = metadata.find_update_date(lines)  # before the noise rules drop the "Last update" line
+    update = header_rules.find_update_date([line for line in lines if line.text])  # before the noise rules drop it
     lines = cleaning.drop_footer(lines, warnings)
     lines = cleaning.drop_page_noise(lines, warnings)
-    if not lines:
+    if not any(line.text for line in lines):
         raise ParseError("nothing is left after removing page noise (photo captions, timestamps, footers)")
 
-    header = metadata.read_header(lines)
+    # A first layout with any label-shaped line start, to find the header and the names the
+    # text gives; then the body's layout with the labels this text's speakers really use.
+    draft = layout.build_paragraphs(lines, starts_turn=turns.has_label_shape)
+    header = header_rules.read_header(draft, metadata=metadata, warnings=warnings)
     if header is None:
         raise ParseError("no title found: the text should start with a headline, not with a speaker's turn")
-    body = cleaning.drop_section_headings(lines[header.body_start :], warnings)
+    if header.body_start >= len(draft):
+        raise ParseError(f"no text after the title “{header.title}”")
+    first_body_line = draft[header.body_start].number
+    directory = turns.SpeakerDirectory(
+        aliases=aliases or {},
+        speaker_kinds=speaker_kinds or {},
+        title=header.title,
+        body=draft[header.body_start :],
+        named=header_rules.people_named(metadata),
+    )
+    paragraphs = layout.build_paragraphs(
+        [line for line in lines if line.number >= first_body_line],
+        starts_turn=directory.opens_turn,
+        is_bare_label=directory.is_bare_label,
+    )
+    body = cleaning.drop_section_headings(paragraphs, warnings, is_label=directory.opens_turn)
     if not body:
         raise ParseError(f"no text after the title “{header.title}”")
 
@@ -153,13 +176,7 @@ def parse_transcript(
     if date is None:
         warnings.append(ParseWarning(header.title_line, "no_date", "no publication date found"))
 
-    result = turns.build_turns(
-        body,
-        title=header.title,
-        aliases=aliases or {},
-        speaker_kinds=speaker_kinds or {},
-        warnings=warnings,
-    )
+    result = turns.build_turns(body, directory=directory, warnings=warnings)
     warnings.sort(key=lambda warning: warning.line)  # stable: same-line warnings keep their order
     return ParsedDocument(
         source=source,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from corpus_app.parsing.cleaning import UPDATE_LINE, Line
-from corpus_app.parsing.turns import QUESTION_LABELS
+from corpus_app.parsing.document import ParseWarning
+from corpus_app.parsing.turns import QUESTION_LABELS, has_label_shape, looks_like_personal_name
 
 MONTHS = {
     "jan": 1,
@@ -42,7 +44,16 @@ DATE_FORMATS = [
     re.compile(rf"{_WEEKDAY}{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})", re.IGNORECASE),
     re.compile(rf"{_WEEKDAY}(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>\d{{4}})", re.IGNORECASE),
     re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"),
+    # Chinese and Japanese: "2004年1月28日".
+    re.compile(r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"),
 ]
+# "09/01/2015", "1.9.2015": which number is the month is decided in _numeric_date.
+NUMERIC_DATE = re.compile(
+    rf"(?:(?P<weekday>{_WEEKDAY_NAME[:-3]}[a-z]*|mon|tue|wed|thu|fri|sat|sun)\.?,?\s+)?"
+    r"(?P<first>\d{1,2})[/.](?P<second>\d{1,2})[/.](?P<year>\d{4})",
+    re.IGNORECASE,
+)
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 # A place on a dateline or at the end of a title: "Moscow", "New York", "St. Petersburg", "Nur-Sultan".
 PLACE = re.compile(r"[A-Z][\w’'.-]*(?:[ -][A-Z][\w’'.-]*){0,3}")
@@ -88,11 +99,42 @@ def parse_date(text: str) -> datetime.date | None:
 
 
 def search_date(text: str) -> datetime.date | None:
+    """The first date written in the text; "15 May 201921:30" (a time run into it) counts."""
     for pattern in DATE_FORMATS:
         match = pattern.search(text)
         if match:
             return _date_from(match)
+    if match := NUMERIC_DATE.search(text):
+        return _numeric_date(match)
     return None
+
+
+def _numeric_date(match: re.Match) -> datetime.date | None:
+    """Day and month of "09/01/2015": a number over 12 is the day; otherwise the weekday, when the
+    text gives one, tells which reading is meant; otherwise month first, as the US writes it."""
+    first, second, year = int(match["first"]), int(match["second"]), int(match["year"])
+    readings = []
+    for month, day in ((first, second), (second, first)):
+        try:
+            readings.append(datetime.date(year, month, day))
+        except ValueError:
+            continue
+    if match["weekday"]:
+        weekday = match["weekday"][:3].casefold()
+        matching = [date for date in readings if WEEKDAYS[date.weekday()] == weekday]
+        readings = matching or readings
+    return readings[0] if readings else None
+
+
+def date_of_metadata(value: str) -> datetime.date | None:
+    """The date a file's metadata gives: "2021-05-18", "2021-05-18 14:19:49-04:00", "18 May 2021"."""
+    value = value.strip()
+    if match := re.match(r"(\d{4})-(\d{2})-(\d{2})", value):
+        try:
+            return datetime.date(*map(int, match.groups()))
+        except ValueError:
+            return None
+    return search_date(value)
 
 
 def split_title(text: str) -> tuple[str, str | None, datetime.date | None]:
@@ -108,6 +150,10 @@ def split_title(text: str) -> tuple[str, str | None, datetime.date | None]:
         if comma and before.strip() and PLACE.fullmatch(last.strip()):
             head, place = before.rstrip(), last.strip()
         return head, place, date
+    for pattern in DATE_FORMATS:  # "… Press Conference on June 2, 2020": the date, the title kept whole
+        match = re.search(rf"\s(?:on|of|held on|dated)\s+(?:{pattern.pattern})\s*\.?$", text, re.IGNORECASE)
+        if match:
+            return text, None, _date_from(match)
     return text, None, None
 
 
@@ -187,32 +233,107 @@ def _can_be_title(text: str) -> bool:
     return len(text.split()) <= TITLE_MAX_WORDS
 
 
-def read_header(lines: list[Line]) -> Header | None:
-    """The title (the first line that is not a dateline or byline) and the metadata around it.
+# Header fields of a press office's transcript: "DATE: 18 September 2006", "TITLE: …", "Subject(s): …".
+FIELD_LINE = re.compile(
+    r"^(?P<field>date|title|subjects?(?:\(s\))?|location|place|venue|time)\s*:\s*(?P<rest>.*)$", re.I
+)
+HEADER_LINE_MAX_WORDS = 14
+MINOR_WORDS = {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "the", "to", "with", "en"}
+DATE_SEARCH_PARAGRAPHS = 6  # a date line may follow the title and a few header lines
 
-    Returns None when there is no title: the text starts with a turn or a long paragraph.
+
+def _is_header_line(text: str, title: str) -> bool:
+    """A line of the page's header block: a letterhead in capitals, a place or time line, a field,
+    or the headline again; never a speaker's turn, and never a sentence."""
+    if has_label_shape(text) and not FIELD_LINE.match(text) and not text.isupper():
+        return False
+    if FIELD_LINE.match(text) or _metadata_of(text):
+        return True
+    if _key(text) and (_key(text) in _key(title) or _key(title) in _key(text)):
+        return True
+    letters = [char for char in text if char.isalpha()]
+    if any(char.isupper() for char in letters) and not any(char.islower() for char in letters):
+        return True  # a letterhead in capitals: "DEPARTMENT OF FOREIGN AFFAIRS AND TRADE"
+    words = [word.strip("(),;–—-") for word in text.split()]
+    words = [word for word in words if word]
+    # A place or occasion line in Title Case: "Aboard Air Force One", "State Palace, Jakarta".
+    return (
+        0 < len(words) <= HEADER_LINE_MAX_WORDS
+        and not re.search(r"[.?!…;][”’\"')\]]*$", text)
+        and all(word[0].isupper() or word[0].isdigit() or word.casefold() in MINOR_WORDS for word in words)
+    )
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split()).casefold()
+
+
+def people_named(metadata: Mapping[str, str]) -> list[str]:
+    """Personal names the metadata gives (authors, creators): "Gareth Evans; Liberal Party" → ["Gareth Evans"]."""
+    names = []
+    for name in re.split(r"\s*(?:;|\||\n)\s*", metadata.get("author") or ""):
+        words = name.split()
+        if looks_like_personal_name(words):
+            names.append(" ".join(words))
+    return names
+
+
+def read_header(
+    lines: list[Line], *, metadata: Mapping[str, str] | None = None, warnings: list[ParseWarning] | None = None
+) -> Header | None:
+    """The title and the metadata around it; the body starts after them.
+
+    With a title in the file's metadata, that is the title, and the header is the run of
+    header lines at the top (letterheads, datelines, the headline repeated). Otherwise the
+    title is the first line that is not a dateline or byline. Returns None when there is no
+    title: the text starts with a turn or a long paragraph.
     """
+    metadata = metadata or {}
     found: list[_LineMetadata] = []
+    if metadata.get("date") and (date := date_of_metadata(metadata["date"])):
+        found.append(_LineMetadata(date=date, priority=-1))
+    if metadata.get("place"):
+        found.append(_LineMetadata(place=metadata["place"], priority=-1))
     index = 0
-    while index < len(lines) and (metadata := _metadata_of(lines[index].text)):
-        found.append(metadata)
+    if title_text := " ".join((metadata.get("title") or "").split()):
+        title_line = lines[0] if lines else Line(1, title_text)
+        title, place, date = split_title(title_text)
+        found.append(_LineMetadata(date=date, place=place, priority=0))
+        while index < len(lines) and _is_header_line(lines[index].text, title_text):
+            text = lines[index].text
+            field = FIELD_LINE.match(text)
+            if field and field["field"].casefold() == "date":
+                found.append(_LineMetadata(date=search_date(field["rest"]), priority=1))
+            elif line_metadata := _metadata_of(text):
+                found.append(line_metadata)
+            index += 1
+    else:
+        while index < len(lines) and (line_metadata := _metadata_of(lines[index].text)):
+            found.append(line_metadata)
+            index += 1
+        if index == len(lines) or not _can_be_title(lines[index].text):
+            return None
+        title_line = lines[index]
+        title, place, date = split_title(title_line.text)
+        found.append(_LineMetadata(date=date, place=place, priority=0))
         index += 1
-    if index == len(lines) or not _can_be_title(lines[index].text):
-        return None
-    title_line = lines[index]
-    title, place, date = split_title(title_line.text)
-    found.append(_LineMetadata(date=date, place=place, priority=0))
-    index += 1
-    while index < len(lines) and (metadata := _metadata_of(lines[index].text)):
-        found.append(metadata)
-        index += 1
+        while index < len(lines) and (line_metadata := _metadata_of(lines[index].text)):
+            found.append(line_metadata)
+            index += 1
 
-    found.sort(key=lambda metadata: metadata.priority)
+    if not any(line_metadata.date for line_metadata in found):
+        # "时间：2004年1月28日下午", "Tue, 09/01/2015 - 17:34": a date on a line of the opening paragraphs.
+        for line in lines[index : index + DATE_SEARCH_PARAGRAPHS]:
+            if len(line.text) <= 200 and (date := search_date(line.text)):
+                found.append(_LineMetadata(date=date, priority=4))
+                break
+    found.sort(key=lambda line_metadata: line_metadata.priority)
     return Header(
         title=title,
         title_line=title_line.number,
-        date=next((metadata.date for metadata in found if metadata.date), None),
-        place=next((metadata.place for metadata in found if metadata.place), None),
-        author=next((metadata.author for metadata in found if metadata.author), None),
+        date=next((line_metadata.date for line_metadata in found if line_metadata.date), None),
+        place=next((line_metadata.place for line_metadata in found if line_metadata.place), None),
+        author=next((line_metadata.author for line_metadata in found if line_metadata.author), None)
+        or (metadata.get("author") or None),
         body_start=index,
     )

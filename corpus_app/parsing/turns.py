@@ -15,12 +15,17 @@ and finally the label itself, which becomes a new speaker with a ``new_speaker``
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import functools
 import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz, process
+
+from corpus_app.parsing.cleaning import HEADING_MINOR_WORDS as HEADING_WORDS
 from corpus_app.parsing.cleaning import Line
 from corpus_app.parsing.document import ParsedSpeaker, ParsedTurn, ParseWarning, SpeakerKind, TurnKind
 
@@ -33,6 +38,11 @@ QUESTION_ROLE = "journalist"
 QUESTION_LABELS = {
     "q",
     "question",
+    "questioner",
+    "unidentified questioner",
+    "unidentified reporter",
+    "unidentified journalist",
+    "follow-up question",
     "questions",
     "journalist",
     "reporter",
@@ -318,6 +328,13 @@ LABEL_MAX_CHARS = 80
 # "Sergey Lavrov: …", "SL:“We …", "MR PRICE: …" (no quotes in a label; "https://" is not one).
 LABEL_WITH_COLON = re.compile(r"^(?P<label>[^:“”\"«»]{1,80}?)\s*:(?!//)\s*(?P<rest>.*)$")
 LABEL_WITH_PERIOD = re.compile(rf"^(?P<label>{'|'.join(PERIOD_LABELS)})\.\s+(?P<rest>\S.*)$")
+# The White House's "Q    Thank you" and "Q<tab>…": a question label set off by a tab or several spaces.
+LABEL_WITH_SPACES = re.compile(r"^(?P<label>Q|A|QUESTION|ANSWER)(?:\t|\s{2,})\s*(?P<rest>\S.*)$")
+# A label set off by a tab, as a two-column table of speaker and speech comes out of a PDF or DOCX.
+LABEL_WITH_TAB = re.compile(r"^(?P<label>[A-Z][\w’'.()-]*(?:[ ][\w’'.()-]+){0,5})\t+(?P<rest>\S.*)$")
+# A name alone on its line, with no colon, before the speech (Title Case or capitals, no sentence end).
+NAME_ALONE = re.compile(r"^[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|of|the|and|de|van|von|al))*$")
+TYPO_MIN_SIMILARITY = 88  # rapidfuzz ratio of a label seen once to a frequent label: "ADMINSTRATION"
 TRAILING_PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
 
 # Roles that introduce a name in a title or narration: "Foreign Minister Sergey Lavrov",
@@ -483,6 +500,21 @@ def _same_person(first: str, second: str) -> bool:
     return len(a) >= 2 and len(b) >= 2 and _key(a[-1]) == _key(b[-1]) and a[0][0].casefold() == b[0][0].casefold()
 
 
+def has_label_shape(text: str) -> bool:
+    """Whether a line starts with something shaped like a speaker label, before knowing the speakers."""
+    if LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_WITH_TAB.match(text):
+        return True
+    match = LABEL_WITH_COLON.match(text)
+    if not match:
+        return False
+    words = match["label"].split()
+    return bool(words) and words[0][:1].isupper() and len(words) <= LABEL_MAX_WORDS + 8
+
+
+def looks_like_personal_name(words: list[str]) -> bool:
+    return _looks_like_personal_name(words)
+
+
 def _looks_like_personal_name(words: list[str]) -> bool:
     """2–4 capitalised words ("Maria Zakharova", "Mr. Price", "Secretary Blinken"), particles allowed inside."""
     if not 2 <= len(words) <= 4:
@@ -632,7 +664,15 @@ def _compile_alias_pattern(aliases: dict[str, str], speaker_kinds: Mapping[str, 
 class SpeakerDirectory:
     """The speakers a text can name, and how its labels and mentions resolve to them."""
 
-    def __init__(self, *, aliases: Mapping[str, str], speaker_kinds: Mapping[str, str], title: str, body: list[Line]):
+    def __init__(
+        self,
+        *,
+        aliases: Mapping[str, str],
+        speaker_kinds: Mapping[str, str],
+        title: str,
+        body: list[Line],
+        named: Sequence[str] = (),
+    ):
         known = _known_speakers(aliases, speaker_kinds)
         self.aliases = known.aliases  # shared with other texts: read only
         self.known_names = known.known_names  # canonical names the caller knows
@@ -659,10 +699,21 @@ class SpeakerDirectory:
         self._body_words: set[str] | None = None  # the body's \w+ words, collected on first use
         self._labels: dict[str, Resolution | None] = {}  # labels repeat: resolve each once
         self.title_persons = self._persons_in_title(title)
+        # People the file's metadata names (authors, creators: "Evans, Gareth"): the principals
+        # when the title names nobody, and the full names a label's surname resolves to.
+        for name in named:
+            canonical = self.add_person(name, source="title")
+            if canonical not in self.title_persons:
+                self.title_persons.append(canonical)
         for line in body:
             for _, name, role in _names_after_roles(line.text):
                 self.add_person(name, role=role, source="text")
         self._body = tuple(body)  # for the legend, found when a label first needs it
+        # How often each label-shaped paragraph start occurs: a label the text uses again and
+        # again is a label, and one seen once that is a letter off a frequent one is a typo.
+        self.label_counts = _label_counts(body)
+        self.typos: dict[str, str] = {}  # label as written → the frequent label it misspells
+        self._resolving_roles = False
         self._legend_resolutions: dict[str, Resolution] = {}
         self.records: dict[str, _SpeakerRecord] = {}
         self._warned: set[str] = set()
@@ -744,6 +795,10 @@ class SpeakerDirectory:
             return self.persons.get(_key(canonical)) or _Person(canonical, "", "alias")
         if person := self._by_surname.get(_key(surname)):
             return person
+        # A family name written first ("Yoon Suk Yeol"): a word of exactly one person's name.
+        having = [person for person in self.persons.values() if _key(surname) in _key(person.name).split()]
+        if len(having) == 1 and len(having[0].name.split()) >= 3:
+            return having[0]
         written = surname.title() if surname.isupper() else surname
         for match in re.finditer(rf"\b([A-Z][a-z’'-]+)\s+{re.escape(written)}\b", self.body_text):
             first_name = match.group(1)
@@ -811,8 +866,11 @@ class SpeakerDirectory:
         words = [word for word in rest.split() if word[0].isalpha()]
         title_case = len(words) >= 3 and sum(word[0].isupper() for word in words) / len(words) > 0.7
         for position, name, role in candidates:
-            surname = re.escape(_surname(name))
-            if not title_case or re.search(rf"\b(?:{surname}|{surname.upper()})\b", self.body_text):
+            words = "|".join(re.escape(word) for word in name.split()[1:] or name.split())
+            possessive = re.search(
+                rf"{re.escape(name)}[’']s\b", title
+            )  # "Spokesperson Hua Chunying's Press Conference"
+            if not title_case or possessive or re.search(rf"\b(?:{words})\b", self.body_text, re.IGNORECASE):
                 found.append((position, name, role))
         names = []
         for _, name, role in sorted(found, key=lambda item: item[0]):
@@ -822,6 +880,15 @@ class SpeakerDirectory:
         return names
 
     # Labels
+
+    def opens_turn(self, text: str) -> bool:
+        """Whether a paragraph (or line) opens with one of this text's speaker labels."""
+        return _split_label(text, self) is not None
+
+    def is_bare_label(self, text: str) -> bool:
+        """A label alone on its line, the speech on the next ("Heinz Fischer:", "Minister")."""
+        labelled = _split_label(text, self)
+        return labelled is not None and not labelled[2]
 
     def resolve_label(self, label: str) -> Resolution | None:
         """Who a label names, or None if the text before the colon is not a speaker label."""
@@ -843,18 +910,121 @@ class SpeakerDirectory:
             return Resolution(self.alias(base) or self.principal, "alias" if self.alias(base) else "title", answer=True)
         if canonical := self.alias(base):
             return Resolution(canonical, "alias")
-        if len(words) > LABEL_MAX_WORDS or _bare(words[0]) in SENTENCE_WORDS:
+        if _bare(words[0]) in SENTENCE_WORDS - {"the"} or not words[0][:1].isupper():
+            return None
+        if _bare(words[0]) == "the" and len(words) == 1:
+            return None
+        if (typo := self._typo_of(base)) is not None:
+            return typo
+        if role := self._role_only(words):  # "THE PRESIDENT", "The Prime Minister"
+            return role
+        if len(words) > LABEL_MAX_WORDS:
+            return self._role_and_name(words)  # "Former President of Austria Heinz Fischer"
+        if _bare(words[0]) == "the":
             return None
         if person := self._known_person_in_label(base):
             return Resolution(person.name, person.source, role=person.role)
         if len(words) == 1:
             if key in MODERATOR_WORDS or key in GROUP_WORDS:  # "MODERATOR:", "Moderator:"
                 return Resolution(_readable_name(base).title(), "label", role=key)
-            return None  # a lone capitalised word is a label only as an alias or a known surname
+            if _bare(base) in NON_NAME_WORDS | TITLE_WORDS or not self._is_dialogue(key):
+                return None  # a lone capitalised word is a label as an alias, a known surname, or in a dialogue
+            return Resolution(_readable_name(base), "label")
         if _is_all_caps(base) or _looks_like_personal_name(words):
             name = _readable_name(base)
             role = _key(name) if self.kind_of(name) is SpeakerKind.GROUP else ""
             return Resolution(name, "label", role=role)
+        if self._is_dialogue(key) and all(word[0].isupper() or word in NAME_PARTICLES for word in words):
+            return Resolution(_readable_name(base), "label")  # "Shenzhen TV:", "China Daily:" in a dialogue
+        return None
+
+    def _is_dialogue(self, key: str) -> bool:
+        """A text whose paragraphs open with labels again and again (three labels used twice or
+        more, or one label used five times): there, a capitalised phrase before a colon at the
+        start of a paragraph is a speaker, even an outlet named once ("NHK:")."""
+        recurring = [count for label, count in self.label_counts.items() if count >= 2]
+        return len(recurring) >= 3 or any(count >= 5 for count in recurring) or self.label_counts.get(key, 0) >= 2
+
+    def _typo_of(self, base: str) -> Resolution | None:
+        """A label seen once that is a letter or two off a label the text uses often is that label."""
+        key = _key(base)
+        if self.label_counts.get(key, 0) != 1 or len(key) < 6:
+            return None
+        best = process.extractOne(
+            key,
+            [label for label, count in self.label_counts.items() if count >= 3 and label != key],
+            scorer=fuzz.ratio,
+            score_cutoff=TYPO_MIN_SIMILARITY,
+        )
+        if best is None:
+            return None
+        resolution = self.resolve_label(best[0])
+        if resolution is not None:
+            self.typos[base] = best[0]
+        return resolution
+
+    def _role_only(self, words: list[str]) -> Resolution | None:
+        """A label that is a role alone: the person the text gives that role ("President Clinton",
+        "Bill Clinton" in the metadata), or the role itself as the speaker."""
+        role_words = self._role_only_words(words)
+        if not role_words:
+            return None
+        role = " ".join(word.capitalize() for word in role_words)
+        pattern = rf"\b{re.escape(role)}\s+(?P<surname>[A-Z][a-z’'-]+)\b"
+        surnames = collections.Counter(
+            match["surname"]
+            for match in re.finditer(pattern, self.body_text, re.IGNORECASE)
+            if match["surname"][0].isupper()
+        )
+        for surname, _ in surnames.most_common():
+            if _bare(surname) in NON_NAME_WORDS | TITLE_WORDS | SENTENCE_WORDS:
+                continue
+            if person := self.resolve_surname(surname):
+                return Resolution(person.name, person.source, role=role)
+        if person := self._only_unlabelled_principal(role_words):
+            return Resolution(person, "title", role=role)
+        if _bare(words[0]) == "the":
+            return Resolution(f"The {role}", "label", role=role.casefold())
+        return Resolution(role, "label", role=role.casefold())
+
+    def _only_unlabelled_principal(self, role_words: list[str]) -> str | None:
+        """The one person the title or metadata names whom no other label of the text names:
+        "THE PRESIDENT" beside "PRIME MINISTER HOWARD" in a text by John Howard and Bill Clinton."""
+        if self._resolving_roles:
+            return None
+        self._resolving_roles = True
+        try:
+            labelled = set()
+            for label in self.label_counts:
+                words = label.split()
+                if self._role_only_words(words):
+                    continue
+                resolution = self.resolve_label(label)
+                if resolution is not None and resolution.name:
+                    labelled.add(resolution.name)
+        finally:
+            self._resolving_roles = False
+        persons = [name for name in self.title_persons if self.kind_of(name) is SpeakerKind.PERSON]
+        unlabelled = [name for name in persons if name not in labelled]
+        return unlabelled[0] if len(unlabelled) == 1 and len(persons) >= 2 else None
+
+    @staticmethod
+    def _role_only_words(words: list[str]) -> list[str] | None:
+        role_words = words[1:] if words and _bare(words[0]) == "the" else words
+        if role_words and all(_bare(word) in TITLE_WORDS - HONORIFICS for word in role_words):
+            return role_words
+        return None
+
+    def _role_and_name(self, words: list[str]) -> Resolution | None:
+        """A long label that ends in a name: "President of Russia Vladimir Putin" → Vladimir Putin."""
+        if any(not (word[0].isupper() or word in HEADING_WORDS) for word in words):
+            return None
+        for size in (3, 2):
+            tail = words[-size:]
+            if _looks_like_personal_name(tail) and not any(_bare(word) in TITLE_WORDS for word in tail):
+                name = self.add_person(" ".join(tail), role=" ".join(words[:-size]), source="label")
+                person = self.person(name)
+                return Resolution(name, person.source if person else "label", role=" ".join(words[:-size]))
         return None
 
     def _known_person_in_label(self, base: str) -> _Person | None:
@@ -935,11 +1105,75 @@ class SpeakerDirectory:
         ]
 
 
+def _label_counts(body: Sequence[Line]) -> collections.Counter:
+    """How many paragraphs open with each label-shaped text (keys as _key, parentheticals dropped)."""
+    counts: collections.Counter = collections.Counter()
+    for line in body:
+        match = LABEL_WITH_SPACES.match(line.text) or LABEL_WITH_PERIOD.match(line.text)
+        match = match or LABEL_WITH_TAB.match(line.text) or LABEL_WITH_COLON.match(line.text)
+        if match and len(match["label"].split()) <= LABEL_MAX_WORDS + 8:
+            counts[_key(_strip_parenthetical(match["label"]))] += 1
+        elif NAME_ALONE.match(line.text) and len(line.text.split()) <= LABEL_MAX_WORDS:
+            counts[_key(line.text)] += 1
+    return counts
+
+
+# Words a Title Case headline capitalises that end a name: "Jen Psaki Aboard Air Force One".
+HEADLINE_WORDS = {
+    "aboard",
+    "about",
+    "after",
+    "against",
+    "amid",
+    "among",
+    "at",
+    "before",
+    "between",
+    "by",
+    "during",
+    "for",
+    "from",
+    "in",
+    "into",
+    "on",
+    "over",
+    "to",
+    "under",
+    "upon",
+    "via",
+    "with",
+    "without",
+    "and",
+    "or",
+    "the",
+    "en",
+    "route",
+    "press",
+    "conference",
+    "briefing",
+    "gaggle",
+    "call",
+    "meeting",
+    "interview",
+    "visit",
+    "remarks",
+    "statement",
+    "speech",
+    "talks",
+    "joint",
+    "regular",
+    "holds",
+    "hold",
+    "meets",
+    "says",
+}
+
+
 def _name_words(run: str) -> list[str]:
     """The words of a capitalised run up to a possessive ("Sergey Lavrov’s remarks") or a non-name word."""
     words = []
     for word in run.split():
-        if _bare(word) in NON_NAME_WORDS:
+        if _bare(word) in NON_NAME_WORDS or (words and _bare(word) in HEADLINE_WORDS):
             break
         words.append(_strip_possessive(word))
         if words[-1] != word:
@@ -1048,18 +1282,27 @@ class _Block:
 
 
 def _split_label(text: str, directory: SpeakerDirectory) -> tuple[str, Resolution, str] | None:
-    match = LABEL_WITH_COLON.match(text)
-    if match:
-        label = match["label"].strip()
+    """(label, who it names, the text after it) when the paragraph opens with a speaker label."""
+    for pattern in (LABEL_WITH_COLON, LABEL_WITH_PERIOD, LABEL_WITH_SPACES, LABEL_WITH_TAB):
+        match = pattern.match(text)
+        if not match:
+            continue
+        label, rest = match["label"].strip(), match["rest"].strip()
+        if _is_heading_text(rest):
+            return None  # "YUGOSLAVIA: CAPTURED AUSTRALIAN AID WORKERS" is a heading
         resolution = directory.resolve_label(label)
         if resolution is not None:
-            return label, resolution, match["rest"].strip()
-    match = LABEL_WITH_PERIOD.match(text)
-    if match:
-        resolution = directory.resolve_label(match["label"])
-        if resolution is not None:
-            return match["label"], resolution, match["rest"].strip()
+            return label, resolution, rest
+    if NAME_ALONE.match(text) and directory.label_counts.get(_key(text), 0) >= 2:
+        resolution = directory.resolve_label(text)
+        if resolution is not None:  # "Minister" alone on its line, again and again
+            return text, resolution, ""
     return None
+
+
+def _is_heading_text(text: str) -> bool:
+    letters = [char for char in text if char.isalpha()]
+    return len(letters) >= 12 and not any(char.islower() for char in letters)
 
 
 def _is_note_paragraph(text: str) -> bool:
@@ -1084,13 +1327,16 @@ def _segment(body: list[Line], directory: SpeakerDirectory, warnings: list[Parse
     interrupted: _Block | None = None  # the block a note paragraph interrupted
     pending: tuple[str, Resolution, int] | None = None  # a label alone on its line, waiting for its text
     for paragraph in body:
-        if _is_note_paragraph(paragraph.text):
+        if pending is None and _is_note_paragraph(paragraph.text):  # after a label alone, a note is its text
             blocks.append(_Block(paragraph.number, [paragraph], note_label=_note_label(paragraph.text), is_note=True))
             interrupted = current or interrupted
             current = None
             continue
         if labelled := _split_label(paragraph.text, directory):
             label, resolution, rest = labelled
+            if (frequent := directory.typos.get(_strip_parenthetical(label))) is not None:
+                message = f"the label “{label}” is read as “{frequent}”, the frequent label it is a letter or two off"
+                warnings.append(ParseWarning(paragraph.number, "label_typo", message))
             if not rest:
                 pending = (label, resolution, paragraph.number)
                 continue
@@ -1110,7 +1356,49 @@ def _segment(body: list[Line], directory: SpeakerDirectory, warnings: list[Parse
     if pending is not None:
         label, _, line = pending
         warnings.append(ParseWarning(line, "truncated_line", f"the label “{label}” is not followed by any text"))
-    return blocks
+    _learn_questioners(blocks, directory)
+    return _split_unlabelled_answers(blocks, directory)
+
+
+QUESTIONER_SHARE = 0.5  # the share of a speaker's turns that ask something, for them to be a questioner
+
+
+def _learn_questioners(blocks: list[_Block], directory: SpeakerDirectory) -> None:
+    """Speakers whose labels say nothing of their part ("Reuters:", "Mr. Hague:") but who ask: most
+    of their turns hold a question mark, and the title does not name them. Their turns are questions."""
+    turns_of: dict[str, list[_Block]] = collections.defaultdict(list)
+    for block in blocks:
+        resolution = block.resolution
+        if resolution is None or resolution.question or resolution.answer or _is_moderator(resolution):
+            continue
+        if resolution.name and resolution.name not in directory.title_persons:
+            turns_of[resolution.name].append(block)
+    for speaker_blocks in turns_of.values():
+        asking = sum(any("?" in paragraph.text for paragraph in block.paragraphs) for block in speaker_blocks)
+        if asking >= QUESTIONER_SHARE * len(speaker_blocks):
+            for block in speaker_blocks:
+                block.resolution = dataclasses.replace(block.resolution, question=True)
+
+
+def _split_unlabelled_answers(blocks: list[_Block], directory: SpeakerDirectory) -> list[_Block]:
+    """An interview that labels only its questions ("Reporter: …?" then the answer unlabelled): the
+    paragraphs after a question's last question mark are the answer of the person the title names."""
+    labelled = [block.resolution for block in blocks if block.resolution is not None]
+    principal = directory.principal
+    if not labelled or principal is None or not all(resolution.question for resolution in labelled):
+        return blocks
+    answer = Resolution(principal, "title", answer=True)
+    result = []
+    for block in blocks:
+        result.append(block)
+        if block.resolution is None or len(block.paragraphs) < 2:
+            continue
+        asked = max((index for index, p in enumerate(block.paragraphs) if "?" in p.text), default=0)
+        if asked + 1 < len(block.paragraphs):
+            rest = block.paragraphs[asked + 1 :]
+            block.paragraphs = block.paragraphs[: asked + 1]
+            result.append(_Block(rest[0].number, rest, label=None, resolution=answer))
+    return result
 
 
 # --- Kinds ------------------------------------------------------------------------------
@@ -1374,15 +1662,7 @@ class _TurnWriter:
 # --- Entry point -------------------------------------------------------------------------
 
 
-def build_turns(
-    body: list[Line],
-    *,
-    title: str,
-    aliases: Mapping[str, str],
-    speaker_kinds: Mapping[str, str],
-    warnings: list[ParseWarning],
-) -> TurnsResult:
-    directory = SpeakerDirectory(aliases=aliases, speaker_kinds=speaker_kinds, title=title, body=body)
+def build_turns(body: list[Line], *, directory: SpeakerDirectory, warnings: list[ParseWarning]) -> TurnsResult:
     blocks = _segment(body, directory, warnings)
     _assign_kinds(blocks)
     writer = _TurnWriter(directory, warnings)
