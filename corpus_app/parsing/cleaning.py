@@ -89,8 +89,6 @@ NOISE_PATTERNS = [
         r"^\(?(?:end\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\.?)?\s*(?:[a-z]{2,4})?\)?$",
         re.IGNORECASE,
     ),
-    # Separators: "* * *", "*****", "---", "• • •", "===".
-    re.compile(r"^[*•·=_~#\-–—\s]{3,}$"),
     # Page numbers and page footers: "Page 3 of 9", "- 3 -", "3".
     re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$", re.IGNORECASE),
     # Posting lines of a content management system: "Submitted on 1 May 2015", "Posted by admin".
@@ -109,6 +107,9 @@ _ANY_NOISE_PATTERN = re.compile(
         for pattern in NOISE_PATTERNS
     )
 )
+
+# Separators: "* * *", "*****", "---", "• • •", "===". Dropped, but what follows one is a new turn.
+SEPARATOR = re.compile(r"^[*•·=_~#\-–—\s]{3,}$")
 
 # A line that is only an ISO date is a dateline (metadata.py), not a digit-and-separator id.
 ISO_DATE_LINE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -220,11 +221,17 @@ def is_page_noise(text: str) -> bool:
     return _ANY_NOISE_PATTERN.match(text) is not None
 
 
-def drop_page_noise(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
-    """The lines with page noise blanked (a dropped line still separates its neighbours)."""
+def drop_page_noise(lines: list[Line], warnings: list[ParseWarning], breaks: list[int] | None = None) -> list[Line]:
+    """The lines with page noise blanked (a dropped line still separates its neighbours); the line
+    numbers of separators ("* * *") go to ``breaks``."""
     kept = []
     for line in lines:
-        if line.text and is_page_noise(line.text):
+        if line.text and SEPARATOR.match(line.text):
+            warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped a separator: “{line.text}”"))
+            if breaks is not None:
+                breaks.append(line.number)
+            line = Line(line.number, "")
+        elif line.text and is_page_noise(line.text):
             warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped page noise: “{line.text}”"))
             line = Line(line.number, "")
         kept.append(line)

@@ -138,16 +138,18 @@ def parse_transcript(
     lines = cleaning.split_lines(text, warnings)
     update = header_rules.find_update_date([line for line in lines if line.text])  # before the noise rules drop it
     lines = cleaning.drop_footer(lines, warnings)
-    lines = cleaning.drop_page_noise(lines, warnings)
+    breaks: list[int] = []  # separators: what follows one is a new turn
+    lines = cleaning.drop_page_noise(lines, warnings, breaks)
     if not any(line.text for line in lines):
         raise ParseError("nothing is left after removing page noise (photo captions, timestamps, footers)")
 
     # A first layout with any label-shaped line start, to find the header and the names the
     # text gives; then the body's layout with the labels this text's speakers really use.
     draft = layout.build_paragraphs(lines, starts_turn=turns.has_label_shape)
-    header = header_rules.read_header(draft, metadata=metadata, warnings=warnings)
-    if header is None:
-        raise ParseError("no title found: the text should start with a headline, not with a speaker's turn")
+    header = header_rules.read_header(draft, metadata=metadata, is_label=turns.recurring_label_in(draft))
+    if header is None:  # a transcript that starts with its first turn: named after its file
+        header = header_rules.untitled_header(draft, source=source)
+        warnings.append(ParseWarning(header.title_line, "no_title", f"no headline; titled “{header.title}”"))
     if header.body_start >= len(draft):
         raise ParseError(f"no text after the title “{header.title}”")
     first_body_line = draft[header.body_start].number
@@ -176,7 +178,7 @@ def parse_transcript(
     if date is None:
         warnings.append(ParseWarning(header.title_line, "no_date", "no publication date found"))
 
-    result = turns.build_turns(body, directory=directory, warnings=warnings)
+    result = turns.build_turns(body, directory=directory, warnings=warnings, breaks=breaks)
     warnings.sort(key=lambda warning: warning.line)  # stable: same-line warnings keep their order
     return ParsedDocument(
         source=source,

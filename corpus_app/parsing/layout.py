@@ -17,6 +17,9 @@ import re
 from collections.abc import Callable
 
 from corpus_app.parsing.cleaning import Line
+from corpus_app.parsing.turns import HONORIFICS, TITLE_WORDS
+
+LABEL_HEAD_WORDS = TITLE_WORDS | HONORIFICS | {"the"}  # what a label's first line can hold alone: "THE", "Senator"
 
 # The end of a sentence (closing quotes and brackets may follow), or a label's colon.
 SENTENCE_END = re.compile(r"[.?!…:;][”’\"'»)\]]*$")
@@ -93,6 +96,7 @@ def build_paragraphs(
     if width is not None:
         paragraphs = _join_broken_paragraphs(paragraphs, starts_turn)
     paragraphs = _gather_split_labels(paragraphs, starts_turn)
+    paragraphs = _join_label_heads(paragraphs, starts_turn)
     return [Line(group[0].number, " ".join(line.text for line in group)) for group in paragraphs]
 
 
@@ -118,6 +122,20 @@ def _join_broken_paragraphs(paragraphs: list[list[RawLine]], starts_turn: Callab
                 and first[:1].islower()
                 and not starts_turn(first)
             ):
+                joined[-1] = joined[-1] + group
+                continue
+        joined.append(group)
+    return joined
+
+
+def _join_label_heads(paragraphs: list[list[RawLine]], starts_turn: Callable[[str], bool]) -> list[list[RawLine]]:
+    """A label's first word left alone on its line ("THE" / "PRESIDENT: Well, …"): put it back."""
+    joined: list[list[RawLine]] = []
+    for group in paragraphs:
+        if joined and len(joined[-1]) == 1:
+            head = joined[-1][0].text
+            is_title = all(word.strip(".").casefold() in LABEL_HEAD_WORDS for word in head.split())
+            if is_title and len(head.split()) <= 2 and starts_turn(f"{head} {group[0].text}"):
                 joined[-1] = joined[-1] + group
                 continue
         joined.append(group)

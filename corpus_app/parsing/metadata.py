@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from corpus_app.parsing.cleaning import UPDATE_LINE, Line
-from corpus_app.parsing.document import ParseWarning
 from corpus_app.parsing.turns import QUESTION_LABELS, has_label_shape, looks_like_personal_name
 
 MONTHS = {
@@ -249,6 +248,8 @@ def _is_header_line(text: str, title: str) -> bool:
         return False
     if FIELD_LINE.match(text) or _metadata_of(text):
         return True
+    if len(text.split()) <= 10 and search_date(text):
+        return True  # "6 Feb 2017 Posted in Press releases"
     if _key(text) and (_key(text) in _key(title) or _key(title) in _key(text)):
         return True
     letters = [char for char in text if char.isalpha()]
@@ -271,15 +272,28 @@ def _key(text: str) -> str:
 def people_named(metadata: Mapping[str, str]) -> list[str]:
     """Personal names the metadata gives (authors, creators): "Gareth Evans; Liberal Party" → ["Gareth Evans"]."""
     names = []
-    for name in re.split(r"\s*(?:;|\||\n)\s*", metadata.get("author") or ""):
+    for name in re.split(r"\s*(?:;|,|\||\n)\s*", metadata.get("author") or ""):
         words = name.split()
         if looks_like_personal_name(words):
             names.append(" ".join(words))
     return names
 
 
+def untitled_header(lines: list[Line], *, source: str) -> Header:
+    """The header of a text without a headline: the file's name as its title, a date from its first lines."""
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", source.rsplit("/", 1)[-1])
+    title = " ".join(re.sub(r"[_]+|(?<=\w)-(?=\w)", " ", stem).split()) or "Untitled transcript"
+    date = next((date for line in lines[:DATE_SEARCH_PARAGRAPHS] if (date := search_date(line.text[:200]))), None)
+    return Header(
+        title=title, title_line=lines[0].number if lines else 1, date=date, place=None, author=None, body_start=0
+    )
+
+
 def read_header(
-    lines: list[Line], *, metadata: Mapping[str, str] | None = None, warnings: list[ParseWarning] | None = None
+    lines: list[Line],
+    *,
+    metadata: Mapping[str, str] | None = None,
+    is_label: Callable[[str], bool] = lambda text: False,
 ) -> Header | None:
     """The title and the metadata around it; the body starts after them.
 
@@ -306,12 +320,14 @@ def read_header(
                 found.append(_LineMetadata(date=search_date(field["rest"]), priority=1))
             elif line_metadata := _metadata_of(text):
                 found.append(line_metadata)
+            elif len(text.split()) <= 10 and (date := search_date(text)):
+                found.append(_LineMetadata(date=date, priority=3))
             index += 1
     else:
         while index < len(lines) and (line_metadata := _metadata_of(lines[index].text)):
             found.append(line_metadata)
             index += 1
-        if index == len(lines) or not _can_be_title(lines[index].text):
+        if index == len(lines) or not _can_be_title(lines[index].text) or is_label(lines[index].text):
             return None
         title_line = lines[index]
         title, place, date = split_title(title_line.text)

@@ -15,12 +15,13 @@ and finally the label itself, which becomes a new speaker with a ``new_speaker``
 
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
 import functools
 import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -115,7 +116,7 @@ ORGANISATION_WORDS = {
     "union",
 }
 # Honorifics and titles that can precede a surname in a label: "Mr. Price", "Secretary Blinken".
-HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "madam", "mme"}
+HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "madam", "mme", "hon"}
 TITLE_WORDS = HONORIFICS | {
     "secretary",
     "minister",
@@ -335,7 +336,7 @@ LABEL_WITH_TAB = re.compile(r"^(?P<label>[A-Z][\w’'.()-]*(?:[ ][\w’'.()-]+){
 # A name alone on its line, with no colon, before the speech (Title Case or capitals, no sentence end).
 NAME_ALONE = re.compile(r"^[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|of|the|and|de|van|von|al))*$")
 TYPO_MIN_SIMILARITY = 88  # rapidfuzz ratio of a label seen once to a frequent label: "ADMINSTRATION"
-TRAILING_PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
+TRAILING_PARENTHETICAL = re.compile(r"(?:\s*\([^()]*\))+\s*$")  # "(Birmingham, Erdington) (Lab)"
 
 # Roles that introduce a name in a title or narration: "Foreign Minister Sergey Lavrov",
 # "CIS Secretary-General Sergey Lebedev", "Foreign Minister of Kazakhstan Murat Nurtleu".
@@ -478,12 +479,17 @@ def _readable_name(text: str) -> str:
     """A canonical name from a label: "MR PRICE" → "Mr Price", "Mr. Price" → "Mr Price"."""
     words = []
     for index, word in enumerate(text.split()):
-        if word.isupper() and len(word) > 1:
+        if word.isupper() and len(word) > 1 and not _is_acronym(word):
             word = word.casefold() if index and word.casefold() in {"of", "the", "and", "for"} else word.title()
         if word.rstrip(".").casefold() in HONORIFICS:
             word = word.rstrip(".")
         words.append(word)
     return " ".join(words)
+
+
+def _is_acronym(word: str) -> bool:
+    """ "SCMP", "NHK", "BBC": capitals without a vowel, read letter by letter."""
+    return len(word) <= 5 and not any(char in "AEIOUY" for char in word) and word.casefold() not in HONORIFICS
 
 
 def _strip_possessive(name: str) -> str:
@@ -859,7 +865,7 @@ class SpeakerDirectory:
         found += [(position, canonical, "") for position, canonical in self.aliases_in(title)]
         # A headline in Title Case capitalises every word, so there a role followed by
         # capitalised words names someone only if the text mentions that surname too.
-        candidates = _names_after_roles(title) + _names_after_by(title)
+        candidates = _names_after_roles(title) + _names_after_by(title) + _names_after_honorifics(title)
         rest = title
         for _, name, role in candidates:
             rest = rest.replace(name, " ").replace(role, " ")
@@ -918,8 +924,13 @@ class SpeakerDirectory:
             return typo
         if role := self._role_only(words):  # "THE PRESIDENT", "The Prime Minister"
             return role
+        if len(words) > 2 and (known := self._recurring_label_before_aside(words)):
+            return known  # "Senator Evans to journalist as conference breaks up"
         if len(words) > LABEL_MAX_WORDS:
             return self._role_and_name(words)  # "Former President of Austria Heinz Fischer"
+        role_first = len(words) >= 3 and any(_bare(word) in TITLE_WORDS - HONORIFICS for word in words[:-2])
+        if role_first and (named := self._role_and_name(words)):  # "President of Russia Vladimir Putin"
+            return named
         if _bare(words[0]) == "the":
             return None
         if person := self._known_person_in_label(base):
@@ -1015,14 +1026,21 @@ class SpeakerDirectory:
             return role_words
         return None
 
+    def _recurring_label_before_aside(self, words: list[str]) -> Resolution | None:
+        """A label the text uses often, then a lower-case aside about the moment: that label's speaker."""
+        for size in range(len(words) - 1, 0, -1):
+            if words[size][:1].islower() and self.label_counts.get(_key(" ".join(words[:size])), 0) >= 2:
+                return self.resolve_label(" ".join(words[:size]))
+        return None
+
     def _role_and_name(self, words: list[str]) -> Resolution | None:
         """A long label that ends in a name: "President of Russia Vladimir Putin" → Vladimir Putin."""
         if any(not (word[0].isupper() or word in HEADING_WORDS) for word in words):
             return None
         for size in (3, 2):
             tail = words[-size:]
-            if _looks_like_personal_name(tail) and not any(_bare(word) in TITLE_WORDS for word in tail):
-                name = self.add_person(" ".join(tail), role=" ".join(words[:-size]), source="label")
+            if _looks_like_personal_name(tail) and not any(_bare(word) in TITLE_WORDS | GROUP_WORDS for word in tail):
+                name = self.add_person(_readable_name(" ".join(tail)), role=" ".join(words[:-size]), source="label")
                 person = self.person(name)
                 return Resolution(name, person.source if person else "label", role=" ".join(words[:-size]))
         return None
@@ -1218,6 +1236,19 @@ def _names_after_roles(text: str) -> list[tuple[int, str, str]]:
     return found
 
 
+HONORIFIC_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Madam|Sir|Dame)\.?\s+(?P<names>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){1,3})")
+
+
+def _names_after_honorifics(title: str) -> list[tuple[int, str, str]]:
+    """(position, name, ""): "Media Interview with Mr K Shanmugam, Minister for Law" → "K Shanmugam"."""
+    found = []
+    for match in HONORIFIC_NAME.finditer(title):
+        words = _name_words(match["names"])
+        if len(words) >= 2 and _bare(words[0]) not in TITLE_WORDS and _looks_like_personal_name(words):
+            found.append((match.start("names"), " ".join(words), ""))
+    return found
+
+
 def _names_after_by(title: str) -> list[tuple[int, str, str]]:
     """(position, name, ""): "Statement by Sergey Lavrov at the UN" → "Sergey Lavrov"."""
     found = []
@@ -1278,6 +1309,7 @@ class _Block:
     note_label: str | None = None
     is_note: bool = False  # a whole-paragraph editorial note or stage direction
     continues: _Block | None = None  # after a note: the block whose speaker goes on
+    after_break: bool = False  # after a separator: the speaker goes on with new remarks
     kind: TurnKind | None = None
 
 
@@ -1321,12 +1353,20 @@ def _labelled_block(line: int, first: Line, label: str, resolution: Resolution, 
     return _Block(line, [first], label, resolution)
 
 
-def _segment(body: list[Line], directory: SpeakerDirectory, warnings: list[ParseWarning]) -> list[_Block]:
+def _segment(
+    body: list[Line], directory: SpeakerDirectory, warnings: list[ParseWarning], breaks: Sequence[int] = ()
+) -> list[_Block]:
+    breaks = sorted(breaks)
+    previous_line = 0
     blocks: list[_Block] = []
     current: _Block | None = None
     interrupted: _Block | None = None  # the block a note paragraph interrupted
     pending: tuple[str, Resolution, int] | None = None  # a label alone on its line, waiting for its text
     for paragraph in body:
+        after_break = bisect.bisect_left(breaks, paragraph.number) > bisect.bisect_left(breaks, previous_line)
+        previous_line = paragraph.number
+        if after_break and current is not None:  # after "* * *" the text goes on as a new turn
+            interrupted, current = current, None
         if pending is None and _is_note_paragraph(paragraph.text):  # after a label alone, a note is its text
             blocks.append(_Block(paragraph.number, [paragraph], note_label=_note_label(paragraph.text), is_note=True))
             interrupted = current or interrupted
@@ -1347,7 +1387,7 @@ def _segment(body: list[Line], directory: SpeakerDirectory, warnings: list[Parse
             current = _labelled_block(line, paragraph, label, resolution, directory)
             blocks.append(current)
         elif current is None:
-            current = _Block(paragraph.number, [paragraph], continues=interrupted)
+            current = _Block(paragraph.number, [paragraph], continues=interrupted, after_break=after_break)
             blocks.append(current)
         else:
             current.paragraphs.append(paragraph)
@@ -1373,11 +1413,22 @@ def _learn_questioners(blocks: list[_Block], directory: SpeakerDirectory) -> Non
             continue
         if resolution.name and resolution.name not in directory.title_persons:
             turns_of[resolution.name].append(block)
-    for speaker_blocks in turns_of.values():
-        asking = sum(any("?" in paragraph.text for paragraph in block.paragraphs) for block in speaker_blocks)
-        if asking >= QUESTIONER_SHARE * len(speaker_blocks):
-            for block in speaker_blocks:
-                block.resolution = dataclasses.replace(block.resolution, question=True)
+    # A question ends asking; a speech with a rhetorical question in it does not.
+    shares = {
+        name: sum("?" in block.paragraphs[-1].text[-300:] for block in speaker_blocks) / len(speaker_blocks)
+        for name, speaker_blocks in turns_of.items()
+    }
+    questioners = {name for name, share in shares.items() if share >= QUESTIONER_SHARE}
+    has_questions = any(block.resolution is not None and block.resolution.question for block in blocks)
+    if not questioners and not has_questions and len(shares) >= 2:
+        # An interview between two voices, neither labelled as asking: the one who asks far more.
+        ranked = sorted(shares.items(), key=lambda item: item[1], reverse=True)
+        (first, first_share), (_, second_share) = ranked[0], ranked[1]
+        if first_share >= 0.25 and first_share >= 2 * second_share:
+            questioners = {first}
+    for name in questioners:
+        for block in turns_of[name]:
+            block.resolution = dataclasses.replace(block.resolution, question=True)
 
 
 def _split_unlabelled_answers(blocks: list[_Block], directory: SpeakerDirectory) -> list[_Block]:
@@ -1417,7 +1468,7 @@ def _assign_kinds(blocks: list[_Block]) -> None:
         if block.is_note or block.resolution is None:
             if block.continues is not None and block.continues.resolution is not None:
                 block.label, block.resolution = block.continues.label, block.continues.resolution
-                block.kind = block.continues.kind
+                block.kind = TurnKind.REMARKS if block.after_break else block.continues.kind
             continue
         resolution = block.resolution
         if resolution.question:
@@ -1662,8 +1713,22 @@ class _TurnWriter:
 # --- Entry point -------------------------------------------------------------------------
 
 
-def build_turns(body: list[Line], *, directory: SpeakerDirectory, warnings: list[ParseWarning]) -> TurnsResult:
-    blocks = _segment(body, directory, warnings)
+def recurring_label_in(paragraphs: Sequence[Line]) -> Callable[[str], bool]:
+    """Whether a line opens with a label that opens other paragraphs too (then it is no headline)."""
+    counts = _label_counts(paragraphs)
+
+    def is_label(text: str) -> bool:
+        match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text)
+        match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
+        return bool(match) and counts.get(_key(_strip_parenthetical(match["label"])), 0) >= 2
+
+    return is_label
+
+
+def build_turns(
+    body: list[Line], *, directory: SpeakerDirectory, warnings: list[ParseWarning], breaks: Sequence[int] = ()
+) -> TurnsResult:
+    blocks = _segment(body, directory, warnings, breaks)
     _assign_kinds(blocks)
     writer = _TurnWriter(directory, warnings)
 

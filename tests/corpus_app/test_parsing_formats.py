@@ -758,7 +758,6 @@ def test_article_with_aliases_uses_canonical_names():
         ("   \n\t \xa0\r\n", "only whitespace"),
         ("Photo: MFA\n15:38\n676-12-04-2024\nScroll to Top\n", "nothing is left"),
         ("\x00\x01\x02", "nothing is left"),
-        ("Question: Is there a title?\nSergey Lavrov: No.\n", "no title"),
         ("Just a Headline\n", "no text after the title"),
     ],
 )
@@ -775,3 +774,13 @@ def test_to_dict_is_json_with_plain_strings():
     assert data["date"] == "2022-03-03"
     assert type(data["turns"][0]["kind"]) is str and data["turns"][0]["kind"] == "remarks"
     assert type(data["speakers"][0]["kind"]) is str and data["speakers"][0]["kind"] == "person"
+
+
+def test_a_transcript_without_headline_is_named_after_its_file():
+    parsed = parse_transcript("Question: Is there a title?\nSergey Lavrov: No.\n", source="press_briefing-2024.txt")
+    assert parsed.title == "press briefing 2024"
+    assert [(turn.speaker, turn.kind) for turn in parsed.turns] == [
+        ("Journalist", "question"),
+        ("Sergey Lavrov", "answer"),
+    ]
+    assert [warning.code for warning in parsed.warnings] == ["no_title", "no_date", "new_speaker"]
