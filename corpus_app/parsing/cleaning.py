@@ -91,6 +91,8 @@ NOISE_PATTERNS = [
     ),
     # Page numbers and page footers: "Page 3 of 9", "- 3 -", "3".
     re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$", re.IGNORECASE),
+    # Headings set in spaced letters: "P R O C E E D I N G S".
+    re.compile(r"^(?:\w ){3,}\w$"),
     # Posting lines of a content management system: "Submitted on 1 May 2015", "Posted by admin".
     re.compile(r"^(?:submitted|posted)\s+(?:on|by)\b.{0,100}$", re.IGNORECASE),
     # Language switchers: "English | Français | Español", "EN | RU".

@@ -150,8 +150,19 @@ def parse_transcript(
     if header is None:  # a transcript that starts with its first turn: named after its file
         header = header_rules.untitled_header(draft, source=source)
         warnings.append(ParseWarning(header.title_line, "no_title", f"no headline; titled “{header.title}”"))
+    for line in header.dropped:
+        warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped a header line: “{line.text}”"))
     if header.body_start >= len(draft):
         raise ParseError(f"no text after the title “{header.title}”")
+    participants = header_rules.read_participants(draft, header.body_start)
+    if participants is not None:
+        for line in participants.lines:
+            warnings.append(
+                ParseWarning(line.number, "dropped_noise", f"dropped the list of participants: “{line.text}”")
+            )
+        if participants.end >= len(draft):
+            raise ParseError(f"no text after the list of participants of “{header.title}”")
+        header.body_start = participants.end
     first_body_line = draft[header.body_start].number
     directory = turns.SpeakerDirectory(
         aliases=aliases or {},
@@ -159,6 +170,7 @@ def parse_transcript(
         title=header.title,
         body=draft[header.body_start :],
         named=header_rules.people_named(metadata),
+        participants=participants.people if participants else (),
     )
     paragraphs = layout.build_paragraphs(
         [line for line in lines if line.number >= first_body_line],

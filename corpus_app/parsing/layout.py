@@ -93,8 +93,7 @@ def build_paragraphs(
         current.append(line)
     if current:
         paragraphs.append(current)
-    if width is not None:
-        paragraphs = _join_broken_paragraphs(paragraphs, starts_turn)
+    paragraphs = _join_broken_paragraphs(paragraphs, starts_turn)
     paragraphs = _gather_split_labels(paragraphs, starts_turn)
     paragraphs = _join_label_heads(paragraphs, starts_turn)
     return [Line(group[0].number, " ".join(line.text for line in group)) for group in paragraphs]
@@ -110,8 +109,9 @@ def _continues(previous: str, width: int) -> bool:
 
 
 def _join_broken_paragraphs(paragraphs: list[list[RawLine]], starts_turn: Callable[[str], bool]) -> list[list[RawLine]]:
-    """A stray blank line inside a sentence: the paragraph before it stops mid-sentence and the
-    one after it goes on in lower case ("… during this visit I" / "think I can summarise …")."""
+    """A stray blank line (or a dropped page footer) inside a sentence: the paragraph before it
+    stops mid-sentence and the one after it goes on in lower case ("… during this visit I" /
+    "think I can summarise …")."""
     joined: list[list[RawLine]] = []
     for group in paragraphs:
         if joined:

@@ -11,10 +11,16 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from corpus_app.parsing.cleaning import UPDATE_LINE, Line
-from corpus_app.parsing.turns import QUESTION_LABELS, has_label_shape, looks_like_personal_name
+from corpus_app.parsing.turns import (
+    ORGANISATION_WORDS,
+    QUESTION_LABELS,
+    TITLE_WORDS,
+    has_label_shape,
+    looks_like_personal_name,
+)
 
 MONTHS = {
     "jan": 1,
@@ -76,6 +82,9 @@ class Header:
     place: str | None
     author: str | None
     body_start: int  # index of the first body line in the lines given to read_header
+    # Header lines that gave no title, date or place (letterheads, the headline repeated, fields):
+    # reported as dropped, so that an editor sees every line of the file went somewhere.
+    dropped: list[Line] = field(default_factory=list)
 
 
 def _date_from(match: re.Match) -> datetime.date | None:
@@ -244,14 +253,14 @@ DATE_SEARCH_PARAGRAPHS = 6  # a date line may follow the title and a few header 
 def _is_header_line(text: str, title: str) -> bool:
     """A line of the page's header block: a letterhead in capitals, a place or time line, a field,
     or the headline again; never a speaker's turn, and never a sentence."""
+    if _key(text) and (_key(text) in _key(title) or _key(title) in _key(text)):
+        return True
     if has_label_shape(text) and not FIELD_LINE.match(text) and not text.isupper():
         return False
     if FIELD_LINE.match(text) or _metadata_of(text):
         return True
-    if len(text.split()) <= 10 and search_date(text):
+    if _is_date_line(text):
         return True  # "6 Feb 2017 Posted in Press releases"
-    if _key(text) and (_key(text) in _key(title) or _key(title) in _key(text)):
-        return True
     letters = [char for char in text if char.isalpha()]
     if any(char.isupper() for char in letters) and not any(char.islower() for char in letters):
         return True  # a letterhead in capitals: "DEPARTMENT OF FOREIGN AFFAIRS AND TRADE"
@@ -267,6 +276,106 @@ def _is_header_line(text: str, title: str) -> bool:
 
 def _key(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text).split()).casefold()
+
+
+def _is_date_line(text: str) -> bool:
+    """A short line of the page giving a date: "6 Feb 2017 Posted in Press releases". A line in another
+    script that gives a date is the publisher's own note, kept as narration."""
+    return len(text.split()) <= 10 and len(text) <= 80 and bool(re.search("[A-Za-z]", text)) and bool(search_date(text))
+
+
+def _is_place_line(text: str, title: str) -> bool:
+    """A line in Title Case, not in capitals and not the headline again: where the event took place."""
+    letters = [char for char in text if char.isalpha()]
+    if not letters or not any(char.islower() for char in letters) or len(text.split()) > 10:
+        return False
+    return not (_key(text) in _key(title) or _key(title) in _key(text))
+
+
+# The heading of a list of who took part: "PARTICIPANTS:", "Moderator:", "Panelists:".
+PARTICIPANT_HEADINGS = {
+    "participants",
+    "participant",
+    "panelists",
+    "panellists",
+    "panel",
+    "speakers",
+    "present",
+    "attendees",
+    "moderator",
+    "moderators",
+    "host",
+    "hosts",
+    "guests",
+    "guest",
+    "chair",
+    "briefers",
+    "briefer",
+}
+PARTICIPANT_LINE_MAX_WORDS = 10
+
+
+@dataclass
+class Participants:
+    people: list[tuple[str, str]]  # (name, role)
+    lines: list[Line]  # the list's lines, dropped from the body
+    end: int  # index of the first line after the list
+
+
+def read_participants(lines: list[Line], start: int) -> Participants | None:
+    """A list of participants at the start of the body: a heading, then names, each followed by
+    its role ("JOSE LUIS DE HARO" / "Communications Department"). None if the body starts otherwise."""
+    index, people, heading = start, [], None
+    while index < len(lines):
+        text = lines[index].text
+        key = text.rstrip(":").strip().casefold()
+        if text.endswith(":") and key in PARTICIPANT_HEADINGS:
+            heading = key
+        elif heading is None or len(text.split()) > PARTICIPANT_LINE_MAX_WORDS or re.search(r"[.?!…;]$", text):
+            break
+        elif _is_role_line(text):
+            if people and not people[-1][1]:
+                people[-1] = (people[-1][0], text)  # the role under a name
+        elif _looks_like_name_line(text):
+            people.append((_readable(text), "moderator" if heading.startswith(("moderator", "host", "chair")) else ""))
+        index += 1
+    if heading is None or not people:
+        return None
+    return Participants(people=people, lines=lines[start:index], end=index)
+
+
+ROLE_LINE_WORDS = (
+    TITLE_WORDS
+    | ORGANISATION_WORDS
+    | {
+        "chief",
+        "counselor",
+        "counsellor",
+        "division",
+        "head",
+        "officer",
+        "economist",
+        "correspondent",
+        "communications",
+    }
+)
+
+
+def _is_role_line(text: str) -> bool:
+    """ "Deputy Director, Research Department", "Communications Department": a role, not a name."""
+    return "," in text or any(word.strip(".,()").casefold() in ROLE_LINE_WORDS for word in text.split())
+
+
+def _looks_like_name_line(text: str) -> bool:
+    words = text.replace(",", " ").split()
+    return 2 <= len(words) <= 5 and looks_like_personal_name(
+        [word.title() if word.isupper() else word for word in words]
+    )
+
+
+def _readable(text: str) -> str:
+    """ "JOSE LUIS DE HARO" → "Jose Luis De Haro"; a name in mixed case stays as written."""
+    return " ".join(word.title() if word.isupper() else word for word in text.split())
 
 
 def people_named(metadata: Mapping[str, str]) -> list[str]:
@@ -304,6 +413,7 @@ def read_header(
     """
     metadata = metadata or {}
     found: list[_LineMetadata] = []
+    dropped: list[Line] = []
     if metadata.get("date") and (date := date_of_metadata(metadata["date"])):
         found.append(_LineMetadata(date=date, priority=-1))
     if metadata.get("place"):
@@ -315,13 +425,18 @@ def read_header(
         found.append(_LineMetadata(date=date, place=place, priority=0))
         while index < len(lines) and _is_header_line(lines[index].text, title_text):
             text = lines[index].text
-            field = FIELD_LINE.match(text)
-            if field and field["field"].casefold() == "date":
-                found.append(_LineMetadata(date=search_date(field["rest"]), priority=1))
+            header_field = FIELD_LINE.match(text)
+            if header_field and header_field["field"].casefold() == "date":
+                found.append(_LineMetadata(date=search_date(header_field["rest"]), priority=1))
             elif line_metadata := _metadata_of(text):
                 found.append(line_metadata)
-            elif len(text.split()) <= 10 and (date := search_date(text)):
+            elif _is_date_line(text) and (date := search_date(text)):
                 found.append(_LineMetadata(date=date, priority=3))
+            elif not header_field and _is_place_line(text, title_text):
+                # "Aboard Air Force One En Route Detroit, Michigan": a line naming a city comes first.
+                found.append(_LineMetadata(place=text, priority=5 if "," in text else 6))
+            else:
+                dropped.append(lines[index])
             index += 1
     else:
         while index < len(lines) and (line_metadata := _metadata_of(lines[index].text)):
@@ -352,4 +467,5 @@ def read_header(
         author=next((line_metadata.author for line_metadata in found if line_metadata.author), None)
         or (metadata.get("author") or None),
         body_start=index,
+        dropped=dropped,
     )

@@ -452,6 +452,8 @@ SENTENCE_END = re.compile(r"[.?!…:;][”’\"'»)\]]*$")
 _SENTENCE_END_CHARACTERS = (".", "?", "!", "…", ":", ";")
 _CLOSING_CHARACTERS = "”’\"'»)]"
 SALUTATION_MAX_WORDS = 5
+# A paragraph that ends with a bracketed note is complete: "… [Statement in Indonesian]", "(Laughter)".
+STAGE_NOTE_END = re.compile(r"[(\[][^()\[\]]{1,80}[)\]]$")
 
 
 # --- Small helpers ---------------------------------------------------------------------
@@ -544,7 +546,7 @@ def _ends_sentence(text: str) -> bool:
 
 
 def _ends_mid_sentence(text: str) -> bool:
-    if _ends_sentence(text):
+    if _ends_sentence(text) or STAGE_NOTE_END.search(text):
         return False
     is_salutation = text.endswith(",") and len(text.split()) <= SALUTATION_MAX_WORDS  # "Colleagues,"
     return not is_salutation
@@ -678,6 +680,7 @@ class SpeakerDirectory:
         title: str,
         body: list[Line],
         named: Sequence[str] = (),
+        participants: Sequence[tuple[str, str]] = (),
     ):
         known = _known_speakers(aliases, speaker_kinds)
         self.aliases = known.aliases  # shared with other texts: read only
@@ -711,6 +714,10 @@ class SpeakerDirectory:
             canonical = self.add_person(name, source="title")
             if canonical not in self.title_persons:
                 self.title_persons.append(canonical)
+        # A list of participants before the first turn ("Moderator: JOSE LUIS DE HARO, Communications
+        # Department"): full names and roles for the labels that give a surname only.
+        for name, role in participants:
+            self.add_person(name, role=role, source="title")
         for line in body:
             for _, name, role in _names_after_roles(line.text):
                 self.add_person(name, role=role, source="text")
@@ -936,6 +943,8 @@ class SpeakerDirectory:
         if person := self._known_person_in_label(base):
             return Resolution(person.name, person.source, role=person.role)
         if len(words) == 1:
+            if key == "speaker":  # an unnamed "SPEAKER:" at a press conference is the one running it
+                return Resolution("Moderator", "label", role="moderator")
             if key in MODERATOR_WORDS or key in GROUP_WORDS:  # "MODERATOR:", "Moderator:"
                 return Resolution(_readable_name(base).title(), "label", role=key)
             if _bare(base) in NON_NAME_WORDS | TITLE_WORDS or not self._is_dialogue(key):
@@ -1056,6 +1065,12 @@ class SpeakerDirectory:
                 return person  # "Foreign Minister Sergey Lavrov"
         if all(_bare(word) in TITLE_WORDS for word in words[:-1]):
             return self.resolve_surname(words[-1])  # "Mr. Price", "MS ZAKHAROVA", "Secretary Blinken"
+        rest = list(itertools.dropwhile(lambda word: _bare(word) in TITLE_WORDS, words))
+        if rest and len(rest) < len(words):  # "MR. DE HARO": a surname of several words
+            tail = " " + _key(" ".join(rest))
+            having = [person for person in self.persons.values() if (" " + _key(person.name)).endswith(tail)]
+            if len(having) == 1:
+                return having[0]
         return None
 
     def _resolve_legend(self, key: str) -> Resolution:
@@ -1400,7 +1415,15 @@ def _segment(
     return _split_unlabelled_answers(blocks, directory)
 
 
-QUESTIONER_SHARE = 0.5  # the share of a speaker's turns that ask something, for them to be a questioner
+QUESTIONER_SHARE = 0.5
+RELAYED_QUESTION_WORDS = 40  # a moderator's turn this long that ends asking is a question
+
+
+def _ends_asking(block: _Block) -> bool:
+    """A question ends asking; a speech with a rhetorical question in it does not."""
+    return (
+        "?" in block.paragraphs[-1].text[-300:]
+    )  # the share of a speaker's turns that ask something, for them to be a questioner
 
 
 def _learn_questioners(blocks: list[_Block], directory: SpeakerDirectory) -> None:
@@ -1413,9 +1436,8 @@ def _learn_questioners(blocks: list[_Block], directory: SpeakerDirectory) -> Non
             continue
         if resolution.name and resolution.name not in directory.title_persons:
             turns_of[resolution.name].append(block)
-    # A question ends asking; a speech with a rhetorical question in it does not.
     shares = {
-        name: sum("?" in block.paragraphs[-1].text[-300:] for block in speaker_blocks) / len(speaker_blocks)
+        name: sum(_ends_asking(block) for block in speaker_blocks) / len(speaker_blocks)
         for name, speaker_blocks in turns_of.items()
     }
     questioners = {name for name, share in shares.items() if share >= QUESTIONER_SHARE}
@@ -1476,7 +1498,12 @@ def _assign_kinds(blocks: list[_Block]) -> None:
         elif resolution.answer:
             block.kind = TurnKind.ANSWER
         elif _is_moderator(resolution):
-            block.kind = TurnKind.REMARKS
+            # A moderator who asks at length puts a question (their own, or one sent in); a short
+            # "Would you like to respond?" hands the floor on.
+            asks = _ends_asking(block) and sum(len(p.text.split()) for p in block.paragraphs) >= RELAYED_QUESTION_WORDS
+            block.kind = TurnKind.QUESTION if asks else TurnKind.REMARKS
+            if asks:
+                previous = block.kind
             continue  # not a "previous" turn for the answer rule
         elif previous in {TurnKind.QUESTION, TurnKind.ANSWER}:
             block.kind = TurnKind.ANSWER
@@ -1772,14 +1799,14 @@ def _write_unlabelled(
     made_remarks = False
     index = 0
     while index < len(block.paragraphs):
-        if voices[index] == "third":
-            paragraph = block.paragraphs[index]
-            writer.speech([paragraph], speaker=None, label=None, kind=TurnKind.NARRATION, line=paragraph.number)
-            index += 1
-            continue
-        end = index
-        while end < len(block.paragraphs) and voices[end] == "first":
+        end = index + 1
+        while end < len(block.paragraphs) and voices[end] == voices[index]:
             end += 1
+        if voices[index] == "third":  # the publisher's lead, however many paragraphs: one narration turn
+            paragraphs = block.paragraphs[index:end]
+            writer.speech(paragraphs, speaker=None, label=None, kind=TurnKind.NARRATION, line=paragraphs[0].number)
+            index = end
+            continue
         paragraphs = block.paragraphs[index:end]
         speaker = None
         if principal:
