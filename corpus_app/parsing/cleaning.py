@@ -113,6 +113,8 @@ _ANY_NOISE_PATTERN = re.compile(
 # Separators: "* * *", "*****", "---", "• • •", "===". Dropped, but what follows one is a new turn.
 SEPARATOR = re.compile(r"^[*•·=_~#\-–—\s]{3,}$")
 
+SENTENCE_END = re.compile(r"[.?!…:;][”’\"'»)\]]*$")
+
 # A line that is only an ISO date is a dateline (metadata.py), not a digit-and-separator id.
 ISO_DATE_LINE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -230,8 +232,8 @@ def drop_page_noise(lines: list[Line], warnings: list[ParseWarning], breaks: lis
     for line in lines:
         if line.text and SEPARATOR.match(line.text):
             warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped a separator: “{line.text}”"))
-            if breaks is not None:
-                breaks.append(line.number)
+            if breaks is not None and kept and SENTENCE_END.search(kept[-1].text):
+                breaks.append(line.number)  # a caption in the middle of a sentence cuts nothing
             line = Line(line.number, "")
         elif line.text and is_page_noise(line.text):
             warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped page noise: “{line.text}”"))
@@ -318,14 +320,21 @@ def is_section_heading(text: str) -> bool:
 
 
 def drop_section_headings(
-    lines: list[Line], warnings: list[ParseWarning], *, is_label: Callable[[str], bool] = lambda text: False
+    lines: list[Line],
+    warnings: list[ParseWarning],
+    *,
+    is_label: Callable[[str], bool] = lambda text: False,
+    breaks: list[int] | None = None,
 ) -> list[Line]:
     """Drop headings and captions from the body (the title line is not passed in); a speaker's
-    name alone on its line ("Heinz Fischer") is a label, not a heading."""
+    name alone on its line ("Heinz Fischer") is a label, not a heading. A heading's line number
+    goes to ``breaks``: the section after it is a turn of its own."""
     kept = []
     for line in lines:
         if is_section_heading(line.text) and not is_label(line.text):
             warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped a heading or caption: “{line.text}”"))
+            if breaks is not None and kept and SENTENCE_END.search(kept[-1].text):
+                breaks.append(line.number)  # a caption in the middle of a sentence cuts nothing
         else:
             kept.append(line)
     return kept

@@ -171,13 +171,15 @@ def parse_transcript(
         body=draft[header.body_start :],
         named=header_rules.people_named(metadata),
         participants=participants.people if participants else (),
+        header=draft[: header.body_start],
     )
     paragraphs = layout.build_paragraphs(
         [line for line in lines if line.number >= first_body_line],
         starts_turn=directory.opens_turn,
         is_bare_label=directory.is_bare_label,
     )
-    body = cleaning.drop_section_headings(paragraphs, warnings, is_label=directory.opens_turn)
+    headings: list[int] = []  # section headings: in a text without labels, each section is a turn
+    body = cleaning.drop_section_headings(paragraphs, warnings, is_label=directory.opens_turn, breaks=headings)
     if not body:
         raise ParseError(f"no text after the title “{header.title}”")
 
@@ -190,7 +192,7 @@ def parse_transcript(
     if date is None:
         warnings.append(ParseWarning(header.title_line, "no_date", "no publication date found"))
 
-    result = turns.build_turns(body, directory=directory, warnings=warnings, breaks=breaks)
+    result = turns.build_turns(body, directory=directory, warnings=warnings, breaks=breaks, section_breaks=headings)
     warnings.sort(key=lambda warning: warning.line)  # stable: same-line warnings keep their order
     return ParsedDocument(
         source=source,

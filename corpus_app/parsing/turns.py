@@ -39,6 +39,9 @@ QUESTION_ROLE = "journalist"
 QUESTION_LABELS = {
     "q",
     "question",
+    "interviewer",
+    "presenter",
+    "anchor",
     "questioner",
     "unidentified questioner",
     "unidentified reporter",
@@ -66,8 +69,6 @@ MODERATOR_WORDS = {
     "chairwoman",
     "chairperson",
     "operator",
-    "presenter",
-    "anchor",
     "facilitator",
     "master of ceremonies",
 }
@@ -681,6 +682,7 @@ class SpeakerDirectory:
         body: list[Line],
         named: Sequence[str] = (),
         participants: Sequence[tuple[str, str]] = (),
+        header: Sequence[Line] = (),
     ):
         known = _known_speakers(aliases, speaker_kinds)
         self.aliases = known.aliases  # shared with other texts: read only
@@ -718,6 +720,9 @@ class SpeakerDirectory:
         # Department"): full names and roles for the labels that give a surname only.
         for name, role in participants:
             self.add_person(name, role=role, source="title")
+        for line in header:  # "Ned Price, Department Spokesperson" under the headline
+            for _, name, role in _names_after_roles(line.text) + _names_before_roles(line.text):
+                self.add_person(name, role=role, source="title")
         for line in body:
             for _, name, role in _names_after_roles(line.text):
                 self.add_person(name, role=role, source="text")
@@ -1001,11 +1006,23 @@ class SpeakerDirectory:
                 continue
             if person := self.resolve_surname(surname):
                 return Resolution(person.name, person.source, role=role)
+        if person := self._person_with_role(role_words):
+            return Resolution(person.name, person.source, role=person.role or role)
         if person := self._only_unlabelled_principal(role_words):
             return Resolution(person, "title", role=role)
         if _bare(words[0]) == "the":
             return Resolution(f"The {role}", "label", role=role.casefold())
         return Resolution(role, "label", role=role.casefold())
+
+    def _person_with_role(self, role_words: list[str]) -> _Person | None:
+        """The one person the text gives this role: "SPOKESPERSON" → Ned Price, "Department Spokesperson"."""
+        wanted = [_bare(word) for word in role_words]
+        having = [
+            person
+            for person in self.persons.values()
+            if person.source == "title" and person.role and all(word in _key(person.role).split() for word in wanted)
+        ]
+        return having[0] if len(having) == 1 else None
 
     def _only_unlabelled_principal(self, role_words: list[str]) -> str | None:
         """The one person the title or metadata names whom no other label of the text names:
@@ -1236,6 +1253,23 @@ def _role_matches(text: str) -> Iterator[re.Match]:
             return
         yield match
         position = match.end()
+
+
+# "Ned Price, Department Spokesperson", "Maria Zakharova, Foreign Ministry Spokeswoman".
+NAME_THEN_ROLE = re.compile(
+    r"(?:^|(?<=[\s(]))(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w’'-]+){1,2}),\s+"
+    r"(?P<role>(?:[A-Z][\w-]*\s+){0,3}(?:" + _ROLE_HINT.pattern + r")[\w-]*(?:\s+(?:of|for)\s+[A-Z][\w -]{0,40})?)"
+)
+
+
+def _names_before_roles(text: str) -> list[tuple[int, str, str]]:
+    """(position, name, role): "Ned Price, Department Spokesperson" → "Ned Price", "Department Spokesperson"."""
+    found = []
+    for match in NAME_THEN_ROLE.finditer(text):
+        words = match["name"].split()
+        if _looks_like_personal_name(words) and not any(_bare(word) in TITLE_WORDS for word in words):
+            found.append((match.start("name"), match["name"], match["role"].strip()))
+    return found
 
 
 def _names_after_roles(text: str) -> list[tuple[int, str, str]]:
@@ -1753,8 +1787,18 @@ def recurring_label_in(paragraphs: Sequence[Line]) -> Callable[[str], bool]:
 
 
 def build_turns(
-    body: list[Line], *, directory: SpeakerDirectory, warnings: list[ParseWarning], breaks: Sequence[int] = ()
+    body: list[Line],
+    *,
+    directory: SpeakerDirectory,
+    warnings: list[ParseWarning],
+    breaks: Sequence[int] = (),
+    section_breaks: Sequence[int] = (),
 ) -> TurnsResult:
+    """Turns of the body. ``breaks`` (separators) always end a turn; ``section_breaks`` (headings)
+    end one only in a text without labels, where they are the only structure: a caption inside a
+    labelled speech does not cut it."""
+    if section_breaks and not any(directory.opens_turn(paragraph.text) for paragraph in body):
+        breaks = [*breaks, *section_breaks]
     blocks = _segment(body, directory, warnings, breaks)
     _assign_kinds(blocks)
     writer = _TurnWriter(directory, warnings)
