@@ -40,8 +40,8 @@ def detect_format(raw: bytes, *, filename: str = "") -> str:
     head = raw[:_SNIFF_BYTES]
     if b"%PDF-" in head[:1024]:
         return "pdf"
-    if head.startswith(b"PK\x03\x04") and _is_docx(raw):
-        return "docx"
+    if head.startswith(b"PK\x03\x04") and (_is_docx(raw) or name.endswith(".docx") or b"word/document.xml" in raw):
+        return "docx"  # a damaged one too, so that the editor hears it is a damaged Word document
     if _HTML_START.match(_without_bom(head)):
         return "html"
     if name.endswith(_MARKDOWN_NAMES):

@@ -78,11 +78,18 @@ def decode(raw: bytes) -> str:
 
 def _legacy(raw: bytes) -> str:
     """A single-byte legacy encoding (cp1252, Latin-1, …) chosen by charset-normalizer."""
-    best = charset_normalizer.from_bytes(raw).best()
-    if best is None or best.chaos > 0.2:
+    matches = list(charset_normalizer.from_bytes(raw))
+    if not matches or matches[0].chaos > 0.2:
         raise ExtractError(
             "this file is not valid UTF-8 and its encoding cannot be told with confidence; save it as UTF-8"
         )
+    best = matches[0]
+    # Several code pages often read a file equally well; Windows-1252 is by far the most
+    # common for transcripts in Western languages, so it wins a tie.
+    for match in matches:
+        tied = match.chaos <= best.chaos + 0.01 and match.coherence >= best.coherence - 0.02
+        if tied and "cp1252" in match.could_be_from_charset:
+            return raw.decode("cp1252", errors="replace") if match.encoding != "cp1252" else str(match)
     return str(best)
 
 
