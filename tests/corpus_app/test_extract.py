@@ -354,6 +354,22 @@ def test_html_page_in_a_legacy_encoding_is_read():
     assert "President Smith: Ladies and gentlemen" in result.text
 
 
+def test_html_transcript_set_out_as_a_table_keeps_each_label_with_its_speech():
+    page = """<html><head><title>Interview transcript | Ministry of Law</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav><main><h1>Interview transcript</h1>
+<p>The minister answered questions from the newspaper on the situation in the region and on trade.</p>
+<table><tr><td><b>SCMP</b></td><td>What is your view of the protests in the city this summer?</td></tr>
+<tr><td><b>Minister</b></td><td>It is a law and order situation first, and then the causes.<br>Both must be dealt with.</td></tr>
+<tr><td><b>SCMP</b></td><td>Okay.</td></tr></table></main></body></html>"""
+    result = extract_text(page.encode(), filename="interview.html")
+    assert result.metadata["title"] == "Interview transcript"
+    assert paragraphs_of(result)[-3:] == [
+        "SCMP\tWhat is your view of the protests in the city this summer?",
+        "Minister\tIt is a law and order situation first, and then the causes. Both must be dealt with.",
+        "SCMP\tOkay.",
+    ]
+
+
 def test_an_html_page_without_text_is_refused():
     with pytest.raises(ExtractError, match="no text"):
         extract_text(b"<html><body><script>x()</script></body></html>", filename="empty.html")
@@ -462,6 +478,8 @@ PDF_PARAGRAPHS = [
 
 
 class TranscriptPDF(FPDF):
+    page_number = "Page {n} of {{nb}}"
+
     def header(self):
         self.set_font("helvetica", size=9)
         self.cell(0, 8, "Press conference transcript", align="R", new_x="LMARGIN", new_y="NEXT")
@@ -470,11 +488,12 @@ class TranscriptPDF(FPDF):
     def footer(self):
         self.set_y(-15)
         self.set_font("helvetica", size=9)
-        self.cell(0, 8, f"Page {self.page_no()} of {{nb}}", align="C")
+        self.cell(0, 8, self.page_number.format(n=self.page_no()), align="C")
 
 
-def make_pdf(paragraph_pages, *, title="", author="") -> bytes:
+def make_pdf(paragraph_pages, *, title="", author="", page_number="Page {n} of {{nb}}") -> bytes:
     pdf = TranscriptPDF()
+    pdf.page_number = page_number
     pdf.set_title(title) if title else None
     pdf.set_author(author) if author else None
     for paragraphs in paragraph_pages:
@@ -509,6 +528,15 @@ def test_pdf_paragraphs_from_line_gaps_with_page_chrome_removed_and_reported():
     for number, _ in result.dropped:
         assert 1 <= number <= len(lines) + 1
     assert result.dropped[0][0] == 1
+
+
+@pytest.mark.parametrize("page_number", ["{n}", "- {n} -", "Page {n}", "{n}/{{nb}}"])
+def test_pdf_page_numbers_in_common_forms_are_removed(page_number):
+    pages = [[["MR. X: Page one of the speech."]], [["MR. Y: Page two."]], [["MR. X: Page three."]]]
+    result = extract_text(make_pdf(pages, page_number=page_number), filename="t.pdf")
+    assert paragraphs_of(result) == ["MR. X: Page one of the speech.", "MR. Y: Page two.", "MR. X: Page three."]
+    numbers = [text for _, text in result.dropped if text != "Press conference transcript"]
+    assert numbers == [page_number.format(n=n).replace("{nb}", "3") for n in (1, 2, 3)]
 
 
 def test_pdf_hyphenated_word_without_evidence_is_joined():

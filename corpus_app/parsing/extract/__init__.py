@@ -11,6 +11,7 @@ no other exception leaves ``extract_text`` (a fuzz test holds it to that).
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 
@@ -36,7 +37,7 @@ FORMATS = ("text", "markdown", "html", "docx", "pdf")
 
 def extract_text(raw: bytes, *, filename: str = "") -> ExtractedText:
     """The plain text and metadata of a transcript file of any supported format."""
-    from corpus_app.parsing.extract import detect, docx, html, markdown, pdf, text
+    from corpus_app.parsing.extract import detect
 
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise ExtractError("the importer reads files as bytes")
@@ -44,16 +45,12 @@ def extract_text(raw: bytes, *, filename: str = "") -> ExtractedText:
     if not raw.strip():
         raise ExtractError("the file is empty")
     kind = detect.detect_format(raw, filename=filename)
-    readers = {
-        "pdf": pdf.extract,
-        "docx": docx.extract,
-        "html": html.extract,
-        "markdown": markdown.extract,
-        "text": text.extract,
-    }
+    # Each format's module is imported when first needed: reading text never loads the PDF
+    # and HTML libraries.
+    reader = importlib.import_module(f"corpus_app.parsing.extract.{kind}").extract
     name = detect.DISPLAY_NAMES[kind]
     try:
-        return readers[kind](raw)
+        return reader(raw)
     except ExtractError:
         raise
     except (MemoryError, RecursionError) as error:

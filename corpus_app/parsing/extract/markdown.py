@@ -26,6 +26,7 @@ _HTML_ELEMENTS = (
     "var|video|audio|wbr|iframe|figure|main"
 )
 _HTML_TAG = re.compile(rf"</?(?:{_HTML_ELEMENTS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_MARKUP_CHARACTERS = re.compile(r"[*_\[\]!<>&#`~\\=]")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TEMPLATE_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -45,10 +46,16 @@ _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>")
 # Emphasis delimiters that are markup: the opening one is followed by a non-space and not
 # preceded by a letter or digit, the closing one the reverse ("snake_case", "2*3*4" stay).
 _EMPHASIS = [
-    re.compile(r"(?<![\w*\\])(\*\*\*|___)(?=\S)(.+?)(?<=\S)\1(?![\w*])"),
-    re.compile(r"(?<![\w*\\])(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?![\w*])"),
-    re.compile(r"(?<![\w*\\])(\*|_)(?=[^\s*_])(.+?)(?<=[^\s\\])\1(?![\w*])"),
-    re.compile(r"(?<![\w~\\])(~~)(?=\S)(.+?)(?<=\S)\1(?![\w~])"),
+    re.compile(rf"(?<![^\W_])(?<![{c}\\])({d})(?=[^\s{c}])(.+?)(?<=[^\s{c}\\])\1(?![^\W_])(?!{c})")
+    for c, d in (
+        (r"\*", r"\*\*\*"),
+        ("_", "___"),
+        (r"\*", r"\*\*"),
+        ("_", "__"),
+        (r"\*", r"\*"),
+        ("_", "_"),
+        ("~", "~~"),
+    )
 ]
 
 
@@ -87,6 +94,8 @@ def _newlines_only(match: re.Match) -> str:
 
 
 def _strip_line(line: str, *, after_text: bool) -> str:
+    if not _MARKUP_CHARACTERS.search(line):  # most lines of a transcript: nothing to remove
+        return line.rstrip()
     if after_text and _SETEXT_UNDERLINE.match(line):
         return ""
     if _LINK_DEFINITION.match(line):
