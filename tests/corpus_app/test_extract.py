@@ -453,6 +453,19 @@ def test_a_docx_zip_bomb_is_refused_before_unpacking():
         extract_text(buffer.getvalue(), filename="bomb.docx")
 
 
+def test_a_docx_with_a_huge_image_part_is_refused_before_unpacking():
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(make_docx(["Hello."]))) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
+        for item in source.infolist():
+            bomb.writestr(item.filename, source.read(item.filename))
+        bomb.writestr("word/media/image1.png", bytes(201 * 1024 * 1024))
+    with pytest.raises(ExtractError, match="would unpack to 201 MB of data, over the 200 MB limit"):
+        extract_text(buffer.getvalue(), filename="bomb.docx")
+
+
 def test_a_damaged_docx_is_refused_with_a_reason():
     raw = make_docx(["Hello."])
     with pytest.raises(ExtractError, match="DOCX|Word document"):

@@ -6,8 +6,9 @@ label column and a speech column keeps each label with its speech). The document
 and footers are not part of the body, so they never reach the text. Core properties give
 title, author and creation date when they are set.
 
-A DOCX is a zip: a document whose XML parts would unpack to more than ``MAX_XML_BYTES``
-(a zip bomb, or not a transcript) is refused before anything is unpacked.
+A DOCX is a zip: a document whose XML parts would unpack to more than ``MAX_XML_BYTES``, or
+all its parts to more than four times that (a zip bomb, or not a transcript), is refused
+before anything is unpacked.
 """
 
 from __future__ import annotations
@@ -48,13 +49,18 @@ def extract(raw: bytes, *, max_xml_bytes: int = MAX_XML_BYTES) -> ExtractedText:
 def _check_size(raw: bytes, max_xml_bytes: int) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist() if info.filename.endswith((".xml", ".rels")))
+            parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise ExtractError(f"this Word document is damaged (not a readable zip file: {error})") from error
-    if unpacked > max_xml_bytes:
+    xml = sum(part.file_size for part in parts if part.filename.endswith((".xml", ".rels")))
+    everything = sum(part.file_size for part in parts)  # python-docx reads images and all into memory
+    if xml > max_xml_bytes or everything > 4 * max_xml_bytes:
+        size, limit, what = (
+            (xml, max_xml_bytes, "XML") if xml > max_xml_bytes else (everything, 4 * max_xml_bytes, "data")
+        )
         raise ExtractError(
-            f"this Word document would unpack to {unpacked // (1024 * 1024)} MB of XML, over the "
-            f"{max_xml_bytes // (1024 * 1024)} MB limit; it is not a transcript the importer can read"
+            f"this Word document would unpack to {size // (1024 * 1024)} MB of {what}, over the "
+            f"{limit // (1024 * 1024)} MB limit; it is not a transcript the importer can read"
         )
 
 

@@ -29,6 +29,7 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from corpus_app.parsing.extract import ExtractedText, ExtractError
 
 MAX_PAGES = 1000
+MAX_PDF_BYTES = 100 * 1024 * 1024
 _CHROME_ZONE = 2  # lines at each end of a page that may be running headers or footers
 _PAGE_NUMBER = re.compile(
     r"^[-–—(\[]?\s*(?:page|p\.|seite|página|page no\.?)?\s*(?:\d{1,4}|(?=[ivxl])x{0,3}(?:ix|iv|v?i{0,3}))"
@@ -52,6 +53,8 @@ class _Line:
 
 
 def extract(raw: bytes, *, max_pages: int = MAX_PAGES) -> ExtractedText:
+    if len(raw) > MAX_PDF_BYTES:
+        raise ExtractError(f"this PDF is over {MAX_PDF_BYTES // (1024 * 1024)} MB; export only the transcript's pages")
     try:
         pdf = pdfplumber.open(io.BytesIO(raw))
     except PDFPasswordIncorrect as error:
