@@ -10,19 +10,17 @@ import multiprocessing
 import sys
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import psycopg
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 
-from corpus_app.models import Document, Speaker, Turn
+from corpus_app.models import Document, DocumentFile, Speaker, Turn
 from corpus_app.parsing import ParsedDocument, ParseError, parse_transcript
+from corpus_app.parsing.extract import ExtractError, extract_text
 from corpus_app.parsing.worker import parse_in_worker
-
-# Bytes that never occur in a text transcript: a NUL means an image, a PDF, a database file.
-_BINARY_MARKERS = (b"\x00",)
 
 
 class TranscriptError(Exception):
@@ -33,7 +31,10 @@ class TranscriptError(Exception):
 class TranscriptSource:
     name: str
     raw_bytes: bytes
-    text: str
+    text: str  # the plain text the parser reads (the file itself for text; extracted for other formats)
+    format: str = "text"
+    metadata: dict = field(default_factory=dict)  # what the file says of itself: front matter, meta tags
+    dropped: tuple = ()  # lines the format's reader removed: running page headers, page numbers
 
     @cached_property
     def content_hash(self):
@@ -63,19 +64,19 @@ def transcript_read(*, path: Path) -> TranscriptSource:
 
 
 def transcript_decode(*, name: str, raw_bytes: bytes) -> TranscriptSource:
-    if not raw_bytes.strip():
-        raise TranscriptError("the file is empty")
-    if any(marker in raw_bytes for marker in _BINARY_MARKERS):
-        raise TranscriptError("this is a binary file, not a text transcript")
+    """The file's text and metadata, in whatever format it is (text, Markdown, HTML, DOCX, PDF)."""
     try:
-        # utf-8-sig: a byte order mark from a Windows editor is not part of the text.
-        text = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TranscriptError(
-            f"the text is not valid UTF-8 (byte 0x{raw_bytes[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8 and import it again"
-        ) from None
-    return TranscriptSource(name=name, raw_bytes=raw_bytes, text=text)
+        extracted = extract_text(raw_bytes, filename=name)
+    except ExtractError as exc:
+        raise TranscriptError(str(exc)) from None
+    return TranscriptSource(
+        name=name,
+        raw_bytes=raw_bytes,
+        text=extracted.text,
+        format=extracted.format,
+        metadata=dict(extracted.metadata),
+        dropped=tuple(extracted.dropped),
+    )
 
 
 class SpeakerCache:
@@ -87,12 +88,23 @@ class SpeakerCache:
     the speakers stored before it. Without a cache, each file reads them afresh.
     """
 
-    def __init__(self):
+    def __init__(self, *, without_tables_ok: bool = False):
         self._data = None
         self._ids = None
+        # A dry run checks files on a machine whose database was never migrated: then it parses
+        # without stored speakers instead of failing (``missing_tables`` says so).
+        self.without_tables_ok = without_tables_ok
+        self.missing_tables = False
 
     def get(self):
         """(alias map, {name: kind}) for the parser."""
+        if self._data is None and self.without_tables_ok:
+            try:
+                with transaction.atomic():
+                    Speaker.objects.exists()
+            except DatabaseError:
+                self.missing_tables = True
+                self._data, self._ids = ({}, {}), {}
         if self._data is None:
             speakers = Speaker.objects.all()
             rows = list(speakers.values_list("name", "kind", "pk"))
@@ -117,6 +129,9 @@ def transcript_parse(*, source: TranscriptSource, speaker_cache: SpeakerCache | 
             source=source.name,
             aliases=aliases,
             speaker_kinds=speaker_kinds,
+            metadata=source.metadata,
+            dropped=source.dropped,
+            source_format=source.format,
         )
     except ParseError as exc:
         raise TranscriptError(str(exc)) from None
@@ -247,6 +262,9 @@ class TranscriptReader:
                 prepared.source.text,
                 source=prepared.source.name,
                 speakers=speakers if changed else None,
+                metadata=prepared.source.metadata,
+                dropped=prepared.source.dropped,
+                source_format=prepared.source.format,
             )
         except Exception:  # a lost worker: the rest is parsed here
             self._executor = None
@@ -550,6 +568,7 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
     # current, and locked), which exists (locked above). Checking them here would cost a query each.
     document.full_clean(exclude=["replaces"], validate_unique=False, validate_constraints=False)
     document.save()
+    DocumentFile.objects.create(document=document, format=source.format, data=source.raw_bytes)
     _insert_turns(
         document.pk,
         [

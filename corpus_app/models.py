@@ -14,6 +14,14 @@ class DocumentKind(models.TextChoices):
     ARTICLE = "article", "Article"
 
 
+class SourceFormat(models.TextChoices):
+    TEXT = "text", "Plain text"
+    MARKDOWN = "markdown", "Markdown"
+    HTML = "html", "HTML page"
+    DOCX = "docx", "Word document (DOCX)"
+    PDF = "pdf", "PDF"
+
+
 class TurnKind(models.TextChoices):
     REMARKS = "remarks", "Remarks"
     QUESTION = "question", "Question"
@@ -111,7 +119,10 @@ class Document(models.Model):
     publisher = models.CharField(max_length=200, blank=True, help_text="Publisher or source of the text.")
     author = models.CharField(max_length=200, blank=True, help_text="Byline, for articles.")
     source_name = models.CharField(max_length=255, blank=True, help_text="File name the text was imported from.")
-    raw_text = models.TextField(help_text="The text exactly as imported.")
+    raw_text = models.TextField(
+        help_text="The text the turns were read from: the file itself for plain text and Markdown, "
+        "the text extracted from it for HTML, DOCX and PDF."
+    )
     content_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the imported bytes.")
     import_warnings = models.JSONField(default=list, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
@@ -173,6 +184,18 @@ class Document(models.Model):
             seen.add(document.pk)
             editions.append(document)
         return editions
+
+
+class DocumentFile(models.Model):
+    """The file a document was imported from, byte for byte, and the format it was read as; in
+    a table of its own, so that no listing of documents ever reads it."""
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="file")
+    format = models.CharField(max_length=20, choices=SourceFormat.choices, default=SourceFormat.TEXT)
+    data = models.BinaryField(help_text="The file's bytes exactly as imported.")
+
+    def __str__(self):
+        return f"{self.document.source_name or 'file'} ({len(self.data):,} bytes)"
 
 
 class TurnQuerySet(models.QuerySet):

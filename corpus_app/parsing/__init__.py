@@ -1,4 +1,7 @@
-"""Raw transcript text → a parsed document (title, date, place, turns, speakers, warnings).
+"""Transcript files → a parsed document (title, date, place, turns, speakers, warnings).
+
+``extract`` reads each format (text, Markdown, HTML, DOCX, PDF) into plain text and metadata;
+``parse_transcript`` takes it from there, one code path for every format.
 
 Pure Python, no Django: the importer (``corpus_app.importing``) turns the result into rows.
 """
@@ -11,6 +14,7 @@ from corpus_app.parsing.document import (
     ParseWarning,
     SpeakerKind,
     TurnKind,
+    parse_file,
     parse_transcript,
 )
 
@@ -22,5 +26,6 @@ __all__ = [
     "ParsedTurn",
     "SpeakerKind",
     "TurnKind",
+    "parse_file",
     "parse_transcript",
 ]

@@ -9,7 +9,7 @@ ParseWarning with the 1-based line number of the raw text.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -70,11 +70,13 @@ class ParsedDocument:
     turns: list[ParsedTurn]
     speakers: list[ParsedSpeaker]
     warnings: list[ParseWarning]
+    format: str = "text"  # the file's format: "text", "markdown", "html", "docx" or "pdf"
 
     def to_dict(self) -> dict:
         """The JSON contract of ``import_transcripts --dry-run --json``: plain, JSON-serialisable values."""
         return {
             "source": self.source,
+            "format": self.format,
             "title": self.title,
             "date": self.date.isoformat() if self.date else None,
             "place": self.place,
@@ -114,6 +116,8 @@ def parse_transcript(
     aliases: Mapping[str, str] | None = None,
     speaker_kinds: Mapping[str, str] | None = None,
     metadata: Mapping[str, str] | None = None,
+    dropped: Sequence[tuple[int, str]] = (),
+    source_format: str = "text",
 ) -> ParsedDocument:
     """Parse one transcript or article.
 
@@ -122,7 +126,8 @@ def parse_transcript(
     "organisation" or "group". Both are optional: without them speakers are resolved from
     the text itself (names in the title, legends, surnames). ``metadata`` is what the file's
     format says of itself (front matter, a page's meta tags: "title", "date", "author"…);
-    it wins over what the text's first lines suggest.
+    it wins over what the text's first lines suggest. ``dropped`` are the lines the format's
+    reader removed (running page headers, page numbers), reported with the parser's own.
     """
     # The step modules import the data types above, so they are imported here, not at the top.
     from corpus_app.parsing import cleaning, layout, turns
@@ -134,7 +139,9 @@ def parse_transcript(
         raise ParseError("the text contains only whitespace")
 
     metadata = dict(metadata or {})
-    warnings: list[ParseWarning] = []
+    warnings: list[ParseWarning] = [
+        ParseWarning(line, "dropped_noise", f"dropped a page header or footer: “{text}”") for line, text in dropped
+    ]
     lines = cleaning.split_lines(text, warnings)
     update = header_rules.find_update_date([line for line in lines if line.text])  # before the noise rules drop it
     lines = cleaning.drop_footer(lines, warnings)
@@ -196,6 +203,7 @@ def parse_transcript(
     warnings.sort(key=lambda warning: warning.line)  # stable: same-line warnings keep their order
     return ParsedDocument(
         source=source,
+        format=source_format,
         title=header.title,
         date=date,
         place=header.place,
@@ -204,4 +212,29 @@ def parse_transcript(
         turns=result.turns,
         speakers=result.speakers,
         warnings=warnings,
+    )
+
+
+def parse_file(
+    raw: bytes,
+    *,
+    source: str = "",
+    aliases: Mapping[str, str] | None = None,
+    speaker_kinds: Mapping[str, str] | None = None,
+) -> ParsedDocument:
+    """Parse a transcript file of any format the importer reads (text, Markdown, HTML, DOCX, PDF)."""
+    from corpus_app.parsing.extract import ExtractError, extract_text
+
+    try:
+        extracted = extract_text(raw, filename=source)
+    except ExtractError as exc:
+        raise ParseError(str(exc)) from None
+    return parse_transcript(
+        extracted.text,
+        source=source,
+        aliases=aliases,
+        speaker_kinds=speaker_kinds,
+        metadata=extracted.metadata,
+        dropped=extracted.dropped,
+        source_format=extracted.format,
     )

@@ -12,11 +12,25 @@ _speakers: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {})
 
 
 def parse_in_worker(
-    text: str, *, source: str, speakers: tuple[Mapping[str, str], Mapping[str, str]] | None
+    text: str,
+    *,
+    source: str,
+    speakers: tuple[Mapping[str, str], Mapping[str, str]] | None,
+    metadata: Mapping[str, str] | None = None,
+    dropped: tuple[tuple[int, str], ...] = (),
+    source_format: str = "text",
 ) -> ParsedDocument:
     """Parse with ``speakers`` (aliases, speaker kinds), or with the last ones given when None."""
     global _speakers
     if speakers is not None:
         _speakers = speakers
     aliases, speaker_kinds = _speakers
-    return parse_transcript(text, source=source, aliases=aliases, speaker_kinds=speaker_kinds)
+    return parse_transcript(
+        text,
+        source=source,
+        aliases=aliases,
+        speaker_kinds=speaker_kinds,
+        metadata=metadata,
+        dropped=dropped,
+        source_format=source_format,
+    )

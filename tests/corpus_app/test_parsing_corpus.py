@@ -127,7 +127,18 @@ class TestEveryFile:
     def test_to_dict_is_the_json_contract(self, prefix, alias_mode):
         document = parse(prefix, alias_mode)
         data = json.loads(json.dumps(document.to_dict()))
-        assert set(data) == {"source", "title", "date", "place", "kind", "author", "turns", "speakers", "warnings"}
+        assert set(data) == {
+            "source",
+            "format",
+            "title",
+            "date",
+            "place",
+            "kind",
+            "author",
+            "turns",
+            "speakers",
+            "warnings",
+        }
         assert data["source"] == prefix
         assert data["date"] is None or datetime.date.fromisoformat(data["date"]) == document.date
         assert {key for turn in data["turns"] for key in turn} == {

@@ -28,6 +28,7 @@ def collect_files(paths):
 class Command(BaseCommand):
     help = (
         "Import transcript files (or every file in the folders given) as documents with speaker turns. "
+        "Reads plain text, Markdown (with YAML or TOML front matter), HTML pages, DOCX and PDF. "
         "One transaction per file; a file whose content is already stored is skipped."
     )
 
@@ -61,7 +62,11 @@ class Command(BaseCommand):
             self._report_failure(path, reason, as_json=as_json)
         imported = skipped = 0
         total = len(files)
-        speaker_cache = SpeakerCache()  # read once, again only after a file created speakers
+        speaker_cache = SpeakerCache(without_tables_ok=dry_run)  # read once, again only after a file created speakers
+        if dry_run and (speaker_cache.get() and speaker_cache.missing_tables):
+            self.stderr.write(
+                "The database is not set up (run `manage.py migrate`): parsed without the stored speakers."
+            )
         # Files are read, and in a long run parsed, a few ahead of the one being written.
         with TranscriptReader(files, speaker_cache=speaker_cache) as reader:
             for number, prepared in enumerate(reader, start=1):

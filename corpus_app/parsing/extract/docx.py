@@ -90,7 +90,7 @@ def _table_rows(table: Table):
 
 def _paragraph_text(paragraph: Paragraph) -> str:
     # python-docx renders <w:br/> as "\n" and <w:tab/> as "\t"; collapse the rest of the spacing.
-    lines = (re.sub(r"[ \u00a0]+", " ", line).strip() for line in paragraph.text.replace("\u00ad", "").split("\n"))
+    lines = (re.sub(r"[ \u00a0]+", " ", line).strip() for line in paragraph.text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 

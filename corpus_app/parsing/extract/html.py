@@ -145,7 +145,7 @@ def _block_text(block: etree._Element) -> str:
         return "\t".join(cell.replace("\n", " ") for cell in cells if cell)
     parts: list[str] = []
     _collect(block, parts)
-    lines = (" ".join(line.split()) for line in "".join(parts).replace("\u00ad", "").split("\n"))
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
 
 

@@ -42,7 +42,7 @@ def extract(raw: bytes) -> ExtractedText:
 def read_text(raw: bytes) -> tuple[str, dict[str, str]]:
     """Decoded text with LF line endings and front matter blanked, and the front matter's metadata."""
     # Soft hyphens are invisible hyphenation hints, never text a reader sees.
-    text = normalise_newlines(decode(raw)).replace("\u00ad", "")
+    text = normalise_newlines(decode(raw))
     return split_front_matter(text)
 
 
@@ -76,10 +76,29 @@ def decode(raw: bytes) -> str:
     return _checked(_legacy(raw))
 
 
+SINGLE_BYTE_CODE_PAGES = [
+    "cp1252",
+    "cp1250",
+    "cp1251",
+    "cp1253",
+    "cp1254",
+    "cp1257",
+    "latin_1",
+    "iso8859_2",
+    "iso8859_5",
+    "iso8859_7",
+    "koi8_r",
+    "mac_roman",
+]
+
+
 def _legacy(raw: bytes) -> str:
     """A single-byte legacy encoding (cp1252, Latin-1, …) chosen by charset-normalizer."""
-    matches = list(charset_normalizer.from_bytes(raw))
-    if not matches or matches[0].chaos > 0.2:
+    # Single-byte code pages only: a short Cyrillic or Greek file must not be read as Chinese.
+    matches = list(charset_normalizer.from_bytes(raw, cp_isolation=SINGLE_BYTE_CODE_PAGES))
+    # No coherent language in any reading (a few bytes of Cyrillic fit every code page): refuse
+    # rather than guess, since a wrong code page turns every letter into another.
+    if not matches or matches[0].chaos > 0.2 or matches[0].coherence <= 0:
         raise ExtractError(
             "this file is not valid UTF-8 and its encoding cannot be told with confidence; save it as UTF-8"
         )
