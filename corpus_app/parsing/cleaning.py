@@ -232,8 +232,8 @@ def drop_page_noise(lines: list[Line], warnings: list[ParseWarning], breaks: lis
     for line in lines:
         if line.text and SEPARATOR.match(line.text):
             warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped a separator: “{line.text}”"))
-            if breaks is not None and kept and SENTENCE_END.search(kept[-1].text):
-                breaks.append(line.number)  # a caption in the middle of a sentence cuts nothing
+            if breaks is not None:
+                breaks.append(line.number)
             line = Line(line.number, "")
         elif line.text and is_page_noise(line.text):
             warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped page noise: “{line.text}”"))

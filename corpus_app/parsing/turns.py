@@ -316,6 +316,13 @@ NON_NAME_WORDS = {
     "agency",
     "russia",
     "china",
+    "united",
+    "states",
+    "kingdom",
+    "republic",
+    "federation",
+    "nations",
+    "union",
     "kazakhstan",
     "ukraine",
     "europe",
@@ -332,6 +339,9 @@ LABEL_WITH_COLON = re.compile(r"^(?P<label>[^:“”\"«»]{1,80}?)\s*:(?!//)\s*
 LABEL_WITH_PERIOD = re.compile(rf"^(?P<label>{'|'.join(PERIOD_LABELS)})\.\s+(?P<rest>\S.*)$")
 # The White House's "Q    Thank you" and "Q<tab>…": a question label set off by a tab or several spaces.
 LABEL_WITH_SPACES = re.compile(r"^(?P<label>Q|A|QUESTION|ANSWER)(?:\t|\s{2,})\s*(?P<rest>\S.*)$")
+# "Q Thanks, Jen.": a question label and one space, taken as a label where the text does it again and again.
+LABEL_Q_SPACE = re.compile(r"^(?P<label>Q)\s(?P<rest>[A-Z“\"'(\[—–-].*)$")
+Q_SPACE_MIN_COUNT = 3
 # A label set off by a tab, as a two-column table of speaker and speech comes out of a PDF or DOCX.
 LABEL_WITH_TAB = re.compile(r"^(?P<label>[A-Z][\w’'.()-]*(?:[ ][\w’'.()-]+){0,5})\t+(?P<rest>\S.*)$")
 # A name alone on its line, with no colon, before the speech (Title Case or capitals, no sentence end).
@@ -355,7 +365,7 @@ ROLE_BEFORE_NAME = re.compile(
     r"(?P<names>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,5})"
 )
 # In a title only: "Statement by Sergey Lavrov at the UN Security Council".
-BY_NAME = re.compile(r"\bby\s+(?P<names>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){1,2})")
+BY_NAME = re.compile(r"\bby\s+(?P<names>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){1,4})")
 POSSESSIVE = re.compile(r"[’']s$")
 LEADING_THE = re.compile(r"^The\s+")  # dropped from a role or an organisation: "The Foreign Minister"
 CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
@@ -482,7 +492,7 @@ def _readable_name(text: str) -> str:
     """A canonical name from a label: "MR PRICE" → "Mr Price", "Mr. Price" → "Mr Price"."""
     words = []
     for index, word in enumerate(text.split()):
-        if word.isupper() and len(word) > 1 and not _is_acronym(word):
+        if word.isupper() and len(word) > 1 and not _is_acronym(word.rstrip(".")):
             word = word.casefold() if index and word.casefold() in {"of", "the", "and", "for"} else word.title()
         if word.rstrip(".").casefold() in HONORIFICS:
             word = word.rstrip(".")
@@ -512,6 +522,8 @@ def _same_person(first: str, second: str) -> bool:
 def has_label_shape(text: str) -> bool:
     """Whether a line starts with something shaped like a speaker label, before knowing the speakers."""
     if LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_WITH_TAB.match(text):
+        return True
+    if LABEL_Q_SPACE.match(text):
         return True
     match = LABEL_WITH_COLON.match(text)
     if not match:
@@ -709,6 +721,7 @@ class SpeakerDirectory:
         self._mentioned_checked = 0  # how many of ``persons`` (in order) _mentioned has looked at
         self._body_words: set[str] | None = None  # the body's \w+ words, collected on first use
         self._labels: dict[str, Resolution | None] = {}  # labels repeat: resolve each once
+        self.title = title
         self.title_persons = self._persons_in_title(title)
         # People the file's metadata names (authors, creators: "Evans, Gareth"): the principals
         # when the title names nobody, and the full names a label's surname resolves to.
@@ -995,24 +1008,37 @@ class SpeakerDirectory:
         if not role_words:
             return None
         role = " ".join(word.capitalize() for word in role_words)
-        pattern = rf"\b{re.escape(role)}\s+(?P<surname>[A-Z][a-z’'-]+)\b"
-        surnames = collections.Counter(
-            match["surname"]
-            for match in re.finditer(pattern, self.body_text, re.IGNORECASE)
-            if match["surname"][0].isupper()
-        )
-        for surname, _ in surnames.most_common():
-            if _bare(surname) in NON_NAME_WORDS | TITLE_WORDS | SENTENCE_WORDS:
-                continue
-            if person := self.resolve_surname(surname):
-                return Resolution(person.name, person.source, role=role)
+        # The title names the speaker ("Remarks by President Biden"); the body may name others in
+        # the same role ("President Trump"), so it is asked only after the people the text introduces.
+        if named := self._role_and_surname_in(role, self.title, in_title=True):
+            return named
         if person := self._person_with_role(role_words):
             return Resolution(person.name, person.source, role=person.role or role)
         if person := self._only_unlabelled_principal(role_words):
             return Resolution(person, "title", role=role)
+        if named := self._role_and_surname_in(role, self.body_text, in_title=False):
+            return named
         if _bare(words[0]) == "the":
             return Resolution(f"The {role}", "label", role=role.casefold())
         return Resolution(role, "label", role=role.casefold())
+
+    def _role_and_surname_in(self, role: str, text: str, *, in_title: bool) -> Resolution | None:
+        """The speaker "Role Surname" names in the text: a person known by that surname, or, named so
+        in the title, "President Biden" itself (no first name given)."""
+        pattern = rf"\b{re.escape(role)}\s+(?P<surname>[A-Z][a-z’'-]+)\b"
+        surnames = collections.Counter(
+            match["surname"] for match in re.finditer(pattern, text, re.IGNORECASE) if match["surname"][0].isupper()
+        )
+        for surname, _ in surnames.most_common():
+            if _bare(surname) in NON_NAME_WORDS | TITLE_WORDS | SENTENCE_WORDS | HEADLINE_WORDS:
+                continue
+            # Only a person the text introduces: "Beau Biden" in a speech is not "President Biden".
+            person = self._by_surname.get(_key(surname)) if in_title else self.resolve_surname(surname)
+            if person is not None:
+                return Resolution(person.name, person.source, role=role)
+            if in_title:
+                return Resolution(f"{role} {surname}", "title", role=role)
+        return None
 
     def _person_with_role(self, role_words: list[str]) -> _Person | None:
         """The one person the text gives this role: "SPOKESPERSON" → Ned Price, "Department Spokesperson"."""
@@ -1160,6 +1186,7 @@ def _label_counts(body: Sequence[Line]) -> collections.Counter:
     counts: collections.Counter = collections.Counter()
     for line in body:
         match = LABEL_WITH_SPACES.match(line.text) or LABEL_WITH_PERIOD.match(line.text)
+        match = match or LABEL_Q_SPACE.match(line.text)
         match = match or LABEL_WITH_TAB.match(line.text) or LABEL_WITH_COLON.match(line.text)
         if match and len(match["label"].split()) <= LABEL_MAX_WORDS + 8:
             counts[_key(_strip_parenthetical(match["label"]))] += 1
@@ -1302,8 +1329,14 @@ def _names_after_by(title: str) -> list[tuple[int, str, str]]:
     """(position, name, ""): "Statement by Sergey Lavrov at the UN" → "Sergey Lavrov"."""
     found = []
     for match in BY_NAME.finditer(title):
-        words = _name_words(match["names"])
-        if words and _bare(words[0]) not in TITLE_WORDS and _looks_like_personal_name(words):
+        # "by First Lady Jill Biden": the titles before the name are not part of it
+        words = list(
+            itertools.dropwhile(
+                lambda word: _bare(word) in TITLE_WORDS | ORGANISATION_WORDS | {"lady"}, match["names"].split()
+            )
+        )
+        words = _name_words(" ".join(words))
+        if words and _looks_like_personal_name(words):
             found.append((match.start("names"), " ".join(words), ""))
     return found
 
@@ -1364,16 +1397,22 @@ class _Block:
 
 def _split_label(text: str, directory: SpeakerDirectory) -> tuple[str, Resolution, str] | None:
     """(label, who it names, the text after it) when the paragraph opens with a speaker label."""
-    for pattern in (LABEL_WITH_COLON, LABEL_WITH_PERIOD, LABEL_WITH_SPACES, LABEL_WITH_TAB):
+    for pattern in (LABEL_WITH_COLON, LABEL_WITH_PERIOD, LABEL_WITH_SPACES, LABEL_WITH_TAB, LABEL_Q_SPACE):
         match = pattern.match(text)
         if not match:
             continue
         label, rest = match["label"].strip(), match["rest"].strip()
+        if pattern is LABEL_Q_SPACE and directory.label_counts.get("q", 0) < Q_SPACE_MIN_COUNT:
+            continue
         if _is_heading_text(rest):
             return None  # "YUGOSLAVIA: CAPTURED AUSTRALIAN AID WORKERS" is a heading
         resolution = directory.resolve_label(label)
-        if resolution is not None:
-            return label, resolution, rest
+        if resolution is None:
+            continue
+        once = directory.label_counts.get(_key(_strip_parenthetical(label)), 0) < 2
+        if once and resolution.source == "label" and rest[:1].islower():
+            return None  # "Jerusalem: a deadly shooting …" runs on a sentence; a speaker's words start it
+        return label, resolution, rest
     if NAME_ALONE.match(text) and directory.label_counts.get(_key(text), 0) >= 2:
         resolution = directory.resolve_label(text)
         if resolution is not None:  # "Minister" alone on its line, again and again
@@ -1779,7 +1818,7 @@ def recurring_label_in(paragraphs: Sequence[Line]) -> Callable[[str], bool]:
     counts = _label_counts(paragraphs)
 
     def is_label(text: str) -> bool:
-        match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text)
+        match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_Q_SPACE.match(text)
         match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
         return bool(match) and counts.get(_key(_strip_parenthetical(match["label"])), 0) >= 2
 
