@@ -171,6 +171,14 @@ SENTENCE_WORDS = {
     "today",
     "yesterday",
     "tomorrow",
+    "last",
+    "week",
+    "month",
+    "year",
+    "morning",
+    "afternoon",
+    "evening",
+    "tonight",
     "now",
     "the",
     "a",
@@ -742,7 +750,8 @@ class SpeakerDirectory:
         self._body = tuple(body)  # for the legend, found when a label first needs it
         # How often each label-shaped paragraph start occurs: a label the text uses again and
         # again is a label, and one seen once that is a letter off a frequent one is a typo.
-        self.label_counts = _label_counts(body)
+        self.label_forms: dict[str, str] = {}  # key → the label as first written
+        self.label_counts = _label_counts(body, self.label_forms)
         self.typos: dict[str, str] = {}  # label as written → the frequent label it misspells
         self._resolving_roles = False
         self._legend_resolutions: dict[str, Resolution] = {}
@@ -996,9 +1005,10 @@ class SpeakerDirectory:
         )
         if best is None:
             return None
-        resolution = self.resolve_label(best[0])
+        frequent = self.label_forms[best[0]]
+        resolution = self.resolve_label(frequent)
         if resolution is not None:
-            self.typos[base] = best[0]
+            self.typos[base] = frequent
         return resolution
 
     def _role_only(self, words: list[str]) -> Resolution | None:
@@ -1036,8 +1046,9 @@ class SpeakerDirectory:
             person = self._by_surname.get(_key(surname)) if in_title else self.resolve_surname(surname)
             if person is not None:
                 return Resolution(person.name, person.source, role=role)
-            if in_title:
-                return Resolution(f"{role} {surname}", "title", role=role)
+            # "President Biden" as the title names him; in the body only as most of its mentions of the role.
+            if in_title or surnames[surname] >= 0.6 * sum(surnames.values()):
+                return Resolution(f"{role} {surname}", "title" if in_title else "text", role=role)
         return None
 
     def _person_with_role(self, role_words: list[str]) -> _Person | None:
@@ -1058,7 +1069,7 @@ class SpeakerDirectory:
         self._resolving_roles = True
         try:
             labelled = set()
-            for label in self.label_counts:
+            for label in self.label_forms.values():
                 words = label.split()
                 if self._role_only_words(words):
                     continue
@@ -1082,7 +1093,7 @@ class SpeakerDirectory:
         """A label the text uses often, then a lower-case aside about the moment: that label's speaker."""
         for size in range(len(words) - 1, 0, -1):
             if words[size][:1].islower() and self.label_counts.get(_key(" ".join(words[:size])), 0) >= 2:
-                return self.resolve_label(" ".join(words[:size]))
+                return self.resolve_label(self.label_forms[_key(" ".join(words[:size]))])
         return None
 
     def _role_and_name(self, words: list[str]) -> Resolution | None:
@@ -1181,17 +1192,23 @@ class SpeakerDirectory:
         ]
 
 
-def _label_counts(body: Sequence[Line]) -> collections.Counter:
-    """How many paragraphs open with each label-shaped text (keys as _key, parentheticals dropped)."""
+def _label_counts(body: Sequence[Line], forms: dict[str, str] | None = None) -> collections.Counter:
+    """How many paragraphs open with each label-shaped text (keys as _key, parentheticals dropped);
+    ``forms`` gets each key's first form as written, to resolve it as a label."""
     counts: collections.Counter = collections.Counter()
     for line in body:
         match = LABEL_WITH_SPACES.match(line.text) or LABEL_WITH_PERIOD.match(line.text)
         match = match or LABEL_Q_SPACE.match(line.text)
         match = match or LABEL_WITH_TAB.match(line.text) or LABEL_WITH_COLON.match(line.text)
         if match and len(match["label"].split()) <= LABEL_MAX_WORDS + 8:
-            counts[_key(_strip_parenthetical(match["label"]))] += 1
+            written = _strip_parenthetical(match["label"])
         elif NAME_ALONE.match(line.text) and len(line.text.split()) <= LABEL_MAX_WORDS:
-            counts[_key(line.text)] += 1
+            written = line.text
+        else:
+            continue
+        counts[_key(written)] += 1
+        if forms is not None:
+            forms.setdefault(_key(written), written)
     return counts
 
 
