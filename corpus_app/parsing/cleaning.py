@@ -252,13 +252,13 @@ def drop_footer(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
     dropped = [line for line in lines[start:] if line.text]
     if not dropped:
         return lines[:start]
-    preview = " / ".join(line.text for line in dropped[:3])
-    more = f" … (+{len(dropped) - 3} more)" if len(dropped) > 3 else ""
+    # Every line in the message: what the importer drops, an editor can still read and check.
+    dropped_text = " / ".join(line.text for line in dropped)
     warnings.append(
         ParseWarning(
             dropped[0].number,
             "dropped_footer",
-            f"dropped the page footer, {len(dropped)} line(s) to the end: “{preview}”{more}",
+            f"dropped the page footer, {len(dropped)} line(s) to the end: “{dropped_text}”",
         )
     )
     return lines[:start]
