@@ -266,10 +266,11 @@ def _is_header_line(text: str, title: str) -> bool:
         return True  # a letterhead in capitals: "DEPARTMENT OF FOREIGN AFFAIRS AND TRADE"
     words = [word.strip("(),;–—-") for word in text.split()]
     words = [word for word in words if word]
+    ends_abbreviation = bool(re.search(r"\b(?:[A-Z]\.){2,}$", text))  # "Washington, D.C."
     # A place or occasion line in Title Case: "Aboard Air Force One", "State Palace, Jakarta".
     return (
         0 < len(words) <= HEADER_LINE_MAX_WORDS
-        and not re.search(r"[.?!…;][”’\"')\]]*$", text)
+        and (ends_abbreviation or not re.search(r"[.?!…;][”’\"')\]]*$", text))
         and all(word[0].isupper() or word[0].isdigit() or word.casefold() in MINOR_WORDS for word in words)
     )
 

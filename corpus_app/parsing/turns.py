@@ -471,6 +471,8 @@ SENTENCE_END = re.compile(r"[.?!…:;][”’\"'»)\]]*$")
 _SENTENCE_END_CHARACTERS = (".", "?", "!", "…", ":", ";")
 _CLOSING_CHARACTERS = "”’\"'»)]"
 SALUTATION_MAX_WORDS = 5
+# A speaker broken off or trailing away: "but —", "and --", "Thank –", "we…".
+INTERRUPTED = re.compile(r"(?:—|–|--|-|…|\.\.\.)[”’\"'»)\]]*$")
 # A paragraph that ends with a bracketed note is complete: "… [Statement in Indonesian]", "(Laughter)".
 STAGE_NOTE_END = re.compile(r"[(\[][^()\[\]]{1,80}[)\]]$")
 
@@ -567,7 +569,9 @@ def _ends_sentence(text: str) -> bool:
 
 
 def _ends_mid_sentence(text: str) -> bool:
-    if _ends_sentence(text) or STAGE_NOTE_END.search(text):
+    """Whether a paragraph stops where no sentence ends: a line cut off by a scrape or a copy. A
+    speaker broken off with a dash ("but I can —") was cut off in the room, not in the file."""
+    if _ends_sentence(text) or STAGE_NOTE_END.search(text) or INTERRUPTED.search(text):
         return False
     is_salutation = text.endswith(",") and len(text.split()) <= SALUTATION_MAX_WORDS  # "Colleagues,"
     return not is_salutation
