@@ -260,7 +260,9 @@ def _is_header_line(text: str, title: str) -> bool:
     if FIELD_LINE.match(text) or _metadata_of(text):
         return True
     if _is_date_line(text):
-        return True  # "6 Feb 2017 Posted in Press releases"
+        return True  # "6 Feb 2017 Posted in Press releases", "(May 21, 2022)"
+    if text.endswith(",") or text.startswith(("(", "[")) or _key(text) in QUESTION_LABELS | {"a", "answer"}:
+        return False  # a salutation ("Colleagues,"), a note or legend, a label alone ("QUESTION")
     letters = [char for char in text if char.isalpha()]
     if any(char.isupper() for char in letters) and not any(char.islower() for char in letters):
         return True  # a letterhead in capitals: "DEPARTMENT OF FOREIGN AFFAIRS AND TRADE"
@@ -285,10 +287,16 @@ def _is_date_line(text: str) -> bool:
     return len(text.split()) <= 10 and len(text) <= 80 and bool(re.search("[A-Za-z]", text)) and bool(search_date(text))
 
 
+PLACE_PREPOSITIONS = {"aboard", "at", "in", "via", "on", "en"}
+
+
 def _is_place_line(text: str, title: str) -> bool:
-    """A line in Title Case, not in capitals and not the headline again: where the event took place."""
+    """A header line naming where the event took place: a city after a comma ("State Palace,
+    Jakarta") or a preposition first ("Aboard Air Force One", "Via Teleconference")."""
     letters = [char for char in text if char.isalpha()]
     if not letters or not any(char.islower() for char in letters) or len(text.split()) > 10:
+        return False
+    if "," not in text and text.split()[0].casefold() not in PLACE_PREPOSITIONS:
         return False
     return not (_key(text) in _key(title) or _key(title) in _key(text))
 
@@ -389,6 +397,29 @@ def people_named(metadata: Mapping[str, str]) -> list[str]:
     return names
 
 
+def _read_header_lines(
+    lines: list[Line], index: int, title: str, found: list[_LineMetadata], dropped: list[Line]
+) -> int:
+    """Read the header lines from ``index`` on into ``found`` (what they say) and ``dropped`` (the
+    lines that say nothing); return the index of the first body line."""
+    while index < len(lines) and _is_header_line(lines[index].text, title):
+        text = lines[index].text
+        header_field = FIELD_LINE.match(text)
+        if header_field and header_field["field"].casefold() == "date":
+            found.append(_LineMetadata(date=search_date(header_field["rest"]), priority=1))
+        elif line_metadata := _metadata_of(text):
+            found.append(line_metadata)
+        elif _is_date_line(text) and (date := search_date(text)):
+            found.append(_LineMetadata(date=date, priority=3))
+        elif not header_field and _is_place_line(text, title):
+            # "Aboard Air Force One En Route Detroit, Michigan": a line naming a city comes first.
+            found.append(_LineMetadata(place=text, priority=5 if "," in text else 6))
+        else:
+            dropped.append(lines[index])
+        index += 1
+    return index
+
+
 def untitled_header(lines: list[Line], *, source: str) -> Header:
     """The header of a text without a headline: the file's name as its title, a date from its first lines."""
     stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", source.rsplit("/", 1)[-1])
@@ -424,21 +455,7 @@ def read_header(
         title_line = lines[0] if lines else Line(1, title_text)
         title, place, date = split_title(title_text)
         found.append(_LineMetadata(date=date, place=place, priority=0))
-        while index < len(lines) and _is_header_line(lines[index].text, title_text):
-            text = lines[index].text
-            header_field = FIELD_LINE.match(text)
-            if header_field and header_field["field"].casefold() == "date":
-                found.append(_LineMetadata(date=search_date(header_field["rest"]), priority=1))
-            elif line_metadata := _metadata_of(text):
-                found.append(line_metadata)
-            elif _is_date_line(text) and (date := search_date(text)):
-                found.append(_LineMetadata(date=date, priority=3))
-            elif not header_field and _is_place_line(text, title_text):
-                # "Aboard Air Force One En Route Detroit, Michigan": a line naming a city comes first.
-                found.append(_LineMetadata(place=text, priority=5 if "," in text else 6))
-            else:
-                dropped.append(lines[index])
-            index += 1
+        index = _read_header_lines(lines, index, title_text, found, dropped)
     else:
         while index < len(lines) and (line_metadata := _metadata_of(lines[index].text)):
             found.append(line_metadata)
@@ -448,10 +465,7 @@ def read_header(
         title_line = lines[index]
         title, place, date = split_title(title_line.text)
         found.append(_LineMetadata(date=date, place=place, priority=0))
-        index += 1
-        while index < len(lines) and (line_metadata := _metadata_of(lines[index].text)):
-            found.append(line_metadata)
-            index += 1
+        index = _read_header_lines(lines, index + 1, title_line.text, found, dropped)
 
     if not any(line_metadata.date for line_metadata in found):
         # "时间：2004年1月28日下午", "Tue, 09/01/2015 - 17:34": a date on a line of the opening paragraphs.

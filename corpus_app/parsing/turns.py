@@ -991,10 +991,10 @@ class SpeakerDirectory:
 
     def _is_dialogue(self, key: str) -> bool:
         """A text whose paragraphs open with labels again and again (three labels used twice or
-        more, or one label used five times): there, a capitalised phrase before a colon at the
+        more, or one label used three times): there, a capitalised phrase before a colon at the
         start of a paragraph is a speaker, even an outlet named once ("NHK:")."""
         recurring = [count for label, count in self.label_counts.items() if count >= 2]
-        return len(recurring) >= 3 or any(count >= 5 for count in recurring) or self.label_counts.get(key, 0) >= 2
+        return len(recurring) >= 3 or any(count >= 3 for count in recurring) or self.label_counts.get(key, 0) >= 2
 
     def _typo_of(self, base: str) -> Resolution | None:
         """A label seen once that is a letter or two off a label the text uses often is that label."""

@@ -13,12 +13,12 @@ import re
 import zipfile
 from pathlib import Path
 
-import docx
 import pytest
 from fpdf import FPDF
 
 from corpus_app.parsing.extract import ExtractedText, ExtractError, extract_text
 from corpus_app.parsing.extract.detect import detect_format
+from tests.corpus_app.made_files import make_docx, make_pdf
 
 FILES = Path(__file__).parent / "files"
 WHITE_HOUSE = sorted(FILES.glob("0[1-3]_*.md"))
@@ -378,33 +378,6 @@ def test_an_html_page_without_text_is_refused():
 # DOCX ------------------------------------------------------------------------------------
 
 
-def make_docx(paragraphs, *, title="", author="", header="", footer="", table=None) -> bytes:
-    document = docx.Document()
-    document.core_properties.title = title
-    document.core_properties.author = author
-    section = document.sections[0]
-    if header:
-        section.header.paragraphs[0].text = header
-    if footer:
-        section.footer.paragraphs[0].text = footer
-    for paragraph in paragraphs:
-        if isinstance(paragraph, tuple):  # (bold label, text)
-            label, text = paragraph
-            p = document.add_paragraph()
-            p.add_run(label).bold = True
-            p.add_run(text)
-        else:
-            document.add_paragraph(paragraph)
-    if table:
-        grid = document.add_table(rows=len(table), cols=len(table[0]))
-        for row, cells in zip(grid.rows, table, strict=True):
-            for cell, text in zip(row.cells, cells, strict=True):
-                cell.text = text
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
 def test_docx_paragraphs_and_table_rows_in_order_without_header_or_footer():
     raw = make_docx(
         [
@@ -488,35 +461,6 @@ PDF_PARAGRAPHS = [
     ["QUESTIONER: What about the monsoon-", "related slowdown and the well-known risks?"],
     ["MR. GOURINCHAS: The monsoon-related slowdown is modest."],
 ]
-
-
-class TranscriptPDF(FPDF):
-    page_number = "Page {n} of {{nb}}"
-
-    def header(self):
-        self.set_font("helvetica", size=9)
-        self.cell(0, 8, "Press conference transcript", align="R", new_x="LMARGIN", new_y="NEXT")
-        self.ln(6)
-
-    def footer(self):
-        self.set_y(-15)
-        self.set_font("helvetica", size=9)
-        self.cell(0, 8, self.page_number.format(n=self.page_no()), align="C")
-
-
-def make_pdf(paragraph_pages, *, title="", author="", page_number="Page {n} of {{nb}}") -> bytes:
-    pdf = TranscriptPDF()
-    pdf.page_number = page_number
-    pdf.set_title(title) if title else None
-    pdf.set_author(author) if author else None
-    for paragraphs in paragraph_pages:
-        pdf.add_page()
-        pdf.set_font("helvetica", size=11)
-        for paragraph in paragraphs:
-            for line in paragraph:
-                pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(5)  # the gap between paragraphs
-    return bytes(pdf.output())
 
 
 def test_pdf_paragraphs_from_line_gaps_with_page_chrome_removed_and_reported():
