@@ -26,6 +26,9 @@ SENTENCE_END = re.compile(r"[.?!…:;][”’\"'»)\]]*$")
 # Dashes that end a line cut off by the speaker: "are you --", "and -".
 BROKEN_OFF = re.compile(r"(?:--|—|–|-)$")
 
+# A word's own hyphen at the end of a line: "Franco-", "2020-" (not a dash: " -", "--").
+HYPHEN_AT_END = re.compile(r"(?<=[^\W_])-$")
+
 WRAP_MIN_WIDTH = 40  # narrower lines are lists or verse, not wrapping
 WRAP_MAX_WIDTH = 110  # wider lines are paragraphs of their own
 FILLED_SHARE = 0.72  # a line this share of the width long was filled up by the wrapping
@@ -96,7 +99,21 @@ def build_paragraphs(
     paragraphs = _join_broken_paragraphs(paragraphs, starts_turn)
     paragraphs = _gather_split_labels(paragraphs, starts_turn)
     paragraphs = _join_label_heads(paragraphs, starts_turn)
-    return [Line(group[0].number, " ".join(line.text for line in group)) for group in paragraphs]
+    return [Line(group[0].number, join_lines(line.text for line in group)) for group in paragraphs]
+
+
+def join_lines(lines) -> str:
+    """The lines of a paragraph as one: a space between them, none after a word's own hyphen at a
+    line end ("Franco-" / "German", "re-" / "election")."""
+    joined = ""
+    for text in lines:
+        if not joined:
+            joined = text
+        elif HYPHEN_AT_END.search(joined) and text[:1].isalnum():
+            joined += text
+        else:
+            joined += " " + text
+    return joined
 
 
 def _continues(previous: str, width: int) -> bool:

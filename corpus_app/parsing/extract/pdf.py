@@ -170,7 +170,8 @@ def _assemble(pages: list[list[_Line]], dropped_per_page) -> tuple[str, list[tup
             previous = line
         notes.extend((max(len(paragraphs) - 1, 0), text) for text in footer)
 
-    join = len(paragraphs) > 1 and len(paragraphs) < len(all_lines)
+    # Lines stay lines (the parser joins wrapped lines, and sees a label at the start of one),
+    # with hyphenated words rejoined and a blank line between paragraphs.
     words = _Dehyphenator([line for paragraph in paragraphs for line in paragraph])
     out: list[str] = []
     starts: list[int] = []
@@ -178,7 +179,7 @@ def _assemble(pages: list[list[_Line]], dropped_per_page) -> tuple[str, list[tup
         if out:
             out.append("")
         starts.append(len(out) + 1)
-        out.extend([words.join(paragraph)] if join else words.rejoin_words(paragraph))
+        out.extend(words.rejoin_words(paragraph))
     dropped = [(starts[index] if index < len(starts) else len(out) + 1, text) for index, text in notes]
     return "\n".join(out) + "\n", dropped
 
