@@ -6,21 +6,31 @@ Every write goes through ``annotations.services``; this module only turns reques
 arguments and results (or refusals) into responses.
 
 Errors are always ``{"error": "<readable reason>", "field": "<field or null>"}``.
+
+A JSON body is checked once, here, before any field is read: nested at most
+``MAX_JSON_DEPTH`` deep, and every string in it free of lone surrogates and control
+characters (tab and line breaks are allowed in the multi-line fields: note, rationale, quote).
 """
 
 import json
+import re
 from functools import wraps
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import HttpResponse, JsonResponse
+from django.views import csrf
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotations import services
 from annotations.models import Annotation, Claim, Target, Topic
 from corpus_app.models import Document, Turn
+from desk.text import text_problem
 
 OFFSET_UNITS = ("codepoint", "utf-16")
 MAX_ID = 2**63 - 1  # the largest primary key a BigAutoField holds
+MAX_JSON_DEPTH = 64  # no body of this API nests deeper than 3; Python's parser recurses past ~1000
+MULTILINE_FIELDS = frozenset({"note", "rationale", "quote"})
+MAX_LISTED_IDS = 10  # unknown ids named in an error, at most
 
 
 class ApiError(Exception):
@@ -34,6 +44,17 @@ class ApiError(Exception):
 
 def error_response(status, message, field=None, **extra):
     return JsonResponse({"error": message, "field": field, **extra}, status=status)
+
+
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: the API's JSON error under /api/, Django's own page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_response(
+            403,
+            f"The CSRF check failed ({reason.rstrip('.')}): send the token of the csrftoken cookie in the "
+            "X-CSRFToken header, or reload the page.",
+        )
+    return csrf.csrf_failure(request, reason)
 
 
 def api_view(*methods):
@@ -53,6 +74,14 @@ def api_view(*methods):
                 return view(request, *args, **kwargs)
             except ApiError as error:
                 return error_response(error.status, error.message, error.field, **error.extra)
+            except services.ReplacedEdition as error:
+                current = error.current
+                return error_response(
+                    409,
+                    error.message,
+                    error.field,
+                    current_edition={"id": current.pk, "title": current.title, "url": current.get_absolute_url()},
+                )
             except services.AnnotationError as error:
                 return error_response(400, error.message, error.field)
             except ValidationError as error:
@@ -83,13 +112,56 @@ def _read_json(request, *, required=True):
         return {}
     if required and request.content_type != "application/json":
         raise ApiError(415, "Send the body as JSON, with the header Content-Type: application/json.")
+    if _nesting_depth(body) > MAX_JSON_DEPTH:
+        raise ApiError(400, f"The body is nested more than {MAX_JSON_DEPTH} levels deep.")
     try:
-        data = json.loads(body)
-    except ValueError:
+        data = json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):  # RecursionError: a guard should the depth check miss a case
         raise ApiError(400, "The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be a JSON object.")
+    for key, value in data.items():
+        _check_strings(key, value)
     return data
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def _nesting_depth(body):
+    """How deep the arrays and objects of a JSON text nest (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub(b"", body)):
+        if bracket in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a JSON number")  # json.loads takes NaN and Infinity unless told
+
+
+def _check_strings(field, value):
+    """Refuse a top-level ``field`` whose key or any string inside holds what text must not."""
+    multiline = field in MULTILINE_FIELDS
+    stack = [field, value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item, multiline=multiline)
+            if problem:
+                named = field if text_problem(field) is None else None
+                where = f"“{named}”" if named else "A field name"
+                raise ApiError(400, f"{where} {problem}.", named)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def _is_int(value):
@@ -154,7 +226,10 @@ def _topics(data):
     missing = [pk for pk in ids if pk not in found]
     if missing:
         plural = "s" if len(missing) > 1 else ""
-        raise ApiError(400, f"Unknown topic id{plural}: {', '.join(map(str, missing))}.", "topics")
+        named = ", ".join(map(str, missing[:MAX_LISTED_IDS]))
+        if len(missing) > MAX_LISTED_IDS:
+            named += f" and {len(missing) - MAX_LISTED_IDS:,} more ({len(missing):,} unknown in all)"
+        raise ApiError(400, f"Unknown topic id{plural}: {named}.", "topics")
     return [found[pk] for pk in ids]
 
 
@@ -415,6 +490,8 @@ def _update(request, pk):
         services.annotation_update(user=request.user, annotation_id=pk, version=version, **changes)
     except services.VersionConflict as conflict:
         return _conflict(pk, request.user, str(conflict))
+    except services.PassageUnderVerdict as refusal:
+        return _conflict(pk, request.user, refusal.message)
     return _one(pk, request.user)
 
 
@@ -451,7 +528,9 @@ def claim_verdict(request, pk):
     evidence = data.get("evidence", [])
     if not isinstance(evidence, list):
         raise ApiError(400, "“evidence” must be a list of links.", "evidence")
-    version = _int(data, "version", required=False) if data.get("version") is not None else None
+    if "version" not in data:
+        raise ApiError(400, "“version” is required: the version of the claim you are reviewing.", "version")
+    version = _int(data, "version")
     try:
         claim = services.claim_set_status(
             user=request.user, claim_id=pk, status=status, rationale=rationale, evidence=evidence, version=version

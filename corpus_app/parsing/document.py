@@ -9,6 +9,7 @@ ParseWarning with the 1-based line number of the raw text.
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -124,6 +125,9 @@ def parse_transcript(
     # The step modules import the data types above, so they are imported here, not at the top.
     from corpus_app.parsing import cleaning, metadata, turns
 
+    # One form for every accented letter (NFC), so that search and comparisons see “é” whether the
+    # file spelt it as one code point or as e + U+0301.
+    text = unicodedata.normalize("NFC", text)
     if not text:
         raise ParseError("the text is empty")
     if not text.strip():
