@@ -331,3 +331,14 @@ def test_an_error_about_a_few_unknown_topics_names_them_all(turn, topic, editor)
     response = post_json(client_for(editor), COLLECTION, new_annotation(turn, topic, topics=[987654, 987655]))
 
     assert assert_error(response, 400, "topics")["error"] == "Unknown topic ids: 987654, 987655."
+
+
+@pytest.mark.parametrize("body", ['{"version": "1"}', '{"version": -1}', '{"version": null}', "{}", "[1]", "{"])
+def test_a_delete_with_a_bad_version_in_its_body_is_a_400(claim, editor, body):
+    before = stored()
+
+    response = client_for(editor).delete(f"/api/annotations/{claim.annotation_id}/", body, "application/json")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] in {"version", None}
+    assert stored() == before
