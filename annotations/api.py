@@ -24,6 +24,7 @@ from annotations.api_base import (
     read_json,
     with_json_405,
 )
+from annotations.api_json import annotation_json, claim_json, copy_json, document_json, topic_paths
 from annotations.api_schemas import (
     AnnotationConflictOut,
     AnnotationCreateIn,
@@ -134,74 +135,6 @@ def _turn(turn_id):
 # --- writing the response --------------------------------------------------------------------------------
 
 
-def _iso(moment):
-    return moment.isoformat() if moment else None
-
-
-def _topic_paths():
-    """Every topic's path (“Sanctions & economy › Payments”) from one query, whatever the depth."""
-    rows = {
-        pk: (name, parent_id) for pk, name, parent_id in Topic.objects.order_by().values_list("pk", "name", "parent_id")
-    }
-    paths = {}
-
-    def path(pk):
-        if pk not in paths:
-            names, node, seen = [], pk, set()
-            while node is not None and node in rows and node not in seen:
-                seen.add(node)
-                name, node = rows[node]
-                names.append(name)
-            paths[pk] = " › ".join(reversed(names))
-        return paths[pk]
-
-    return path
-
-
-def claim_json(claim):
-    return {
-        "id": claim.pk,
-        "status": claim.status,
-        "status_display": claim.get_status_display(),
-        "rationale": claim.rationale,
-        "evidence": list(claim.evidence or []),
-        "reviewer": claim.reviewer.get_username() if claim.reviewer_id else None,
-        "reviewed_at": _iso(claim.reviewed_at),
-        "version": claim.version,
-        "group": claim.group_id,
-    }
-
-
-def annotation_json(annotation, user, topic_path):
-    try:
-        claim = annotation.claim
-    except Claim.DoesNotExist:
-        claim = None
-    return {
-        "id": annotation.pk,
-        "turn": annotation.turn_id,
-        "document": annotation.turn.document_id,
-        "start": annotation.start,
-        "end": annotation.end,
-        "quote": annotation.quote,
-        "prefix": annotation.prefix,
-        "suffix": annotation.suffix,
-        "topics": [{"id": t.pk, "name": t.name, "path": topic_path(t.pk)} for t in annotation.topics.all()],
-        "stance": (
-            {"polarity": annotation.polarity, "target": {"id": annotation.target.pk, "name": annotation.target.name}}
-            if annotation.polarity and annotation.target_id
-            else None
-        ),
-        "claim": claim_json(claim) if claim is not None else None,
-        "note": annotation.note,
-        "author": annotation.author.get_username(),
-        "created_at": _iso(annotation.created_at),
-        "updated_at": _iso(annotation.updated_at),
-        "version": annotation.version,
-        "can_delete": services.can_delete_annotation(user, annotation),
-    }
-
-
 def _reader_queryset():
     return Annotation.objects.for_reader().select_related("turn", "claim__reviewer")
 
@@ -215,7 +148,7 @@ def _fetch(pk):
 
 def _conflict(pk, user, message):
     current = _reader_queryset().filter(pk=pk).first()
-    body = annotation_json(current, user, _topic_paths()) if current else None
+    body = annotation_json(current, user, topic_paths()) if current else None
     return error_response(409, message, None, current=body)
 
 
@@ -249,7 +182,7 @@ def annotation_list(request, document: Query[QueryId | None] = None, turn: Query
             raise ApiError(404, f"Document {document_id} does not exist.", "document")
         annotations = annotations.filter(turn__document_id=document_id)
     annotations = list(annotations.order_by("turn__position", "start", "end", "pk"))
-    topic_path = _topic_paths() if annotations else None
+    topic_path = topic_paths() if annotations else None
     body = {
         "document": document_id,
         "count": len(annotations),
@@ -284,13 +217,13 @@ def annotation_create(request, payload: AnnotationCreateIn):
         claim=payload.claim,
         note=payload.note,
     )
-    return Status(201, annotation_json(_fetch(annotation.pk), request.user, _topic_paths()))
+    return Status(201, annotation_json(_fetch(annotation.pk), request.user, topic_paths()))
 
 
 @api.get("/annotations/{int:pk}/", auth=READ, url_name="api-annotation", response={200: AnnotationOut, **REFUSALS})
 def annotation_detail(request, pk: Path[PathId]):
     get_token(request)
-    return annotation_json(_fetch(pk), request.user, _topic_paths())
+    return annotation_json(_fetch(pk), request.user, topic_paths())
 
 
 @api.patch(
@@ -325,7 +258,7 @@ def annotation_update(request, pk: Path[PathId], payload: AnnotationUpdateIn):
         return _conflict(pk, request.user, str(conflict))
     except services.PassageUnderVerdict as refusal:
         return _conflict(pk, request.user, refusal.message)
-    return annotation_json(_fetch(pk), request.user, _topic_paths())
+    return annotation_json(_fetch(pk), request.user, topic_paths())
 
 
 @api.delete(
@@ -384,30 +317,6 @@ def _claim_or_404(pk):
     return claim
 
 
-def _document_json(document):
-    return {
-        "id": document.pk,
-        "title": document.title,
-        "date": document.date.isoformat() if document.date else None,
-        "is_current": document.is_current,
-        "url": document.get_absolute_url(),
-    }
-
-
-def _copy_json(copy):
-    annotation = copy.annotation
-    return {
-        "claim": copy.pk,
-        "annotation": annotation.pk,
-        "status": copy.status,
-        "document": _document_json(annotation.turn.document),
-        "speaker": annotation.turn.speaker.name if annotation.turn.speaker_id else None,
-        "turn": annotation.turn_id,
-        "quote": annotation.quote,
-        "url": annotation.get_absolute_url(),
-    }
-
-
 @api.get(
     "/claims/{int:pk}/similar/", auth=READ_CLAIMS, url_name="api-claim-similar", response={200: SimilarOut, **REFUSALS}
 )
@@ -418,10 +327,10 @@ def claim_similar(request, pk: Path[PathId]):
     return {
         "claim": claim.pk,
         "group": claim.group_id,
-        "linked": [_copy_json(copy) for copy in services.claim_copies(claim)],
+        "linked": [copy_json(copy) for copy in services.claim_copies(claim)],
         "candidates": [
             {
-                "document": _document_json(c.turn.document),
+                "document": document_json(c.turn.document),
                 "turn": c.turn.pk,
                 "turn_position": c.turn.position,
                 "speaker": c.turn.speaker.name if c.turn.speaker_id else None,
@@ -458,7 +367,7 @@ def claim_links(request, pk: Path[PathId], payload: PassageIn):
         {
             "claim": {**claim_json(source), "annotation": source.annotation_id},
             "linked_claim": {**claim_json(linked), "annotation": linked.annotation_id},
-            "annotation": annotation_json(_fetch(linked.annotation_id), request.user, _topic_paths()),
-            "linked": [_copy_json(copy) for copy in services.claim_copies(source)],
+            "annotation": annotation_json(_fetch(linked.annotation_id), request.user, topic_paths()),
+            "linked": [copy_json(copy) for copy in services.claim_copies(source)],
         },
     )
