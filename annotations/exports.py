@@ -17,6 +17,7 @@ one query for the whole, small, topic tree).
 
 import csv
 import json
+import re
 from datetime import UTC
 from itertools import islice
 
@@ -44,9 +45,10 @@ JSONLD_TYPE = "application/ld+json"
 W3C_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 
-# Cells a spreadsheet would read as a formula (or that hide one behind a tab or carriage return)
-# get a leading apostrophe: OWASP's advice against CSV injection.
-CSV_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Cells a spreadsheet would read as a formula (or that hide one behind a tab or carriage return),
+# also after leading spaces, which spreadsheets skip, get a leading apostrophe: OWASP's advice
+# against CSV injection.
+CSV_FORMULA = re.compile(r"[^\S\t\r]*[=+\-@\t\r]")
 
 # ClaimReview ratings: one documented number-to-word table, best 4, worst 1.
 #   accurate 4, misleading 2, false 1. 3 is left free for a later "mostly accurate".
@@ -171,7 +173,7 @@ def _json(value):
 def _csv_cell(value):
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(CSV_FORMULA_TRIGGERS):
+    if isinstance(value, str) and CSV_FORMULA.match(value):
         return "'" + value
     return value
 

@@ -6,6 +6,8 @@ from django.db.models import Exists, OuterRef, Q
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Target, Topic
 from corpus_app.models import Document, Speaker, TurnKind
 from desk.choices import LabelColumnChoiceFilter
+from desk.forms import TextCheckedFilterSet
+from desk.text import nfc
 
 
 def _date_widget():
@@ -16,6 +18,13 @@ def _id_widget():
     # An id, not a <select>: a list of every document costs more than the page itself at 20,000 documents.
     # The reading view and the documents list link here with ?document=<id>.
     return forms.NumberInput(attrs={"min": 1, "placeholder": "Any"})
+
+
+class NormalizedCharFilter(django_filters.CharFilter):
+    """Text compared in NFC, as the turns are stored: “e” + U+0301 finds “é”."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, nfc(value) if value else value)
 
 
 class TopicTreeFilter(django_filters.ModelChoiceFilter):
@@ -37,8 +46,8 @@ class TopicTreeFilter(django_filters.ModelChoiceFilter):
         return qs.filter(Exists(tagged))
 
 
-class AnnotationFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="quote", lookup_expr="icontains", label="Text in the quote")
+class AnnotationFilter(TextCheckedFilterSet):
+    q = NormalizedCharFilter(field_name="quote", lookup_expr="icontains", label="Text in the quote")
     topic = TopicTreeFilter(field_name="topics", label="Topic", empty_label="Any topic")
     polarity = django_filters.ChoiceFilter(choices=Polarity.choices, label="Stance", empty_label="Any stance")
     target = LabelColumnChoiceFilter(queryset=Target.objects.all(), label_column="name", empty_label="Any target")
@@ -88,7 +97,7 @@ class AnnotationFilter(django_filters.FilterSet):
         fields = []
 
 
-class ClaimFilter(django_filters.FilterSet):
+class ClaimFilter(TextCheckedFilterSet):
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, empty_label="Any status")
     speaker = LabelColumnChoiceFilter(
         label_column="name",

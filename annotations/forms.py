@@ -13,6 +13,8 @@ from django.utils.safestring import mark_safe
 
 from annotations.models import Polarity
 from annotations.services import MAX_NOTE_CHARS
+from desk.forms import TextCheckedForm
+from desk.text import nfc
 
 TURN_PREVIEW_WORDS = 8
 
@@ -117,7 +119,7 @@ def quicken_widgets(form):
     return form
 
 
-class AnnotateForm(forms.Form):
+class AnnotateForm(TextCheckedForm):
     turn = forms.TypedChoiceField(coerce=int, label="Turn", help_text="Where the passage is.", widget=QuickSelect)
     passage = forms.CharField(
         label="Passage",
@@ -157,7 +159,8 @@ class AnnotateForm(forms.Form):
 
     def clean_passage(self):
         # Browsers send a textarea's line breaks as CRLF; the turn text uses LF.
-        passage = self.cleaned_data["passage"].replace("\r\n", "\n").strip()
+        # NFC: a passage pasted with decomposed accents (e + U+0301) is found in the (NFC) turn text.
+        passage = nfc(self.cleaned_data["passage"].replace("\r\n", "\n")).strip()
         if not passage:
             raise forms.ValidationError("Paste the passage you want to annotate.")
         return passage

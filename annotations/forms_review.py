@@ -1,9 +1,10 @@
 from django import forms
 
 from annotations.models import ClaimStatus
+from desk.forms import TextCheckedForm
 
 
-class ClaimReviewForm(forms.Form):
+class ClaimReviewForm(TextCheckedForm):
     status = forms.ChoiceField(choices=ClaimStatus.choices)
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -338,7 +338,7 @@ def reader_context(document, user, *, annotate_form=None):
 
     A long document has 400 turns and 2,000 annotations, so the annotations are read as
     plain tuples and each one is written out once, in reading order: its JSON for
-    ``reader.js`` (the API's shape, ``api.annotation_json``; what ``json.dumps`` writes),
+    ``reader.js`` (the API's shape, ``api_json.annotation_json``; what ``json.dumps`` writes),
     its item in the side list and its passage for the highlights. What annotations share
     (topics, stances, kinds, authors) is encoded and escaped once per page.
     """

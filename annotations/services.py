@@ -32,6 +32,31 @@ class AnnotationError(ValueError):
         self.field = field
 
 
+class ReplacedEdition(AnnotationError):
+    """The turn belongs to an edition a newer one replaced: ``current`` is the newest edition."""
+
+    def __init__(self, document):
+        self.current = document.current_edition()
+        super().__init__(
+            f"“{document.title}” was replaced by a newer edition (document {self.current.pk}); "
+            "annotate the current edition instead.",
+            field="turn",
+        )
+
+
+class PassageUnderVerdict(AnnotationError):
+    """An editor tried to move the passage of a claim that has a verdict: only a reviewer may."""
+
+    def __init__(self, claim):
+        self.claim = claim
+        super().__init__(
+            f"This passage carries a claim with the verdict “{claim.get_status_display()}”: its text cannot be "
+            "changed by an editor, or the verdict would speak about other words. Ask a reviewer, or flag the "
+            "new passage as a claim of its own.",
+            field="start",
+        )
+
+
 class VersionConflict(Exception):
     """Someone saved in between: ``current`` is the row as it is now (None if deleted)."""
 
@@ -141,6 +166,8 @@ def annotation_create(
         raise PermissionDenied("Your role cannot annotate.")
     if claim and not user.has_perm("annotations.add_claim"):
         raise PermissionDenied("Your role cannot flag claims.")
+    if not turn.document.is_current:
+        raise ReplacedEdition(turn.document)
     _check_passage(turn, start, end, quote)
     stance = _check_stance(polarity, target)
     topics = list(topics)
@@ -206,6 +233,11 @@ def annotation_update(
         new_end = annotation.end if end is _UNSET else end
         new_quote = annotation.quote if quote is _UNSET else quote
         _check_passage(annotation.turn, new_start, new_end, new_quote)
+        moved = (new_start, new_end, new_quote) != (annotation.start, annotation.end, annotation.quote)
+        if moved and not can_review_claims(user):
+            claim_row = Claim.objects.filter(annotation=annotation).first()
+            if claim_row is not None and not claim_row.is_open:
+                raise PassageUnderVerdict(claim_row)
         annotation.start, annotation.end, annotation.quote = new_start, new_end, new_quote
         annotation.prefix, annotation.suffix = passage_context(annotation.turn.text, new_start, new_end)
     if polarity is not _UNSET or target is not _UNSET:

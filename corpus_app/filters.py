@@ -13,6 +13,8 @@ from annotations.models import Claim
 from corpus_app.models import Document, DocumentKind, Speaker, Turn
 from corpus_app.search import SEARCH_CONFIG, engine_for
 from desk.choices import LabelColumnChoiceFilter
+from desk.forms import TextCheckedFilterSet
+from desk.text import nfc
 
 #: The documents with a word in the title (as ``title__icontains``) or in some turn (their lexemes),
 #: each through its index (migration 0009, PostgreSQL only). The functions in FROM, not in the
@@ -70,7 +72,7 @@ class FirstRows:
     rows: int
 
 
-class DocumentFilter(django_filters.FilterSet):
+class DocumentFilter(TextCheckedFilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Text", help_text="Words in the title or the turns.")
     kind = django_filters.ChoiceFilter(choices=DocumentKind.choices, empty_label="Any kind")
     date_after = django_filters.DateFilter(
@@ -159,7 +161,7 @@ class DocumentFilter(django_filters.FilterSet):
         # whole words in any form ("payment" finds "payments"); asking the million turns took a
         # second for a common word. Elsewhere a substring of a turn's text, one EXISTS per word.
         postgres = engine_for() == "postgresql"
-        for word in value.split():
+        for word in nfc(value).split():  # NFC, as the turns are stored
             if postgres:
                 pattern = f"%{connection.ops.prep_for_like_query(word)}%"  # as title__icontains has it
                 queryset = queryset.filter(pk__in=RawSQL(DOCUMENTS_WITH_WORD, [pattern, SEARCH_CONFIG, word]))

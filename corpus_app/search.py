@@ -52,7 +52,9 @@ from annotations.forms import quicken_widgets
 from corpus_app.models import DocumentKind, Speaker, Turn
 from corpus_app.version import corpus_version
 from desk.choices import LabelColumnChoiceField
+from desk.forms import TextCheckedForm
 from desk.pagination import CappedPage, CappedPaginator
+from desk.text import nfc
 
 PAGE_SIZE = 25
 SEARCH_CONFIG = "english"
@@ -446,7 +448,7 @@ class SearchPaginator(CappedPaginator):
         return page
 
 
-class SearchForm(forms.Form):
+class SearchForm(TextCheckedForm):
     q = forms.CharField(
         label="Search the turns",
         required=False,
@@ -470,7 +472,8 @@ def search_view(request):
     form = quicken_widgets(SearchForm(request.GET or None))  # its widgets without a template each
     form.is_valid()  # invalid filters are reported next to their field and ignored
     data = getattr(form, "cleaned_data", {})
-    query_text = (data.get("q") or "").strip()
+    # NFC, as the turns are stored: a decomposed accent (e + U+0301) finds “é”.
+    query_text = nfc(data.get("q") or "").strip()
     filters = {name: data.get(name) for name in ("speaker", "kind", "date_from", "date_until")}
     turns = search_turns(query_text, **filters)
     context = {

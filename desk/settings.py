@@ -37,6 +37,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A refused token under /api/ answers the API's JSON error; other pages keep Django's page.
+CSRF_FAILURE_VIEW = "annotations.api_base.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

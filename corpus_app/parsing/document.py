@@ -9,6 +9,7 @@ ParseWarning with the 1-based line number of the raw text.
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -133,6 +134,9 @@ def parse_transcript(
     from corpus_app.parsing import cleaning, layout, turns
     from corpus_app.parsing import metadata as header_rules
 
+    # One form for every accented letter (NFC), so that search and comparisons see “é” whether the
+    # file spelt it as one code point or as e + U+0301.
+    text = unicodedata.normalize("NFC", text)
     if not text:
         raise ParseError("the text is empty")
     if not text.strip():

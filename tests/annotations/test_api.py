@@ -1067,15 +1067,29 @@ def test_reviewer_gives_a_verdict(world, claim, reviewer):
     assert (latest.history_user, latest.status) == (reviewer, "accurate")
 
 
-def test_verdict_without_a_version_is_accepted(world, claim, reviewer):
-    response = post_json(client_for(reviewer), verdict_url(claim.pk), {"status": "in_review"})
+def test_verdict_without_a_version_is_refused(world, claim, reviewer):
+    """Issue 15, 5: without the version, two reviewers' verdicts overwrote each other silently."""
+    before = snapshot()
+
+    response = post_json(client_for(reviewer), verdict_url(claim.pk), {"status": "accurate", "rationale": "Right."})
+
+    assert_error(response, 400, "version", contains="required")
+    assert snapshot() == before
+
+
+def test_verdict_with_the_version_moves_to_review(world, claim, reviewer):
+    response = post_json(client_for(reviewer), verdict_url(claim.pk), {"status": "in_review", "version": 1})
 
     assert response.status_code == 200
     assert response.json()["status"] == "in_review"
 
 
 def test_verdict_shows_in_the_annotation_json(world, claim, reviewer, editor):
-    post_json(client_for(reviewer), verdict_url(claim.pk), {"status": "misleading", "rationale": "Out of context."})
+    post_json(
+        client_for(reviewer),
+        verdict_url(claim.pk),
+        {"status": "misleading", "rationale": "Out of context.", "version": 1},
+    )
 
     body = client_for(editor).get(detail(claim.annotation_id)).json()
 
@@ -1088,7 +1102,9 @@ def test_only_reviewers_give_verdicts(world, claim, role):
     before = snapshot()
 
     response = post_json(
-        client_for(make_user(role)), verdict_url(claim.pk), {"status": "accurate", "rationale": "Looks right."}
+        client_for(make_user(role)),
+        verdict_url(claim.pk),
+        {"status": "accurate", "rationale": "Looks right.", "version": 1},
     )
 
     assert_error(response, 403, contains="reviewers")
@@ -1116,7 +1132,7 @@ def test_only_reviewers_give_verdicts(world, claim, role):
 def test_invalid_verdicts_are_refused(world, claim, reviewer, payload, field, contains):
     before = snapshot()
 
-    response = post_json(client_for(reviewer), verdict_url(claim.pk), payload)
+    response = post_json(client_for(reviewer), verdict_url(claim.pk), {"version": 1, **payload})
 
     assert_error(response, 400, field, contains=contains)
     assert snapshot() == before
@@ -1142,7 +1158,9 @@ def test_verdict_with_a_stale_version_is_409_with_the_current_claim(world, claim
 
 
 def test_verdict_on_an_unknown_claim_is_404(world, reviewer):
-    response = post_json(client_for(reviewer), verdict_url(987654), {"status": "accurate", "rationale": "x"})
+    response = post_json(
+        client_for(reviewer), verdict_url(987654), {"status": "accurate", "rationale": "x", "version": 1}
+    )
 
     assert_error(response, 404, contains="987654")
 

@@ -353,12 +353,16 @@ def test_csv_formula_injection_is_defused(client, viewer, editor):
     assert jsonl_rows(body)[0]["quote"] == "=HYPERLINK"
 
 
-@pytest.mark.parametrize("value", ["=1+2", "+1", "-2", "@A1", "\tx", "\rx"])
+@pytest.mark.parametrize(
+    "value",
+    # Spreadsheets skip leading spaces before a formula (issue 15: " =1+2" went through as it was).
+    ["=1+2", "+1", "-2", "@A1", "\tx", "\rx", " =1+2", "   @SUM(A1)", " \t-1", "\n=cmd", "\u00a0+1", " \rx"],
+)
 def test_csv_cells_starting_like_a_formula_get_an_apostrophe(value):
     assert _csv_cell(value) == "'" + value
 
 
-@pytest.mark.parametrize("value", ["plain", "1 = 1", "", 5, "a-b"])
+@pytest.mark.parametrize("value", ["plain", "1 = 1", "", 5, "a-b", "   ", " x = 1"])
 def test_other_csv_cells_are_unchanged(value):
     assert _csv_cell(value) == value
 

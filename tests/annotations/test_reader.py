@@ -365,11 +365,12 @@ def test_reading_view_query_count_does_not_grow_with_annotations(client):
     assert response.context["annotation_count"] == 61
     assert "hl-claim-accurate" in response.content.decode()
     assert len(many) == len(one), [q["sql"] for q in many.captured_queries]
-    # The page's JSON is the API's shape (annotations.api.annotation_json), value for value,
+    # The page's JSON is the API's shape (annotations.api_json.annotation_json), value for value,
     # written exactly as json.dumps writes it, in reading order.
-    from annotations.api import _reader_queryset, _topic_paths, annotation_json
+    from annotations.api import _reader_queryset
+    from annotations.api_json import annotation_json, topic_paths
 
-    paths = _topic_paths()
+    paths = topic_paths()
     reader = _reader_queryset().filter(turn__document=document).order_by("turn__position", "start", "-end", "pk")
     expected = [annotation_json(a, editor, paths) for a in reader]
     script = re.search(
