@@ -261,3 +261,18 @@ def test_document_text_filter_takes_like_wildcards_in_a_word_literally(client, v
     assert titles("100%") == ["Growth of 100% expected"]
     assert titles("f_1") == []  # "_" is no wildcard: "of 1000" does not match
     assert titles("GROWTH") == ["Growth of 100% expected", "Growth of 1000 expected"]  # any case
+
+
+def test_reading_view_sums_up_import_warnings_per_kind(client, viewer):
+    document = make_document()
+    document.import_warnings = [
+        {"line": line, "code": "truncated_line", "message": f"line ends mid-sentence: “…cut {line}”"}
+        for line in range(40, 10, -1)
+    ] + [{"line": 3, "code": "dropped_noise", "message": "dropped page noise: “Syndicate content”"}]
+    document.save()
+    client.force_login(viewer)
+    content = " ".join(client.get(document.get_absolute_url()).content.decode().split())
+    assert "31 import warnings: 1 <code>dropped_noise</code>, 30 <code>truncated_line</code>" in content
+    # Every warning is still there to read, each kind's rows in line order.
+    assert "Syndicate content" in content
+    assert content.index("…cut 11”") < content.index("…cut 12”") < content.index("…cut 40”")
