@@ -151,7 +151,7 @@ def _join_label_heads(paragraphs: list[list[RawLine]], starts_turn: Callable[[st
     for group in paragraphs:
         if joined and len(joined[-1]) == 1:
             head = joined[-1][0].text
-            is_title = all(word.strip(".").casefold() in LABEL_HEAD_WORDS for word in head.split())
+            is_title = len(head) <= 30 and all(word.strip(".").casefold() in LABEL_HEAD_WORDS for word in head.split())
             if is_title and len(head.split()) <= 2 and starts_turn(f"{head} {group[0].text}"):
                 joined[-1] = joined[-1] + group
                 continue

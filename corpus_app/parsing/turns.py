@@ -758,6 +758,7 @@ class SpeakerDirectory:
         self.label_counts = _label_counts(body, self.label_forms)
         self.typos: dict[str, str] = {}  # label as written → the frequent label it misspells
         self._resolving_roles = False
+        self._split: dict[str, tuple[str, Resolution, str] | None] = {}
         self._legend_resolutions: dict[str, Resolution] = {}
         self.records: dict[str, _SpeakerRecord] = {}
         self._warned: set[str] = set()
@@ -925,13 +926,20 @@ class SpeakerDirectory:
 
     # Labels
 
+    def split_label(self, text: str) -> tuple[str, Resolution, str] | None:
+        """(label, who it names, the text after it) when a line or paragraph opens with a label;
+        asked of each line, then of each paragraph (most are one line): each text once."""
+        if text not in self._split:
+            self._split[text] = _split_label(text, self)
+        return self._split[text]
+
     def opens_turn(self, text: str) -> bool:
         """Whether a paragraph (or line) opens with one of this text's speaker labels."""
-        return _split_label(text, self) is not None
+        return self.split_label(text) is not None
 
     def is_bare_label(self, text: str) -> bool:
         """A label alone on its line, the speech on the next ("Heinz Fischer:", "Minister")."""
-        labelled = _split_label(text, self)
+        labelled = self.split_label(text)
         return labelled is not None and not labelled[2]
 
     def resolve_label(self, label: str) -> Resolution | None:
@@ -1442,8 +1450,10 @@ def _split_label(text: str, directory: SpeakerDirectory) -> tuple[str, Resolutio
 
 
 def _is_heading_text(text: str) -> bool:
-    letters = [char for char in text if char.isalpha()]
-    return len(letters) >= 12 and not any(char.islower() for char in letters)
+    """Capitals only (a heading after a colon, not speech); its first words tell, and speech has
+    a lower-case letter there."""
+    head = text[:200]
+    return not any(char.islower() for char in head) and sum(char.isalpha() for char in head) >= 12
 
 
 def _is_note_paragraph(text: str) -> bool:
@@ -1481,7 +1491,7 @@ def _segment(
             interrupted = current or interrupted
             current = None
             continue
-        if labelled := _split_label(paragraph.text, directory):
+        if labelled := directory.split_label(paragraph.text):
             label, resolution, rest = labelled
             if (frequent := directory.typos.get(_strip_parenthetical(label))) is not None:
                 message = f"the label “{label}” is read as “{frequent}”, the frequent label it is a letter or two off"

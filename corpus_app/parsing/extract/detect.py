@@ -9,6 +9,7 @@ marks on several lines. Everything else is read as text, which rejects binary co
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 
@@ -33,6 +34,7 @@ _MARKDOWN_SIGNALS = re.compile(
     re.MULTILINE,
 )
 _SNIFF_BYTES = 64 * 1024
+_MARKDOWN_SNIFF_BYTES = 16 * 1024  # Markdown shows its markup early; a long plain text is not read twice
 
 
 def detect_format(raw: bytes, *, filename: str = "") -> str:
@@ -72,5 +74,5 @@ def _is_docx(raw: bytes) -> bool:
 
 
 def _looks_like_markdown(head: bytes) -> bool:
-    sample = head.decode("utf-8", errors="ignore")
-    return len(_MARKDOWN_SIGNALS.findall(sample)) >= 3
+    sample = head[:_MARKDOWN_SNIFF_BYTES].decode("utf-8", errors="ignore")
+    return sum(1 for _ in itertools.islice(_MARKDOWN_SIGNALS.finditer(sample), 3)) >= 3
