@@ -117,6 +117,9 @@ def bench_size(url, size, options):
     # The same file names with other texts: each file replaces the document the run above imported.
     editions = [f"--files={options.import_files}", f"--seed={options.seed + 1}", "--editions"]
     rows.append(run_child([__file__, "import", *editions], env))
+    for file_format in FILE_FORMATS:
+        print(f"measuring the importer on {file_format} files…", flush=True)
+        rows.append(run_child([__file__, "formats", f"--format={file_format}", f"--seed={options.seed + 2}"], env))
     return {"size": size, "generation_s": generation, "counts": figures["counts"], "rows": rows}
 
 
@@ -462,6 +465,109 @@ def main_export(argv):
     print(json.dumps(row))
 
 
+FILE_FORMATS = ("markdown", "html", "docx", "pdf")
+
+
+def _as_format(text: str, file_format: str, title: str) -> tuple[str, bytes]:
+    """A transcript written as a file of another format: (suffix, bytes). Its first paragraph is the
+    headline, each other one a paragraph (a labelled one keeps its label at its start)."""
+    import html
+    import io
+
+    paragraphs = [line for line in text.splitlines()[1:] if line.strip()]
+    if file_format == "markdown":
+        body = "\n\n".join(
+            f"**{label}:**{rest}"
+            if (label := paragraph.partition(":")[0]) and len(label) < 40 and ":" in paragraph
+            else paragraph
+            for paragraph in paragraphs
+            for rest in [paragraph.partition(":")[2]]
+        )
+        return ".md", f'---\ntitle: "{title}"\ndate: "2025-04-11"\n---\n\n{body}\n'.encode()
+    if file_format == "html":
+        items = "".join(f"<p>{html.escape(paragraph)}</p>" for paragraph in paragraphs)
+        page = (
+            f"<!DOCTYPE html><html><head><title>{html.escape(title)} | Ministry</title>"
+            f'<meta property="article:published_time" content="2025-04-11"></head><body>'
+            f"<nav><a href='/'>Home</a> | <a href='/news'>News</a></nav><article><h1>{html.escape(title)}</h1>"
+            f"{items}</article><footer>© Ministry</footer></body></html>"
+        )
+        return ".html", page.encode()
+    if file_format == "docx":
+        import docx
+
+        document = docx.Document()
+        document.core_properties.title = title
+        for paragraph in paragraphs:
+            document.add_paragraph(paragraph)
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return ".docx", buffer.getvalue()
+    from fpdf import FPDF  # a development dependency, as the benchmark is
+
+    pdf = FPDF()
+    pdf.set_title(title)
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    for paragraph in paragraphs:
+        pdf.multi_cell(0, 6, paragraph.encode("latin-1", "replace").decode("latin-1"), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+    return ".pdf", bytes(pdf.output())
+
+
+def _bold_label(paragraph: str) -> str:
+    """ "Sergey Lavrov: We …" as Markdown writes it: "**Sergey Lavrov:** We …"."""
+    label, colon, rest = paragraph.partition(":")
+    return f"**{label}:**{rest}" if colon and len(label) < 40 else paragraph
+
+
+def main_formats(argv):
+    """The importer on files of one format (transcripts of the same kind as ``import``'s)."""
+    import random
+    import resource
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--format", choices=FILE_FORMATS, required=True)
+    parser.add_argument("--files", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    options = parser.parse_args(argv)
+    setup_django()
+    from django.core.management import call_command
+
+    from corpus_app import synthetic
+
+    rng = random.Random(options.seed + 2000)
+    vocabulary = synthetic.load_vocabulary()
+    speakers = ["Murat Nurtleu", "Jeyhun Bayramov", "Ararat Mirzoyan", "Sirojiddin Muhriddin"]
+    with tempfile.TemporaryDirectory(prefix=f"bench-{options.format}-") as folder:
+        total = 0
+        for index in range(options.files):
+            planned = synthetic.plan_document(rng, vocabulary, speakers, turns=max(3, int(rng.gauss(43, 15))))
+            text = synthetic.render_transcript(planned)
+            title = f"{text.partition(chr(10))[0]} {options.format} {options.seed} {index}"
+            suffix, data = _as_format(text, options.format, title)
+            total += len(data)
+            (Path(folder) / f"bench-{options.format}-{options.seed}-{index:05d}{suffix}").write_bytes(data)
+        started = time.perf_counter()
+        call_command("import_transcripts", folder, verbosity=0)
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "name": f"import_transcripts, {options.files} {options.format} files",
+                "n": 1,
+                "median_ms": elapsed * 1000,
+                "files_per_s": options.files / elapsed,
+                "mb_per_s": total / 1e6 / elapsed,
+                "peak_mb": round(peak),
+                "notes": f"{total / 1e6:.1f} MB: {options.files / elapsed:.0f} files/s, "
+                f"{total / 1e6 / elapsed:.2f} MB/s",
+            }
+        )
+    )
+
+
 def main_import(argv):
     import random
     import resource
@@ -517,7 +623,7 @@ def main_import(argv):
 
 
 if __name__ == "__main__":
-    commands = {"pages": main_pages, "export": main_export, "import": main_import}
+    commands = {"pages": main_pages, "export": main_export, "import": main_import, "formats": main_formats}
     if len(sys.argv) > 1 and sys.argv[1] in commands:
         commands[sys.argv[1]](sys.argv[2:])
     else:
