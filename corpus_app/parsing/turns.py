@@ -470,7 +470,7 @@ SENTENCE_END = re.compile(r"[.?!…:;][”’\"'»)\]]*$")
 # Its two character classes, for _ends_sentence (which answers as SENTENCE_END.search, without a scan).
 _SENTENCE_END_CHARACTERS = (".", "?", "!", "…", ":", ";")
 _CLOSING_CHARACTERS = "”’\"'»)]"
-SALUTATION_MAX_WORDS = 5
+SALUTATION_MAX_WORDS = 10  # "Mr dear friend Mr Putin, ladies and gentlemen,"
 # A speaker broken off or trailing away: "but —", "and --", "Thank –", "we…".
 INTERRUPTED = re.compile(r"(?:—|–|--|-|…|\.\.\.)[”’\"'»)\]]*$")
 # A paragraph that ends with a bracketed note is complete: "… [Statement in Indonesian]", "(Laughter)".

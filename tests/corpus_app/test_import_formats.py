@@ -90,3 +90,38 @@ def test_a_file_that_cannot_be_read_is_named_and_the_others_still_go_in(mixed_fo
         call_command("import_transcripts", str(mixed_folder), stdout=out, stderr=err)
     assert "broken.pdf" in str(failure.value) and "broken.pdf" in err.getvalue()
     assert Document.objects.count() == 5
+
+
+def test_the_same_real_transcript_reads_the_same_in_every_format():
+    """The White House gaggle (public domain) as its Markdown, and as a Word document, a web page
+    and a PDF made from its paragraphs: the same speakers and kinds, turn for turn."""
+    import html
+    import textwrap
+
+    from corpus_app.parsing import parse_file
+    from corpus_app.parsing.extract import extract_text
+
+    markdown = WHITE_HOUSE.read_bytes()
+    paragraphs = [" ".join(block.split()) for block in extract_text(markdown, filename="g.md").text.split("\n\n")]
+    title = "Press Gaggle by Press Secretary Jen Psaki Aboard Air Force One En Route Detroit, MI"
+    paragraphs = [title] + [paragraph for paragraph in paragraphs if paragraph]
+    page = "".join(f"<p>{html.escape(paragraph)}</p>" for paragraph in paragraphs[1:])
+    files = {
+        "gaggle.md": markdown,
+        "gaggle.docx": make_docx(paragraphs, title=paragraphs[0]),
+        "gaggle.html": f"<html><head><title>{paragraphs[0]}</title></head><body><article><h1>{paragraphs[0]}</h1>"
+        f"{page}</article></body></html>".encode(),
+        "gaggle.pdf": make_pdf(
+            [[textwrap.wrap(paragraph.encode("latin-1", "replace").decode("latin-1"), 90) for paragraph in paragraphs]],
+            title=paragraphs[0],
+        ),
+    }
+    sequences = {
+        name: [
+            (turn.speaker, turn.kind.value) for turn in parse_file(raw, source=name).turns if turn.kind != "narration"
+        ]
+        for name, raw in files.items()
+    }
+    assert sequences["gaggle.md"][:3] == [("Jen Psaki", "remarks"), ("Journalist", "question"), ("Jen Psaki", "answer")]
+    for name, sequence in sequences.items():
+        assert sequence == sequences["gaggle.md"], name

@@ -104,3 +104,24 @@ def test_every_word_of_a_real_file_is_in_a_turn_or_a_warning(name):
     body = (FILES / name).read_text(encoding="utf-8").split("\n---\n", 1)[1]
     lost = [word for word in _words(body) if word not in kept_words]
     assert not lost, lost[:20]
+
+
+def test_a_whole_saved_web_page_gives_its_lead_speeches_and_questions():
+    document = parsed("kremlin-putin-erdogan-2018-04-03.html")
+    assert (document.title, document.date, document.place, document.format) == (
+        "Joint news conference of Vladimir Putin and Recep Tayyip Erdogan",
+        datetime.date(2018, 4, 3),
+        "Ankara",
+        "html",
+    )
+    kinds = [(turn.speaker, turn.kind.value) for turn in document.turns]
+    assert kinds[:3] == [(None, "narration"), ("Recep Tayyip Erdogan", "remarks"), ("Vladimir Putin", "remarks")]
+    assert kinds.count(("Journalist", "question")) == 4
+    # Long and short labels of one person are one speaker; "(retranslated)" stays in the label as written.
+    assert {turn.label for turn in document.turns if turn.speaker == "Recep Tayyip Erdogan"} == {
+        "President of Turkey Recep Tayyip Erdogan (retranslated)",
+        "Recep Tayyip Erdogan (retranslated)",
+        "Recep Tayyip Erdogan",
+    }
+    # The page's hidden tooltips, menus and scripts are not text.
+    assert not any("function(" in turn.text or "Subscribe" in turn.text for turn in document.turns)
