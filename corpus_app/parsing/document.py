@@ -182,6 +182,7 @@ def parse_transcript(
         body=draft[header.body_start :],
         named=header_rules.people_named(metadata),
         participants=participants.people if participants else (),
+        speaker_key=participants.legend if participants else None,
         header=draft[: header.body_start],
     )
     paragraphs = layout.build_paragraphs(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from corpus_app.parsing.cleaning import UPDATE_LINE, Line
 from corpus_app.parsing.turns import (
+    HONORIFICS,
     ORGANISATION_WORDS,
     QUESTION_LABELS,
     TITLE_WORDS,
@@ -320,8 +321,14 @@ PARTICIPANT_HEADINGS = {
     "chair",
     "briefers",
     "briefer",
+    "speaker key",
+    "speakers key",
+    "key to speakers",
+    "key",
 }
 PARTICIPANT_LINE_MAX_WORDS = 10
+# A line of a speaker key: "TAG<tab>Dr Tedros Adhanom Ghebreyesus", "CL – Christian Lindmeier".
+KEY_LINE = re.compile(r"^(?P<abbr>[A-Z]{2,5})(?:\t+|\s{2,}|\s*[:=–-]\s+)(?P<name>[A-Z].{2,80})$")
 
 
 @dataclass
@@ -329,17 +336,22 @@ class Participants:
     people: list[tuple[str, str]]  # (name, role)
     lines: list[Line]  # the list's lines, dropped from the body
     end: int  # index of the first line after the list
+    legend: dict[str, str] = field(default_factory=dict)  # a speaker key's abbreviations: {"tag": "Tedros …"}
 
 
 def read_participants(lines: list[Line], start: int) -> Participants | None:
     """A list of participants at the start of the body: a heading, then names, each followed by
     its role ("JOSE LUIS DE HARO" / "Communications Department"). None if the body starts otherwise."""
-    index, people, heading = start, [], None
+    index, people, heading, legend = start, [], None, {}
     while index < len(lines):
         text = lines[index].text
         key = text.rstrip(":").strip().casefold()
         if text.endswith(":") and key in PARTICIPANT_HEADINGS:
             heading = key
+        elif heading is not None and (entry := _key_entry(text)):
+            abbreviation, name = entry
+            legend[abbreviation.casefold()] = name
+            people.append((name, ""))
         elif heading is None or len(text.split()) > PARTICIPANT_LINE_MAX_WORDS or re.search(r"[.?!…;]$", text):
             break
         elif _is_role_line(text):
@@ -350,7 +362,20 @@ def read_participants(lines: list[Line], start: int) -> Participants | None:
         index += 1
     if heading is None or not people:
         return None
-    return Participants(people=people, lines=lines[start:index], end=index)
+    return Participants(people=people, lines=lines[start:index], end=index, legend=legend)
+
+
+def _key_entry(text: str) -> tuple[str, str] | None:
+    """(abbreviation, name) of a speaker key's line whose abbreviation is the name's initials."""
+    match = KEY_LINE.match(text)
+    if not match:
+        return None
+    words = [word for word in match["name"].split() if word.strip(".").casefold() not in HONORIFICS]
+    initials = "".join(word[0] for word in words).upper()
+    # "TAG" Tedros Adhanom Ghebreyesus, "MK" Maria (Van) Kerkhove, "CL" Christian Lindmeier
+    if not words or match["abbr"] not in {initials, initials[:2], initials[0] + initials[-1]}:
+        return None
+    return match["abbr"], " ".join(words)
 
 
 ROLE_LINE_WORDS = (

@@ -117,7 +117,25 @@ ORGANISATION_WORDS = {
     "union",
 }
 # Honorifics and titles that can precede a surname in a label: "Mr. Price", "Secretary Blinken".
-HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "madam", "mme", "hon"}
+HONORIFICS = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "professor",
+    "sir",
+    "dame",
+    "madam",
+    "mme",
+    "hon",
+    "shri",
+    "smt",
+    "sri",
+    "h.e",
+}
 TITLE_WORDS = HONORIFICS | {
     "secretary",
     "minister",
@@ -350,6 +368,12 @@ LABEL_WITH_SPACES = re.compile(r"^(?P<label>Q|A|QUESTION|ANSWER)(?:\t|\s{2,})\s*
 # "Q Thanks, Jen.": a question label and one space, taken as a label where the text does it again and again.
 LABEL_Q_SPACE = re.compile(r"^(?P<label>Q)\s(?P<rest>[A-Z“\"'(\[—–-].*)$")
 Q_SPACE_MIN_COUNT = 3
+# "CHAIR POWELL. Good afternoon.": a name in capitals and a full stop, taken as a label where the
+# text does it again and again (the Federal Reserve's transcripts).
+LABEL_CAPS_PERIOD = re.compile(r"^(?P<label>[A-Z][A-Z’'-]+(?:\s+[A-Z][A-Z’'.-]+){0,4})\.\s+(?P<rest>[A-Z“\"(\[].*)$")
+CAPS_PERIOD_MIN_COUNT = 2
+CAPS_PERIOD_TEXT_MIN_COUNT = 4  # such labels in a text that make a name in capitals asked once a label too
+TAB_COLUMN_MIN_COUNT = 3  # lines opening with a label and a tab that make a text a two-column table
 # A label set off by a tab, as a two-column table of speaker and speech comes out of a PDF or DOCX.
 LABEL_WITH_TAB = re.compile(r"^(?P<label>[A-Z][\w’'.()-]*(?:[ ][\w’'.()-]+){0,5})\t+(?P<rest>\S.*)$")
 # A name alone on its line, with no colon, before the speech (Title Case or capitals, no sentence end).
@@ -512,7 +536,9 @@ def _readable_name(text: str) -> str:
 
 def _is_acronym(word: str) -> bool:
     """ "SCMP", "NHK", "BBC": capitals without a vowel, read letter by letter."""
-    return len(word) <= 5 and not any(char in "AEIOUY" for char in word) and word.casefold() not in HONORIFICS
+    if word.casefold() in HONORIFICS:
+        return False
+    return len(word) <= 2 or (len(word) <= 5 and not any(char in "AEIOUY" for char in word))
 
 
 def _strip_possessive(name: str) -> str:
@@ -533,7 +559,7 @@ def has_label_shape(text: str) -> bool:
     """Whether a line starts with something shaped like a speaker label, before knowing the speakers."""
     if LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_WITH_TAB.match(text):
         return True
-    if LABEL_Q_SPACE.match(text):
+    if LABEL_Q_SPACE.match(text) or LABEL_CAPS_PERIOD.match(text):
         return True
     match = LABEL_WITH_COLON.match(text)
     if not match:
@@ -707,6 +733,7 @@ class SpeakerDirectory:
         named: Sequence[str] = (),
         participants: Sequence[tuple[str, str]] = (),
         header: Sequence[Line] = (),
+        speaker_key: Mapping[str, str] | None = None,
     ):
         known = _known_speakers(aliases, speaker_kinds)
         self.aliases = known.aliases  # shared with other texts: read only
@@ -756,9 +783,12 @@ class SpeakerDirectory:
         # again is a label, and one seen once that is a letter off a frequent one is a typo.
         self.label_forms: dict[str, str] = {}  # key → the label as first written
         self.label_counts = _label_counts(body, self.label_forms)
+        self.tab_labels = sum(bool(LABEL_WITH_TAB.match(line.text)) for line in body)
+        self.caps_period_labels = sum(bool(LABEL_CAPS_PERIOD.match(line.text)) for line in body)
         self.typos: dict[str, str] = {}  # label as written → the frequent label it misspells
         self._resolving_roles = False
         self._split: dict[str, tuple[str, Resolution, str] | None] = {}
+        self._speaker_key = dict(speaker_key or {})  # a list of participants' abbreviations
         self._legend_resolutions: dict[str, Resolution] = {}
         self.records: dict[str, _SpeakerRecord] = {}
         self._warned: set[str] = set()
@@ -791,7 +821,7 @@ class SpeakerDirectory:
     def legend(self) -> dict[str, str]:
         """The abbreviations the text defines (_find_legend), found on first use: only a label
         that can be an abbreviation (_LEGEND_KEY) looks them up, and most texts have none."""
-        return _find_legend(self._body, self.body_text)
+        return {**_find_legend(self._body, self.body_text), **self._speaker_key}
 
     @property
     def principal(self) -> str | None:
@@ -926,6 +956,13 @@ class SpeakerDirectory:
 
     # Labels
 
+    def is_caps_period_label(self, label: str) -> bool:
+        """ "NICK TIMIRAOS." is a label where the text writes its labels so: again and again for one
+        speaker, or, in a text where such labels abound, a name of two to four words asked once."""
+        if self.label_counts.get(_key(label), 0) >= CAPS_PERIOD_MIN_COUNT:
+            return True
+        return self.caps_period_labels >= CAPS_PERIOD_TEXT_MIN_COUNT and 2 <= len(label.split()) <= 4
+
     def split_label(self, text: str) -> tuple[str, Resolution, str] | None:
         """(label, who it names, the text after it) when a line or paragraph opens with a label;
         asked of each line, then of each paragraph (most are one line): each text once."""
@@ -952,8 +989,10 @@ class SpeakerDirectory:
         base = _strip_parenthetical(label)
         key = _key(base)
         words = base.split()
-        if not words or len(base) > LABEL_MAX_CHARS or "," in base or any(char.isdigit() for char in base):
+        if not words or len(base) > LABEL_MAX_CHARS or any(char.isdigit() for char in base):
             return None
+        if "," in base:
+            return self._name_and_role(base)  # "Official Spokesperson, Shri Arindam Bagchi"
         if _LEGEND_KEY.fullmatch(key) and key in self.legend:
             return self._resolve_legend(key)
         if key in QUESTION_LABELS:
@@ -1101,6 +1140,24 @@ class SpeakerDirectory:
             return role_words
         return None
 
+    def _name_and_role(self, base: str) -> Resolution | None:
+        """A label giving a name and a role, either way round, around one comma: "Shri Arindam
+        Bagchi, Official Spokesperson", "Official Spokesperson, Shri Arindam Bagchi"."""
+        parts = [part.strip() for part in base.split(",")]
+        if len(parts) != 2 or not all(parts):
+            return None
+        for name, role in (parts, parts[::-1]):
+            words = list(itertools.dropwhile(lambda word: _bare(word) in HONORIFICS, name.split()))
+            role_words = {_bare(word) for word in role.split()}
+            is_name = _looks_like_personal_name(words) and not {_bare(word) for word in words} & (
+                TITLE_WORDS | GROUP_WORDS
+            )
+            if is_name and role_words & (TITLE_WORDS | GROUP_WORDS | ORGANISATION_WORDS):
+                canonical = self.add_person(" ".join(words), role=role, source="label")
+                person = self.person(canonical)
+                return Resolution(canonical, person.source if person else "label", role=role)
+        return None
+
     def _recurring_label_before_aside(self, words: list[str]) -> Resolution | None:
         """A label the text uses often, then a lower-case aside about the moment: that label's speaker."""
         for size in range(len(words) - 1, 0, -1):
@@ -1210,7 +1267,7 @@ def _label_counts(body: Sequence[Line], forms: dict[str, str] | None = None) -> 
     counts: collections.Counter = collections.Counter()
     for line in body:
         match = LABEL_WITH_SPACES.match(line.text) or LABEL_WITH_PERIOD.match(line.text)
-        match = match or LABEL_Q_SPACE.match(line.text)
+        match = match or LABEL_Q_SPACE.match(line.text) or LABEL_CAPS_PERIOD.match(line.text)
         match = match or LABEL_WITH_TAB.match(line.text) or LABEL_WITH_COLON.match(line.text)
         if match and len(match["label"].split()) <= LABEL_MAX_WORDS + 8:
             written = _strip_parenthetical(match["label"])
@@ -1426,16 +1483,28 @@ class _Block:
 
 def _split_label(text: str, directory: SpeakerDirectory) -> tuple[str, Resolution, str] | None:
     """(label, who it names, the text after it) when the paragraph opens with a speaker label."""
-    for pattern in (LABEL_WITH_COLON, LABEL_WITH_PERIOD, LABEL_WITH_SPACES, LABEL_WITH_TAB, LABEL_Q_SPACE):
+    for pattern in (
+        LABEL_WITH_COLON,
+        LABEL_WITH_PERIOD,
+        LABEL_WITH_SPACES,
+        LABEL_WITH_TAB,
+        LABEL_Q_SPACE,
+        LABEL_CAPS_PERIOD,
+    ):
         match = pattern.match(text)
         if not match:
             continue
         label, rest = match["label"].strip(), match["rest"].strip()
         if pattern is LABEL_Q_SPACE and directory.label_counts.get("q", 0) < Q_SPACE_MIN_COUNT:
             continue
+        if pattern is LABEL_CAPS_PERIOD and not directory.is_caps_period_label(label):
+            continue
         if _is_heading_text(rest):
             return None  # "YUGOSLAVIA: CAPTURED AUSTRALIAN AID WORKERS" is a heading
         resolution = directory.resolve_label(label)
+        if resolution is None and pattern is LABEL_WITH_TAB and directory.tab_labels >= TAB_COLUMN_MIN_COUNT:
+            # A transcript set out as a table: its first column is the speaker, whatever it says ("HE").
+            resolution = Resolution(_readable_name(_strip_parenthetical(label)), "label")
         if resolution is None:
             continue
         once = directory.label_counts.get(_key(_strip_parenthetical(label)), 0) < 2

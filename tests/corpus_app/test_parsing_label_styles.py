@@ -182,3 +182,64 @@ def test_dates_in_common_forms():
     ]:
         document = parse_transcript(f"Remarks to the press\n\n{line}\n\nSergey Lavrov: Good afternoon.\n")
         assert document.date == expected, line
+
+
+def test_a_speaker_key_of_initials_names_the_speakers_of_a_two_column_transcript():
+    document = parse_transcript(
+        "COVID-19 virtual press conference - 22 June 2020\n\n"
+        "Speaker key:\nCL\tChristian Lindmeier\nTAG\tDr Tedros Adhanom Ghebreyesus\nMK\tDr Maria Van Kerkhove\n\n"
+        "CL\tGood morning and welcome to this press conference.\n\n"
+        "TAG\tThank you, Christian. Good morning everyone.\n\n"
+        "CL\tThank you. The first question goes to Helen.\n\n"
+        "HE\tHello, can you hear me? What about the new cases?\n\n"
+        "MK\tYes, thank you. The cases are rising in some regions.\n"
+    )
+    assert speakers_and_kinds(document) == [
+        ("Christian Lindmeier", "remarks"),
+        ("Tedros Adhanom Ghebreyesus", "remarks"),
+        ("Christian Lindmeier", "remarks"),
+        ("HE", "question"),  # a journalist's initials, in the speakers' column
+        ("Maria Van Kerkhove", "answer"),
+    ]
+    assert document.date == datetime.date(2020, 6, 22)
+
+
+def test_a_label_of_role_and_name_around_a_comma():
+    document = parse_transcript(
+        "Transcript of Weekly Media Briefing by the Official Spokesperson (June 2, 2022)\n\n"
+        "Official Spokesperson, Shri Arindam Bagchi: Good afternoon, friends.\n\n"
+        "Question: What about the visit?\n\n"
+        "Official Spokesperson, Shri Arindam Bagchi: It is being planned.\n"
+    )
+    assert speakers_and_kinds(document) == [
+        ("Arindam Bagchi", "remarks"),
+        ("Journalist", "question"),
+        ("Arindam Bagchi", "answer"),
+    ]
+
+
+def test_names_in_capitals_with_a_full_stop_are_labels_where_a_text_uses_them_throughout():
+    document = parse_transcript(
+        "Transcript of Chair Powell's Press Conference, June 14, 2023\n\n"
+        "CHAIR POWELL. Good afternoon. My colleagues and I remain squarely focused on our goal.\n\n"
+        "MICHELLE SMITH. Thank you. Nick.\n\n"
+        "NICK TIMIRAOS. Thank you. Chair Powell, why hold rates steady today?\n\n"
+        "CHAIR POWELL. So we decided to hold the target range steady.\n\n"
+        "MICHELLE SMITH. Rachel.\n\n"
+        "RACHEL SIEGEL. Thanks for taking our questions. What changed since May?\n\n"
+        "CHAIR POWELL. The economy has been resilient.\n"
+    )
+    speakers = [turn.speaker for turn in document.turns]
+    assert speakers == [
+        "Chair Powell",
+        "Michelle Smith",
+        "Nick Timiraos",
+        "Chair Powell",
+        "Michelle Smith",
+        "Rachel Siegel",
+        "Chair Powell",
+    ]
+    assert [turn.kind.value for turn in document.turns if turn.speaker in {"Nick Timiraos", "Rachel Siegel"}] == [
+        "question",
+        "question",
+    ]
