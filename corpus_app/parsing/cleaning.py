@@ -202,6 +202,41 @@ def split_lines(text: str, warnings: list[ParseWarning]) -> list[Line]:
     return lines
 
 
+# Timestamps of recordings: "[00:01:23] …", "Joe Biden: (00:02)", "Jane Doe  0:03" (Otter).
+_TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+TIMESTAMPED_LINES = [
+    # a label, then the time in brackets: "Joe Biden: (00:02)", "Reporter 1 (12:40): How …"
+    re.compile(
+        rf"^(?P<label>[A-Z][^:()\[\]]{{0,60}}?)\s*(?::\s*[\[(]{_TIMESTAMP}[\])]|[\[(]{_TIMESTAMP}[\])]\s*:?)\s*(?P<rest>.*)$"
+    ),
+    # a name, then the time, alone on the line: "Jane Doe  0:03"
+    re.compile(rf"^(?P<label>[A-Z][\w.'’ -]{{0,40}}?)\s{{2,}}{_TIMESTAMP}$()(?P<rest>)"),
+    # the time first: "[00:01:23] MODERATOR: Welcome", "00:01:23 Welcome"
+    re.compile(rf"^[\[(]?{_TIMESTAMP}[\])]?\s+()(?P<rest>\S.*)$"),
+]
+TIMESTAMPS_MIN_COUNT = 2  # lines written so, for a text to be a timed recording
+
+
+def drop_timestamps(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
+    """A recording's transcript with the times taken out of its lines ("Joe Biden: (00:02)" → "Joe
+    Biden:"), where the text times its lines throughout; one warning says how many and shows them."""
+    for pattern in TIMESTAMPED_LINES:
+        timed = [index for index, line in enumerate(lines) if line.text and pattern.match(line.text)]
+        if len(timed) < TIMESTAMPS_MIN_COUNT:
+            continue
+        lines = list(lines)
+        for index in timed:
+            match = pattern.match(lines[index].text)
+            label = match.groupdict().get("label") or ""
+            text = f"{label.strip()}: {match['rest']}".strip() if label else match["rest"]
+            lines[index] = Line(lines[index].number, text)
+        shown = " / ".join(f"line {lines[index].number}" for index in timed[:5])
+        more = f" and {len(timed) - 5} more" if len(timed) > 5 else ""
+        message = f"dropped the recording times of {len(timed)} lines ({shown}{more})"
+        warnings.append(ParseWarning(lines[timed[0]].number, "dropped_noise", message))
+    return lines
+
+
 def _listed_key(text: str) -> str | None:
     """``text.casefold().rstrip(":").strip()``, the key of NOISE_LINES and FOOTER_HEADINGS, or None
     when the line is too long to be listed.

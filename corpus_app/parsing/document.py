@@ -150,7 +150,8 @@ def parse_transcript(
     update = header_rules.find_update_date([line for line in lines if line.text])  # before the noise rules drop it
     lines = cleaning.drop_footer(lines, warnings)
     breaks: list[int] = []  # separators: what follows one is a new turn
-    lines = cleaning.drop_page_noise(lines, warnings, breaks)
+    lines = cleaning.drop_page_noise(lines, warnings, breaks)  # before the times: "10:51 A.M. EDT" is noise
+    lines = cleaning.drop_timestamps(lines, warnings)
     if not any(line.text for line in lines):
         raise ParseError("nothing is left after removing page noise (photo captions, timestamps, footers)")
 

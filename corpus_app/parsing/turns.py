@@ -378,7 +378,10 @@ TAB_COLUMN_MIN_COUNT = 3  # lines opening with a label and a tab that make a tex
 LABEL_WITH_TAB = re.compile(r"^(?P<label>[A-Z][\w’'.()-]*(?:[ ][\w’'.()-]+){0,5})\t+(?P<rest>\S.*)$")
 # A name alone on its line, with no colon, before the speech (Title Case or capitals, no sentence end).
 NAME_ALONE = re.compile(r"^[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|of|the|and|de|van|von|al))*$")
-TYPO_MIN_SIMILARITY = 88  # rapidfuzz ratio of a label seen once to a frequent label: "ADMINSTRATION"
+TYPO_MIN_SIMILARITY = 88
+NUMBERED_LABEL = re.compile(
+    r"(?P<label>[A-Za-z][\w .'’-]{0,40}?)\s*#?\d{1,3}"
+)  # rapidfuzz ratio of a label seen once to a frequent label: "ADMINSTRATION"
 TRAILING_PARENTHETICAL = re.compile(r"(?:\s*\([^()]*\))+\s*$")  # "(Birmingham, Erdington) (Lab)"
 
 # Roles that introduce a name in a title or narration: "Foreign Minister Sergey Lavrov",
@@ -986,6 +989,14 @@ class SpeakerDirectory:
         return self._labels[label]
 
     def _resolve_label(self, label: str) -> Resolution | None:
+        # "Reporter 2", "Question 1", "Speaker 3": a numbered questioner or an unnamed speaker.
+        if numbered := NUMBERED_LABEL.fullmatch(_strip_parenthetical(label)):
+            resolution = self.resolve_label(numbered["label"])
+            if resolution is not None and resolution.question:
+                return resolution
+            if resolution is not None or _key(numbered["label"]) in {"speaker", "participant", "voice"}:
+                return Resolution(_readable_name(_strip_parenthetical(label)), "label", role=_key(numbered["label"]))
+            return None
         base = _strip_parenthetical(label)
         key = _key(base)
         words = base.split()

@@ -243,3 +243,47 @@ def test_names_in_capitals_with_a_full_stop_are_labels_where_a_text_uses_them_th
         "question",
         "question",
     ]
+
+
+def test_a_recordings_times_are_taken_out_of_its_labels_and_reported_once():
+    document = parse_transcript(
+        "President Biden Remarks on the Economy Transcript\n\n"
+        "Joe Biden: (00:00)\nThank you very much. Please sit down.\n\n"
+        "Reporter 1: (00:45)\nMr. President, what about inflation?\n\n"
+        "Joe Biden: (00:50)\nInflation is coming down.\n\n"
+        "Reporter 2: (01:10)\nAnd the jobs report?\n"
+    )
+    assert speakers_and_kinds(document) == [
+        ("Joe Biden", "remarks"),
+        ("Journalist", "question"),
+        ("Joe Biden", "answer"),
+        ("Journalist", "question"),
+    ]
+    assert [turn.label for turn in document.turns][1::2] == ["Reporter 1", "Reporter 2"]
+    (dropped,) = [warning for warning in document.warnings if "recording times" in warning.message]
+    assert "4 lines" in dropped.message
+
+
+def test_names_with_times_alone_on_their_lines_and_times_before_labels():
+    interview = parse_transcript(
+        "Interview with the Minister\n\n"
+        "Jane Doe  0:03\nWelcome to the programme. What brings you here?\n\n"
+        "Minister Wong  0:10\nThank you for having me. Trade does.\n\n"
+        "Jane Doe  1:02\nAnd what about the region?\n"
+    )
+    assert speakers_and_kinds(interview) == [
+        ("Jane Doe", "question"),
+        ("Minister Wong", "answer"),
+        ("Jane Doe", "question"),
+    ]
+    briefing = parse_transcript(
+        "Weekly Briefing\n\n"
+        "[00:00:01] MODERATOR: Good morning, everyone.\n"
+        "[00:00:05] QUESTION 1: What about the talks?\n"
+        "[00:00:09] SPOKESPERSON: They went well.\n"
+    )
+    assert [turn.text for turn in briefing.turns] == [
+        "Good morning, everyone.",
+        "What about the talks?",
+        "They went well.",
+    ]
