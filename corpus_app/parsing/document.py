@@ -131,7 +131,7 @@ def parse_transcript(
     reader removed (running page headers, page numbers), reported with the parser's own.
     """
     # The step modules import the data types above, so they are imported here, not at the top.
-    from corpus_app.parsing import cleaning, layout, turns
+    from corpus_app.parsing import cleaning, labels, layout, participants, turns
     from corpus_app.parsing import metadata as header_rules
 
     # One form for every accented letter (NFC), so that search and comparisons see “é” whether the
@@ -157,8 +157,8 @@ def parse_transcript(
 
     # A first layout with any label-shaped line start, to find the header and the names the
     # text gives; then the body's layout with the labels this text's speakers really use.
-    draft = layout.build_paragraphs(lines, starts_turn=turns.has_label_shape)
-    header = header_rules.read_header(draft, metadata=metadata, is_label=turns.recurring_label_in(draft))
+    draft = layout.build_paragraphs(lines, starts_turn=labels.has_label_shape)
+    header = header_rules.read_header(draft, metadata=metadata, is_label=labels.recurring_label_in(draft))
     if header is None:  # a transcript that starts with its first turn: named after its file
         header = header_rules.untitled_header(draft, source=source)
         warnings.append(ParseWarning(header.title_line, "no_title", f"no headline; titled “{header.title}”"))
@@ -166,24 +166,24 @@ def parse_transcript(
         warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped a header line: “{line.text}”"))
     if header.body_start >= len(draft):
         raise ParseError(f"no text after the title “{header.title}”")
-    participants = header_rules.read_participants(draft, header.body_start)
-    if participants is not None:
-        for line in participants.lines:
+    listed = participants.read_participants(draft, header.body_start)
+    if listed is not None:
+        for line in listed.lines:
             warnings.append(
                 ParseWarning(line.number, "dropped_noise", f"dropped the list of participants: “{line.text}”")
             )
-        if participants.end >= len(draft):
+        if listed.end >= len(draft):
             raise ParseError(f"no text after the list of participants of “{header.title}”")
-        header.body_start = participants.end
+        header.body_start = listed.end
     first_body_line = draft[header.body_start].number
-    directory = turns.SpeakerDirectory(
+    directory = labels.SpeakerDirectory(
         aliases=aliases or {},
         speaker_kinds=speaker_kinds or {},
         title=header.title,
         body=draft[header.body_start :],
         named=header_rules.people_named(metadata),
-        participants=participants.people if participants else (),
-        speaker_key=participants.legend if participants else None,
+        participants=listed.people if listed else (),
+        speaker_key=listed.legend if listed else None,
         header=draft[: header.body_start],
     )
     paragraphs = layout.build_paragraphs(

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 
 from corpus_app.parsing.cleaning import Line
-from corpus_app.parsing.turns import HONORIFICS, TITLE_WORDS
+from corpus_app.parsing.vocabulary import HONORIFICS, TITLE_WORDS
 
 LABEL_HEAD_WORDS = TITLE_WORDS | HONORIFICS | {"the"}  # what a label's first line can hold alone: "THE", "Senator"
 

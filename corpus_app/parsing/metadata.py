@@ -14,14 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from corpus_app.parsing.cleaning import UPDATE_LINE, Line
-from corpus_app.parsing.turns import (
-    HONORIFICS,
-    ORGANISATION_WORDS,
-    QUESTION_LABELS,
-    TITLE_WORDS,
-    has_label_shape,
-    looks_like_personal_name,
-)
+from corpus_app.parsing.labels import has_label_shape
+from corpus_app.parsing.names import looks_like_personal_name
+from corpus_app.parsing.vocabulary import QUESTION_LABELS
 
 MONTHS = {
     "jan": 1,
@@ -254,7 +249,7 @@ DATE_SEARCH_PARAGRAPHS = 6  # a date line may follow the title and a few header 
 def _is_header_line(text: str, title: str) -> bool:
     """A line of the page's header block: a letterhead in capitals, a place or time line, a field,
     or the headline again; never a speaker's turn, and never a sentence."""
-    if _key(text) and (_key(text) in _key(title) or _key(title) in _key(text)):
+    if _comparable(text) and (_comparable(text) in _comparable(title) or _comparable(title) in _comparable(text)):
         return True
     if has_label_shape(text) and not FIELD_LINE.match(text) and not text.isupper():
         return False
@@ -262,7 +257,7 @@ def _is_header_line(text: str, title: str) -> bool:
         return True
     if _is_date_line(text):
         return True  # "6 Feb 2017 Posted in Press releases", "(May 21, 2022)"
-    if text.endswith(",") or text.startswith(("(", "[")) or _key(text) in QUESTION_LABELS | {"a", "answer"}:
+    if text.endswith(",") or text.startswith(("(", "[")) or _comparable(text) in QUESTION_LABELS | {"a", "answer"}:
         return False  # a salutation ("Colleagues,"), a note or legend, a label alone ("QUESTION")
     letters = [char for char in text if char.isalpha()]
     if any(char.isupper() for char in letters) and not any(char.islower() for char in letters):
@@ -278,7 +273,8 @@ def _is_header_line(text: str, title: str) -> bool:
     )
 
 
-def _key(text: str) -> str:
+def _comparable(text: str) -> str:
+    """Words only, folded: a header line and the headline compare equal whatever their punctuation."""
     return " ".join(re.sub(r"[^\w\s]", " ", text).split()).casefold()
 
 
@@ -299,117 +295,7 @@ def _is_place_line(text: str, title: str) -> bool:
         return False
     if "," not in text and text.split()[0].casefold() not in PLACE_PREPOSITIONS:
         return False
-    return not (_key(text) in _key(title) or _key(title) in _key(text))
-
-
-# The heading of a list of who took part: "PARTICIPANTS:", "Moderator:", "Panelists:".
-PARTICIPANT_HEADINGS = {
-    "participants",
-    "participant",
-    "panelists",
-    "panellists",
-    "panel",
-    "speakers",
-    "present",
-    "attendees",
-    "moderator",
-    "moderators",
-    "host",
-    "hosts",
-    "guests",
-    "guest",
-    "chair",
-    "briefers",
-    "briefer",
-    "speaker key",
-    "speakers key",
-    "key to speakers",
-    "key",
-}
-PARTICIPANT_LINE_MAX_WORDS = 10
-# A line of a speaker key: "TAG<tab>Dr Tedros Adhanom Ghebreyesus", "CL – Christian Lindmeier".
-KEY_LINE = re.compile(r"^(?P<abbr>[A-Z]{2,5})(?:\t+|\s{2,}|\s*[:=–-]\s+)(?P<name>[A-Z].{2,80})$")
-
-
-@dataclass
-class Participants:
-    people: list[tuple[str, str]]  # (name, role)
-    lines: list[Line]  # the list's lines, dropped from the body
-    end: int  # index of the first line after the list
-    legend: dict[str, str] = field(default_factory=dict)  # a speaker key's abbreviations: {"tag": "Tedros …"}
-
-
-def read_participants(lines: list[Line], start: int) -> Participants | None:
-    """A list of participants at the start of the body: a heading, then names, each followed by
-    its role ("JOSE LUIS DE HARO" / "Communications Department"). None if the body starts otherwise."""
-    index, people, heading, legend = start, [], None, {}
-    while index < len(lines):
-        text = lines[index].text
-        key = text.rstrip(":").strip().casefold()
-        if text.endswith(":") and key in PARTICIPANT_HEADINGS:
-            heading = key
-        elif heading is not None and (entry := _key_entry(text)):
-            abbreviation, name = entry
-            legend[abbreviation.casefold()] = name
-            people.append((name, ""))
-        elif heading is None or len(text.split()) > PARTICIPANT_LINE_MAX_WORDS or re.search(r"[.?!…;]$", text):
-            break
-        elif _is_role_line(text):
-            if people and not people[-1][1]:
-                people[-1] = (people[-1][0], text)  # the role under a name
-        elif _looks_like_name_line(text):
-            people.append((_readable(text), "moderator" if heading.startswith(("moderator", "host", "chair")) else ""))
-        index += 1
-    if heading is None or not people:
-        return None
-    return Participants(people=people, lines=lines[start:index], end=index, legend=legend)
-
-
-def _key_entry(text: str) -> tuple[str, str] | None:
-    """(abbreviation, name) of a speaker key's line whose abbreviation is the name's initials."""
-    match = KEY_LINE.match(text)
-    if not match:
-        return None
-    words = [word for word in match["name"].split() if word.strip(".").casefold() not in HONORIFICS]
-    initials = "".join(word[0] for word in words).upper()
-    # "TAG" Tedros Adhanom Ghebreyesus, "MK" Maria (Van) Kerkhove, "CL" Christian Lindmeier
-    if not words or match["abbr"] not in {initials, initials[:2], initials[0] + initials[-1]}:
-        return None
-    return match["abbr"], " ".join(words)
-
-
-ROLE_LINE_WORDS = (
-    TITLE_WORDS
-    | ORGANISATION_WORDS
-    | {
-        "chief",
-        "counselor",
-        "counsellor",
-        "division",
-        "head",
-        "officer",
-        "economist",
-        "correspondent",
-        "communications",
-    }
-)
-
-
-def _is_role_line(text: str) -> bool:
-    """ "Deputy Director, Research Department", "Communications Department": a role, not a name."""
-    return "," in text or any(word.strip(".,()").casefold() in ROLE_LINE_WORDS for word in text.split())
-
-
-def _looks_like_name_line(text: str) -> bool:
-    words = text.replace(",", " ").split()
-    return 2 <= len(words) <= 5 and looks_like_personal_name(
-        [word.title() if word.isupper() else word for word in words]
-    )
-
-
-def _readable(text: str) -> str:
-    """ "JOSE LUIS DE HARO" → "Jose Luis De Haro"; a name in mixed case stays as written."""
-    return " ".join(word.title() if word.isupper() else word for word in text.split())
+    return not (_comparable(text) in _comparable(title) or _comparable(title) in _comparable(text))
 
 
 def people_named(metadata: Mapping[str, str]) -> list[str]:
