@@ -552,20 +552,24 @@ def main_formats(argv):
         call_command("import_transcripts", folder, verbosity=0)
         elapsed = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps(
-            {
-                "name": f"import_transcripts, {options.files} {options.format} files",
-                "n": 1,
-                "median_ms": elapsed * 1000,
-                "files_per_s": options.files / elapsed,
-                "mb_per_s": total / 1e6 / elapsed,
-                "peak_mb": round(peak),
-                "notes": f"{total / 1e6:.1f} MB: {options.files / elapsed:.0f} files/s, "
-                f"{total / 1e6 / elapsed:.2f} MB/s",
-            }
-        )
+    _print_import_row(
+        f"import_transcripts, {options.files} {options.format} files", options.files, total, elapsed, peak
     )
+
+
+def _print_import_row(name, files, total_bytes, elapsed, peak_mb, *, more=""):
+    """One row of the importer's figures, as JSON for the parent."""
+    row = {
+        "name": name,
+        "n": 1,
+        "median_ms": elapsed * 1000,
+        "files_per_s": files / elapsed,
+        "mb_per_s": total_bytes / 1e6 / elapsed,
+        "peak_mb": round(peak_mb),
+        "notes": f"{total_bytes / 1e6:.1f} MB: {files / elapsed:.0f} files/s, "
+        f"{total_bytes / 1e6 / elapsed:.2f} MB/s{more}",
+    }
+    print(json.dumps(row))
 
 
 def main_import(argv):
@@ -606,20 +610,8 @@ def main_import(argv):
         raise SystemExit(
             f"the import replaced {replaced} documents, expected {options.files if options.editions else 0}"
         )
-    print(
-        json.dumps(
-            {
-                "name": f"import_transcripts, {options.files} {'new editions' if options.editions else 'files'}",
-                "n": 1,
-                "median_ms": elapsed * 1000,
-                "files_per_s": options.files / elapsed,
-                "mb_per_s": total / 1e6 / elapsed,
-                "peak_mb": round(peak),
-                "notes": f"{total / 1e6:.1f} MB: {options.files / elapsed:.0f} files/s, "
-                f"{total / 1e6 / elapsed:.2f} MB/s; +{peak - baseline:.0f} MB",
-            }
-        )
-    )
+    name = f"import_transcripts, {options.files} {'new editions' if options.editions else 'files'}"
+    _print_import_row(name, options.files, total, elapsed, peak, more=f"; +{peak - baseline:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import multiprocessing
 import sys
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -18,8 +18,8 @@ import psycopg
 from django.db import DatabaseError, connections, transaction
 
 from corpus_app.models import Document, DocumentFile, Speaker, Turn
-from corpus_app.parsing import ParsedDocument, ParseError, parse_transcript
-from corpus_app.parsing.extract import ExtractError, extract_text
+from corpus_app.parsing import ParsedDocument, ParseError, parse_extracted
+from corpus_app.parsing.extract import ExtractedText, ExtractError, extract_text
 from corpus_app.parsing.worker import parse_in_worker
 
 
@@ -31,10 +31,17 @@ class TranscriptError(Exception):
 class TranscriptSource:
     name: str
     raw_bytes: bytes
-    text: str  # the plain text the parser reads (the file itself for text; extracted for other formats)
-    format: str = "text"
-    metadata: dict = field(default_factory=dict)  # what the file says of itself: front matter, meta tags
-    dropped: tuple = ()  # lines the format's reader removed: running page headers, page numbers
+    # The plain text the parser reads (the file itself for text, taken out of it for other
+    # formats), the format, what the file says of itself, and the chrome its reader removed.
+    extracted: ExtractedText
+
+    @property
+    def text(self) -> str:
+        return self.extracted.text
+
+    @property
+    def format(self) -> str:
+        return self.extracted.format
 
     @cached_property
     def content_hash(self):
@@ -69,14 +76,7 @@ def transcript_decode(*, name: str, raw_bytes: bytes) -> TranscriptSource:
         extracted = extract_text(raw_bytes, filename=name)
     except ExtractError as exc:
         raise TranscriptError(str(exc)) from None
-    return TranscriptSource(
-        name=name,
-        raw_bytes=raw_bytes,
-        text=extracted.text,
-        format=extracted.format,
-        metadata=dict(extracted.metadata),
-        dropped=tuple(extracted.dropped),
-    )
+    return TranscriptSource(name=name, raw_bytes=raw_bytes, extracted=extracted)
 
 
 class SpeakerCache:
@@ -124,15 +124,7 @@ class SpeakerCache:
 def transcript_parse(*, source: TranscriptSource, speaker_cache: SpeakerCache | None = None) -> ParsedDocument:
     aliases, speaker_kinds = (speaker_cache or SpeakerCache()).get()
     try:
-        return parse_transcript(
-            source.text,
-            source=source.name,
-            aliases=aliases,
-            speaker_kinds=speaker_kinds,
-            metadata=source.metadata,
-            dropped=source.dropped,
-            source_format=source.format,
-        )
+        return parse_extracted(source.extracted, source=source.name, aliases=aliases, speaker_kinds=speaker_kinds)
     except ParseError as exc:
         raise TranscriptError(str(exc)) from None
 
@@ -259,12 +251,9 @@ class TranscriptReader:
         try:
             prepared.future = self._executor.submit(
                 parse_in_worker,
-                prepared.source.text,
+                prepared.source.extracted,
                 source=prepared.source.name,
                 speakers=speakers if changed else None,
-                metadata=prepared.source.metadata,
-                dropped=prepared.source.dropped,
-                source_format=prepared.source.format,
             )
         except Exception:  # a lost worker: the rest is parsed here
             self._executor = None

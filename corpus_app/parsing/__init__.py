@@ -18,6 +18,7 @@ from corpus_app.parsing.document import (
     ParseWarning,
     SpeakerKind,
     TurnKind,
+    parse_extracted,
     parse_file,
     parse_transcript,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "ParsedTurn",
     "SpeakerKind",
     "TurnKind",
+    "parse_extracted",
     "parse_file",
     "parse_transcript",
 ]

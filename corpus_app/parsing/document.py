@@ -13,6 +13,10 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corpus_app.parsing.extract import ExtractedText
 
 
 class ParseError(ValueError):
@@ -235,6 +239,17 @@ def parse_file(
         extracted = extract_text(raw, filename=source)
     except ExtractError as exc:
         raise ParseError(str(exc)) from None
+    return parse_extracted(extracted, source=source, aliases=aliases, speaker_kinds=speaker_kinds)
+
+
+def parse_extracted(
+    extracted: ExtractedText,
+    *,
+    source: str = "",
+    aliases: Mapping[str, str] | None = None,
+    speaker_kinds: Mapping[str, str] | None = None,
+) -> ParsedDocument:
+    """Parse the text a format's reader took out of a file, with what it said of the file."""
     return parse_transcript(
         extracted.text,
         source=source,

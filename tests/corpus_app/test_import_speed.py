@@ -137,7 +137,7 @@ def test_a_file_imported_already_is_skipped_even_if_it_no_longer_parses(monkeypa
     def failing_parse(*args, **kwargs):
         raise importing.ParseError("the parser changed its mind")
 
-    monkeypatch.setattr(importing, "parse_transcript", failing_parse)
+    monkeypatch.setattr(importing, "parse_extracted", failing_parse)
     again = transcript_import(path=path)
     assert (again.created, again.document.pk) == (False, first.document.pk)
     with pytest.raises(TranscriptError, match="changed its mind"):
