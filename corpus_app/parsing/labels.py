@@ -86,11 +86,20 @@ def has_label_shape(text: str) -> bool:
     return bool(words) and words[0][:1].isupper() and len(words) <= LABEL_MAX_WORDS + 8
 
 
+def _may_open_with_label(text: str) -> bool:
+    """A quick look before the patterns: every label shape has a colon, a tab or a full stop near
+    the start, or begins with a capital "Q", or is a short line (a name alone)."""
+    head = text[:90]
+    return ":" in head or "\t" in head or "." in head[:50] or text[:1] == "Q" or len(text) <= 60
+
+
 def _label_counts(body: Sequence[Line], forms: dict[str, str] | None = None) -> collections.Counter:
     """How many paragraphs open with each label-shaped text (keys as lookup_key, parentheticals dropped);
     ``forms`` gets each key's first form as written, to resolve it as a label."""
     counts: collections.Counter = collections.Counter()
     for line in body:
+        if not _may_open_with_label(line.text):
+            continue
         match = LABEL_WITH_SPACES.match(line.text) or LABEL_WITH_PERIOD.match(line.text)
         match = match or LABEL_Q_SPACE.match(line.text) or LABEL_CAPS_PERIOD.match(line.text)
         match = match or LABEL_WITH_TAB.match(line.text) or LABEL_WITH_COLON.match(line.text)

@@ -242,6 +242,7 @@ FIELD_LINE = re.compile(
     r"^(?P<field>date|title|subjects?(?:\(s\))?|location|place|venue|time)\s*:\s*(?P<rest>.*)$", re.I
 )
 HEADER_LINE_MAX_WORDS = 14
+HEADER_LINE_MAX_CHARS = 300  # the headline repeated can be long; a header line is never longer
 MINOR_WORDS = {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "the", "to", "with", "en"}
 DATE_SEARCH_PARAGRAPHS = 6  # a date line may follow the title and a few header lines
 
@@ -249,6 +250,8 @@ DATE_SEARCH_PARAGRAPHS = 6  # a date line may follow the title and a few header 
 def _is_header_line(text: str, title: str) -> bool:
     """A line of the page's header block: a letterhead in capitals, a place or time line, a field,
     or the headline again; never a speaker's turn, and never a sentence."""
+    if len(text) > HEADER_LINE_MAX_CHARS:
+        return False  # a paragraph of speech
     if _comparable(text) and (_comparable(text) in _comparable(title) or _comparable(title) in _comparable(text)):
         return True
     if has_label_shape(text) and not FIELD_LINE.match(text) and not text.isupper():

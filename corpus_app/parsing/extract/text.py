@@ -136,7 +136,12 @@ def _checked(text: str) -> str:
 
 def normalise_newlines(text: str) -> str:
     # Unicode line and paragraph separators end lines too; NEL and VT do in some editors' exports.
+    if not _OTHER_LINE_ENDS.search(text):
+        return text  # most files: LF only, nothing to replace
     return re.sub(r"\r\n?|[\u2028\u2029\x85]", "\n", text)
+
+
+_OTHER_LINE_ENDS = re.compile(r"[\r\u2028\u2029\x85]")
 
 
 # Front matter ----------------------------------------------------------------------------
