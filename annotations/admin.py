@@ -6,6 +6,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from annotations.models import Annotation, Claim, ClaimStatus, Target, Topic
 from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
+from corpus_app.admin import DOCUMENT_LONG_FIELDS, ChosenDocumentFilter
+
+
+class AnnotationDocumentFilter(ChosenDocumentFilter):
+    document_path = "turn__document"
 
 
 @admin.register(Topic)
@@ -124,15 +129,11 @@ class AnnotationAdmin(SimpleHistoryAdmin):
         "author",
         "created_at",
     ]
-    list_filter = [
-        ("topics", admin.RelatedOnlyFieldListFilter),
-        "polarity",
-        ("target", admin.RelatedOnlyFieldListFilter),
-        ClaimStatusFilter,
-        ("author", admin.RelatedOnlyFieldListFilter),
-        ("turn__document", admin.RelatedOnlyFieldListFilter),
-    ]
+    # Filters from the small tables (topics, targets, users), never a scan of every annotation;
+    # a document is chosen by a link from its admin page, not from a list of the whole corpus.
+    list_filter = ["topics", "polarity", "target", ClaimStatusFilter, "author", AnnotationDocumentFilter]
     list_select_related = ["turn__document", "turn__speaker", "target", "author", "claim"]
+    show_full_result_count = False
     search_fields = ["quote", "note", "turn__document__title", "turn__speaker__name"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["topics", "target"]
@@ -158,6 +159,15 @@ class AnnotationAdmin(SimpleHistoryAdmin):
         "opened_version",
     ]
     inlines = [ClaimInline]
+
+    def get_queryset(self, request):
+        # Neither the turn's text nor the document's raw text is read for a list or a link label.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related)  # the changelist adds none once there are some
+            .defer("turn__text", *(f"turn__document__{field}" for field in DOCUMENT_LONG_FIELDS))
+        )
 
     @admin.display(description="quote")
     def quote_excerpt(self, annotation):
@@ -204,9 +214,11 @@ class AnnotationAdmin(SimpleHistoryAdmin):
 class ClaimAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "quote_excerpt", "status", "reviewer", "reviewed_at", "created_at"]
     list_filter = ["status", ("reviewer", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["annotation__turn__document", "reviewer"]
+    list_select_related = ["annotation", "reviewer"]
     search_fields = ["annotation__quote", "rationale"]
     date_hierarchy = "created_at"
+    show_full_result_count = False
+    raw_id_fields = ["group"]
     readonly_fields = ["annotation", "status", "rationale", "evidence", "reviewer", "reviewed_at", "version"]
     actions = ["move_to_review", "move_to_unverified"]
 
