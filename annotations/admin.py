@@ -21,6 +21,9 @@ class TopicAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
 
+    class Media:
+        css = {"all": ["desk/admin.css"]}
+
     def get_queryset(self, request):
         from django.db.models import Count
 
@@ -34,9 +37,7 @@ class TopicAdmin(admin.ModelAdmin):
         depth, node = 0, topic.parent
         while node is not None and depth < 5:
             depth, node = depth + 1, node.parent
-        return format_html(
-            '<span style="padding-left:{}em">{}{}</span>', depth * 1.5, "› " if depth else "", topic.name
-        )
+        return format_html('<span class="topic-depth-{}">{}{}</span>', depth, "› " if depth else "", topic.name)
 
     @admin.display(description="annotations", ordering="n")
     def annotation_count(self, topic):
@@ -160,6 +161,9 @@ class AnnotationAdmin(SimpleHistoryAdmin):
     ]
     inlines = [ClaimInline]
 
+    class Media:
+        css = {"all": ["desk/admin.css"]}
+
     def get_queryset(self, request):
         # Neither the turn's text nor the document's raw text is read for a list or a link label.
         return (
@@ -190,7 +194,7 @@ class AnnotationAdmin(SimpleHistoryAdmin):
     def passage(self, annotation):
         text = annotation.turn.text
         return format_html(
-            "<div style='max-width:48rem'><strong>{}</strong> (turn {} of “{}”)<br>{}<mark>{}</mark>{}</div>",
+            "<div class='admin-passage'><strong>{}</strong> (turn {} of “{}”)<br>{}<mark>{}</mark>{}</div>",
             annotation.turn.speaker or annotation.turn.get_kind_display(),
             annotation.turn.position,
             annotation.turn.document,

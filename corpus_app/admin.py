@@ -102,6 +102,9 @@ class DocumentAdmin(admin.ModelAdmin):
     ]
     inlines = [TurnInline]
 
+    class Media:
+        css = {"all": ["desk/admin.css"]}
+
     def get_queryset(self, request):
         turns = Turn.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(n=Count("*"))
         return (
@@ -168,7 +171,7 @@ class DocumentAdmin(admin.ModelAdmin):
                 f"the first {len(shown):,} of {size:,} characters "
                 f"(about {filesizeformat(size)}); the whole text is in the reading view"
             )
-        return format_html('<p>{}</p><pre style="white-space:pre-wrap;max-width:60rem">{}</pre>', note, shown)
+        return format_html('<p>{}</p><pre class="raw-text-preview">{}</pre>', note, shown)
 
     @admin.display(description="import warnings")
     def warnings_table(self, document):
