@@ -13,6 +13,14 @@ class AnnotationDocumentFilter(ChosenDocumentFilter):
     document_path = "turn__document"
 
 
+class TopicListFilter(admin.RelatedFieldListFilter):
+    """Every topic by its path, read with its ancestors in one query (a topic's name walks up the tree)."""
+
+    def field_choices(self, field, request, model_admin):
+        topics = Topic.objects.select_related("parent__parent__parent")
+        return sorted(((topic.pk, topic.path) for topic in topics), key=lambda choice: choice[1].casefold())
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["indented_name", "slug", "parent", "annotation_count"]
@@ -132,7 +140,14 @@ class AnnotationAdmin(SimpleHistoryAdmin):
     ]
     # Filters from the small tables (topics, targets, users), never a scan of every annotation;
     # a document is chosen by a link from its admin page, not from a list of the whole corpus.
-    list_filter = ["topics", "polarity", "target", ClaimStatusFilter, "author", AnnotationDocumentFilter]
+    list_filter = [
+        ("topics", TopicListFilter),
+        "polarity",
+        "target",
+        ClaimStatusFilter,
+        "author",
+        AnnotationDocumentFilter,
+    ]
     list_select_related = ["turn__document", "turn__speaker", "target", "author", "claim"]
     show_full_result_count = False
     search_fields = ["quote", "note", "turn__document__title", "turn__speaker__name"]

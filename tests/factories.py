@@ -120,7 +120,9 @@ def make_big_corpus(*, documents=60, huge_turns=300, annotations=60):
         for document in small
         for position in range(3)
     )
-    author, topic = make_user("Editor"), make_topic()
+    author, parent = make_user("Editor"), make_topic()
+    topics = [make_topic(parent=parent) for _ in range(20)]  # a tree: a topic's name is its path
     for number, turn in enumerate(huge.turns.order_by("position")[:annotations]):
+        topic = topics[number % len(topics)]
         make_annotation(turn=turn, start=5, end=40, author=author, topics=[topic], claim=number % 2 == 0)
     return huge
