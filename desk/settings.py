@@ -181,7 +181,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 # Limits of the importer (README "Limits"): a file, a turn and a run larger than these is
 # refused with a message naming it, and nothing of it is written.
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 10 * 1024 * 1024)
-IMPORT_MAX_TURN_CHARS = env_int("IMPORT_MAX_TURN_CHARS", 200_000)
+IMPORT_MAX_TURN_CHARS = env_int("IMPORT_MAX_TURN_CHARS", 1_000_000)
 IMPORT_MAX_FILES = env_int("IMPORT_MAX_FILES", 10_000)
 
 # Content-Security-Policy (django-csp, v4 format): scripts, styles, images and requests from this
