@@ -3,7 +3,9 @@ document's raw text or a turn's whole text, no list sorts through a join to the 
 list counts the whole table, and a document's change page shows the start of its raw text only."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects
 from django.core.exceptions import ValidationError
+from django.db import router
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Length, Substr
 from django.template.defaultfilters import filesizeformat
@@ -18,6 +20,8 @@ RAW_TEXT_PREVIEW_CHARS = 4096
 TURN_EXCERPT_CHARS = 120
 # A document with more turns than this lists them on the turns page, not inline on its own page.
 TURN_INLINE_MAX = 50
+# What a deletion takes with it is named one by one up to this many; past it, counted.
+DELETION_NAMED_MAX = 20
 
 
 def documents_without_long_fields():
@@ -125,6 +129,44 @@ class DocumentAdmin(admin.ModelAdmin):
             return queryset.get(**{field.name: field.to_python(object_id)})
         except (Document.DoesNotExist, ValidationError, ValueError):
             return None
+
+    def get_deleted_objects(self, objs, request):
+        """What deleting these documents takes with it, as the confirmation page shows it: Django's
+        own list names every turn (reading its speaker for each), thousands of lines for one long
+        transcript; here the turns are counted, and only the first few objects that block the
+        deletion (annotations of its turns) are named."""
+        documents = list(objs)
+        if not documents:
+            return [], {}, set(), []
+        collector = NestedObjects(using=router.db_for_write(Document), origin=documents)
+        collector.collect(documents)
+        model_count = {model._meta.verbose_name_plural: len(rows) for model, rows in collector.model_objs.items()}
+        perms_needed = {
+            model._meta.verbose_name
+            for model in collector.model_objs
+            if self.admin_site.is_registered(model)
+            and not self.admin_site.get_model_admin(model).has_delete_permission(request)
+        }
+        to_delete = []
+        for document in documents:
+            url = reverse("admin:corpus_app_document_change", args=[document.pk])
+            to_delete.append(format_html('Document: <a href="{}">{}</a>', url, document))
+        taken = [
+            f"{count:,} {name}" for name, count in model_count.items() if name != Document._meta.verbose_name_plural
+        ]
+        if taken:
+            to_delete.append(taken)
+        protected = [self._deletion_blocker(obj) for obj in list(collector.protected)[:DELETION_NAMED_MAX]]
+        if len(collector.protected) > DELETION_NAMED_MAX:
+            protected.append(f"… and {len(collector.protected) - DELETION_NAMED_MAX:,} more")
+        return to_delete, model_count, perms_needed, protected
+
+    def _deletion_blocker(self, obj):
+        opts = obj._meta
+        if not self.admin_site.is_registered(type(obj)):
+            return f"{opts.verbose_name.capitalize()}: {obj}"
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        return format_html('{}: <a href="{}">{}</a>', opts.verbose_name.capitalize(), url, obj)
 
     def get_inlines(self, request, obj):
         # A transcript of thousands of turns would make a page of megabytes: those are listed on the turns page.

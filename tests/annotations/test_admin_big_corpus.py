@@ -2,6 +2,8 @@
 every changelist and change page answers with a bounded number of queries, a page well under
 1 MB, and no list query reads a document's raw text or sorts turns through the documents."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -109,3 +111,38 @@ def test_change_pages_of_rows_in_the_big_document_answer_small(admin_client, hug
     app = "corpus_app" if model in ("turn", "speaker") else "annotations"
     page, queries = fetch(admin_client, reverse(f"admin:{app}_{model}_change", args=[obj.pk]), max_queries=14)
     assert not [sql for sql in queries if reads_raw_text(sql)]
+
+
+def test_the_big_documents_delete_page_names_a_few_of_the_annotations_that_keep_it(admin_client, huge):
+    url = reverse("admin:corpus_app_document_delete", args=[huge.pk])
+    page, _ = fetch(admin_client, url, max_queries=16)
+    # Its annotations protect its turns: the first 20 are named, the rest counted.
+    assert "Cannot delete document" in page
+    assert len(re.findall(r'href="/admin/annotations/annotation/\d+/change/"', page)) == 20
+    assert "… and 40 more" in page
+
+
+def test_deleting_documents_from_the_list_counts_their_turns_and_deletes_them(admin_client, huge):
+    small = list(type(huge).objects.exclude(pk=huge.pk).order_by("pk")[:30])
+    data = {"action": "delete_selected", "_selected_action": [d.pk for d in small]}
+    page, _ = fetch_post(admin_client, reverse("admin:corpus_app_document_changelist"), data)
+    assert "90 turns" in page and not re.search(r'href="/admin/corpus_app/turn/\d+/', page)
+    response = admin_client.post(reverse("admin:corpus_app_document_changelist"), {**data, "post": "yes"})
+    assert response.status_code == 302
+    assert not type(huge).objects.filter(pk__in=[d.pk for d in small]).exists()
+    assert huge.turns.count() == 300
+
+
+def fetch_post(client, url, data):
+    response = client.post(url, data)
+    assert response.status_code == 200 and len(response.content) < PAGE_LIMIT_BYTES
+    return response.content.decode(), None
+
+
+def test_the_big_documents_delete_page_counts_its_turns(admin_client, huge):
+    Annotation.objects.all().delete()  # nothing keeps it now
+    url = reverse("admin:corpus_app_document_delete", args=[huge.pk])
+    page, _ = fetch(admin_client, url, max_queries=16)
+    assert "300 turns" in page and not re.search(r'href="/admin/corpus_app/turn/\d+/', page)
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not type(huge).objects.filter(pk=huge.pk).exists()
