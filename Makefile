@@ -6,7 +6,7 @@ FIXTURES := speakers corpus topics targets demo_annotations
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run serve backup restore test lint format fixtures browser-deps clean
+.PHONY: install migrate demo run serve backup restore test lint format fixtures browser-deps probe clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,11 @@ bench: install
 # 20 concurrent editors against gunicorn on 127.0.0.1, in its own database (desk_load).
 load: install
 	$(PY) bench/load.py $(LOAD_ARGS)
+
+# The hostile-input probe of issue 15: the app on 127.0.0.1 (own SQLite database in a temporary
+# folder, a free port), bad and hostile requests and files, a table of how each class was answered.
+probe: install
+	$(PY) scripts/probe.py $(PROBE_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

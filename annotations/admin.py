@@ -6,6 +6,19 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from annotations.models import Annotation, Claim, ClaimStatus, Target, Topic
 from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
+from corpus_app.admin import DOCUMENT_LONG_FIELDS, ChosenDocumentFilter
+
+
+class AnnotationDocumentFilter(ChosenDocumentFilter):
+    document_path = "turn__document"
+
+
+class TopicListFilter(admin.RelatedFieldListFilter):
+    """Every topic by its path, read with its ancestors in one query (a topic's name walks up the tree)."""
+
+    def field_choices(self, field, request, model_admin):
+        topics = Topic.objects.select_related("parent__parent__parent")
+        return sorted(((topic.pk, topic.path) for topic in topics), key=lambda choice: choice[1].casefold())
 
 
 @admin.register(Topic)
@@ -15,6 +28,9 @@ class TopicAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
+
+    class Media:
+        css = {"all": ["desk/admin.css"]}
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -29,9 +45,7 @@ class TopicAdmin(admin.ModelAdmin):
         depth, node = 0, topic.parent
         while node is not None and depth < 5:
             depth, node = depth + 1, node.parent
-        return format_html(
-            '<span style="padding-left:{}em">{}{}</span>', depth * 1.5, "› " if depth else "", topic.name
-        )
+        return format_html('<span class="topic-depth-{}">{}{}</span>', depth, "› " if depth else "", topic.name)
 
     @admin.display(description="annotations", ordering="n")
     def annotation_count(self, topic):
@@ -124,15 +138,18 @@ class AnnotationAdmin(SimpleHistoryAdmin):
         "author",
         "created_at",
     ]
+    # Filters from the small tables (topics, targets, users), never a scan of every annotation;
+    # a document is chosen by a link from its admin page, not from a list of the whole corpus.
     list_filter = [
-        ("topics", admin.RelatedOnlyFieldListFilter),
+        ("topics", TopicListFilter),
         "polarity",
-        ("target", admin.RelatedOnlyFieldListFilter),
+        "target",
         ClaimStatusFilter,
-        ("author", admin.RelatedOnlyFieldListFilter),
-        ("turn__document", admin.RelatedOnlyFieldListFilter),
+        "author",
+        AnnotationDocumentFilter,
     ]
     list_select_related = ["turn__document", "turn__speaker", "target", "author", "claim"]
+    show_full_result_count = False
     search_fields = ["quote", "note", "turn__document__title", "turn__speaker__name"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["topics", "target"]
@@ -159,6 +176,18 @@ class AnnotationAdmin(SimpleHistoryAdmin):
     ]
     inlines = [ClaimInline]
 
+    class Media:
+        css = {"all": ["desk/admin.css"]}
+
+    def get_queryset(self, request):
+        # Neither the turn's text nor the document's raw text is read for a list or a link label.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related)  # the changelist adds none once there are some
+            .defer("turn__text", *(f"turn__document__{field}" for field in DOCUMENT_LONG_FIELDS))
+        )
+
     @admin.display(description="quote")
     def quote_excerpt(self, annotation):
         return annotation.quote[:90] + ("…" if len(annotation.quote) > 90 else "")
@@ -180,7 +209,7 @@ class AnnotationAdmin(SimpleHistoryAdmin):
     def passage(self, annotation):
         text = annotation.turn.text
         return format_html(
-            "<div style='max-width:48rem'><strong>{}</strong> (turn {} of “{}”)<br>{}<mark>{}</mark>{}</div>",
+            "<div class='admin-passage'><strong>{}</strong> (turn {} of “{}”)<br>{}<mark>{}</mark>{}</div>",
             annotation.turn.speaker or annotation.turn.get_kind_display(),
             annotation.turn.position,
             annotation.turn.document,
@@ -204,9 +233,14 @@ class AnnotationAdmin(SimpleHistoryAdmin):
 class ClaimAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "quote_excerpt", "status", "reviewer", "reviewed_at", "created_at"]
     list_filter = ["status", ("reviewer", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["annotation__turn__document", "reviewer"]
+    list_select_related = ["annotation", "reviewer"]
     search_fields = ["annotation__quote", "rationale"]
     date_hierarchy = "created_at"
+    show_full_result_count = False
+    raw_id_fields = ["group"]
+    # Newest first by id (the order they were created in): the primary key's index serves it, where
+    # the model's order (created_at, id) sorted every claim for each page.
+    ordering = ["-pk"]
     readonly_fields = ["annotation", "status", "rationale", "evidence", "reviewer", "reviewed_at", "version"]
     actions = ["move_to_review", "move_to_unverified"]
 

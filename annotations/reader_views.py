@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from annotations import highlight, services
 from annotations.forms import AnnotateForm
 from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Target, Topic
-from corpus_app.models import Document, TurnKind
+from corpus_app.models import READING_PAGE_TURNS, Document, TurnKind
 from desk.text import truncate_chars
 
 TEMPLATE = "corpus_app/document_detail.html"
@@ -121,12 +121,80 @@ class ReadingTurn:
         return TURN_KINDS.get(self.kind, self.kind)
 
 
-def reading_turns(document):
-    """The document's turns in order, as ``ReadingTurn``s: one query."""
-    rows = document.turns.order_by("position").values_list(
-        "pk", "position", "kind", "label", "text", "speaker_id", "speaker__name"
-    )
+def reading_turns(document, page=None):
+    """The document's turns in order, as ``ReadingTurn``s (those of ``page`` only, if given): one query."""
+    rows = document.turns.order_by("position")
+    if page is not None:
+        rows = rows.filter(position__gte=page.first_position, position__lte=page.last_position)
+    rows = rows.values_list("pk", "position", "kind", "label", "text", "speaker_id", "speaker__name")
     return [ReadingTurn(*row) for row in rows]
+
+
+class ReadingPage(NamedTuple):
+    """A page of a long document's reading view: its turns, by position (positions may have gaps)."""
+
+    number: int
+    num_pages: int
+    turn_count: int
+    first_position: int
+    last_position: int
+    first_turn: int  # 1-based, for "turns 201–400 of 1,234"
+    last_turn: int
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_next(self):
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self):
+        return self.number - 1
+
+    @property
+    def next_page_number(self):
+        return self.number + 1
+
+
+def reading_page(document, *, page=None, turn=None, annotation=None) -> ReadingPage | None:
+    """The page of the reading view to show: ``page`` (a number), else the one holding the turn at
+    position ``turn`` or the annotation ``annotation`` (links to ``#turn-…`` and ``#annotation-…``
+    of a later page land there), else the first; None for a document of one page. Two queries."""
+    per_page = READING_PAGE_TURNS
+    positions = document.turns.order_by("position").values_list("position", flat=True)
+    turn_count = positions.count()
+    if turn_count <= per_page:
+        return None
+    num_pages = -(-turn_count // per_page)
+    number = _whole_number(page)
+    if number is None:
+        position = _whole_number(turn)
+        if position is None and _whole_number(annotation) is not None:
+            position = (
+                Annotation.objects.filter(pk=_whole_number(annotation), turn__document=document)
+                .values_list("turn__position", flat=True)
+                .first()
+            )
+        number = 1 if position is None else positions.filter(position__lt=position).count() // per_page + 1
+    number = min(max(number, 1), num_pages)
+    offset = (number - 1) * per_page
+    bounds = list(positions[offset : offset + per_page])
+    return ReadingPage(
+        number=number,
+        num_pages=num_pages,
+        turn_count=turn_count,
+        first_position=bounds[0],
+        last_position=bounds[-1],
+        first_turn=offset + 1,
+        last_turn=offset + len(bounds),
+    )
+
+
+def _whole_number(value):
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def turn_section(turn):
@@ -232,10 +300,10 @@ ANNOTATION_COLUMNS = (
 )
 
 
-def _annotation_rows(document):
-    """The document's annotations as tuples in reading order: ``ANNOTATION_COLUMNS``, the
-    author's username, the timestamps as ISO text, the claim's columns (NULL without one), then
-    the topic ids (``IdList``): one query."""
+def _annotation_rows(document, page=None):
+    """The document's annotations (of ``page``'s turns only, if given) as tuples in reading order:
+    ``ANNOTATION_COLUMNS``, the author's username, the timestamps as ISO text, the claim's columns
+    (NULL without one), then the topic ids (``IdList``): one query."""
     username = get_user_model().USERNAME_FIELD
     topic_ids = (
         Annotation.topics.through.objects.filter(annotation_id=OuterRef("pk"))
@@ -244,25 +312,26 @@ def _annotation_rows(document):
         .annotate(ids=IdList("topic_id"))
         .values("ids")
     )
-    return (
-        Annotation.objects.filter(turn__document=document)
-        .order_by("turn__position", "start", "-end", "pk")
-        .values_list(
-            *ANNOTATION_COLUMNS,
-            f"author__{username}",
-            IsoTimestamp("created_at"),
-            IsoTimestamp("updated_at"),
-            "claim__id",
-            "claim__status",
-            "claim__rationale",
-            Cast("claim__evidence", TextField()),  # JSON text: no converter for every row
-            "claim__reviewer_id",
-            f"claim__reviewer__{username}",
-            IsoTimestamp("claim__reviewed_at"),
-            "claim__version",
-            "claim__group_id",
-            Subquery(topic_ids),
+    annotations = Annotation.objects.filter(turn__document=document)
+    if page is not None:
+        annotations = annotations.filter(
+            turn__position__gte=page.first_position, turn__position__lte=page.last_position
         )
+    return annotations.order_by("turn__position", "start", "-end", "pk").values_list(
+        *ANNOTATION_COLUMNS,
+        f"author__{username}",
+        IsoTimestamp("created_at"),
+        IsoTimestamp("updated_at"),
+        "claim__id",
+        "claim__status",
+        "claim__rationale",
+        Cast("claim__evidence", TextField()),  # JSON text: no converter for every row
+        "claim__reviewer_id",
+        f"claim__reviewer__{username}",
+        IsoTimestamp("claim__reviewed_at"),
+        "claim__version",
+        "claim__group_id",
+        Subquery(topic_ids),
     )
 
 
@@ -333,7 +402,7 @@ class _SharedParts:
         return classes, escape(" ".join(classes)), badge
 
 
-def reader_context(document, user, *, annotate_form=None):
+def reader_context(document, user, *, annotate_form=None, page=None):
     """Everything the page shows, in a fixed number of queries.
 
     A long document has 400 turns and 2,000 annotations, so the annotations are read as
@@ -342,12 +411,12 @@ def reader_context(document, user, *, annotate_form=None):
     its item in the side list and its passage for the highlights. What annotations share
     (topics, stances, kinds, authors) is encoded and escaped once per page.
     """
-    turns = reading_turns(document)
+    turns = reading_turns(document, page)
     topics = list(Topic.objects.order_by("parent__name", "name", "pk"))  # Topic.Meta.ordering, then id
     paths = topic_paths(topics)
     topic_pairs = sorted(((topic, paths[topic.pk][0]) for topic in topics), key=lambda pair: pair[1].casefold())
     targets = list(Target.objects.order_by("name"))
-    rows = list(_annotation_rows(document))
+    rows = list(_annotation_rows(document, page))
     rank = {topic.pk: index for index, topic in enumerate(topics)}
     topic_lists = {}  # IdList text: topic ids in order
 
@@ -437,7 +506,7 @@ def reader_context(document, user, *, annotate_form=None):
         {"id": topic.pk, "name": topic.name, "path": path, "depth": paths[topic.pk][1]} for topic, path in topic_pairs
     ]
     targets_json = [{"id": target.pk, "name": target.name} for target in targets]
-    reader_config = {"document": document.pk, "canEdit": can_edit, "canReview": can_review}
+    reader_config = {"document": document.pk, "canEdit": can_edit, "canReview": can_review, "paged": page is not None}
     return {
         "document": document,
         "object": document,
@@ -459,6 +528,7 @@ def reader_context(document, user, *, annotate_form=None):
         "annotate_form": annotate_form if can_edit else None,
         "reader_config": reader_config,
         "config_script": _json_script(reader_config, "reader-config"),
+        "reading_page": page,
     }
 
 
@@ -496,7 +566,11 @@ def annotate_form(request, pk):
                     f" The passage occurs {form.occurrences} times in this turn; the first occurrence was annotated."
                 )
             messages.success(request, message)
-            return redirect(f"{document.get_absolute_url()}#annotation-{annotation.pk}")
+            page = reading_page(document, annotation=annotation.pk)
+            query = f"?page={page.number}" if page is not None and page.number > 1 else ""
+            return redirect(f"{document.get_absolute_url()}{query}#annotation-{annotation.pk}")
     messages.error(request, "The annotation was not saved: see “Annotate without JavaScript” below.")
-    context = reader_context(document, request.user, annotate_form=form)
+    turn = form.cleaned_data.get("turn_obj") if hasattr(form, "cleaned_data") else None
+    page = reading_page(document, page=None if turn else request.GET.get("page"), turn=turn.position if turn else None)
+    context = reader_context(document, request.user, annotate_form=form, page=page)
     return render(request, TEMPLATE, context)

@@ -304,6 +304,15 @@ def bench_user():
     return get_user_model().objects.get(username="synth-reviewer-01")
 
 
+def bench_admin():
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    return user
+
+
 def stance_flipper():
     """A write as an editor makes it, through the services: one annotation's stance, turned from
     "supports" to "opposes" and back. Every figure of the dashboard may change with it."""
@@ -434,6 +443,19 @@ def main_pages(argv):
                 notes=f"{annotations:,} annotations",
             )
         )
+    # The admin's lists and a long document's change page (issue 15: they must stay fast on a big corpus).
+    admin = Client()
+    admin.force_login(bench_admin())
+    admin_pages = [
+        ("admin: documents", "/admin/corpus_app/document/"),
+        ("admin: turns", "/admin/corpus_app/turn/"),
+        ("admin: speakers", "/admin/corpus_app/speaker/"),
+        ("admin: annotations", "/admin/annotations/annotation/"),
+        ("admin: claims", "/admin/annotations/claim/"),
+    ]
+    if long_document:
+        admin_pages.append(("admin: a long document's page", f"/admin/corpus_app/document/{long_document}/change/"))
+    rows.extend(measure(admin, name, url, n) for name, url in admin_pages)
     print(json.dumps({"rows": rows, "counts": counts, "export_filter": export_filter}))
 
 

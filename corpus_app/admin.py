@@ -1,7 +1,53 @@
+"""The corpus in the admin, kept fast on a large corpus (issue 15): list queries never read a
+document's raw text or a turn's whole text, no list sorts through a join to the documents, no
+list counts the whole table, and a document's change page shows the start of its raw text only."""
+
 from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects
+from django.core.exceptions import ValidationError
+from django.db import router
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Length, Substr
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from corpus_app.models import Document, Speaker, SpeakerAlias, Turn
+
+# Columns of a document no admin list or link label needs: the whole file and its warnings.
+DOCUMENT_LONG_FIELDS = ("raw_text", "import_warnings")
+RAW_TEXT_PREVIEW_CHARS = 4096
+TURN_EXCERPT_CHARS = 120
+# A document with more turns than this lists them on the turns page, not inline on its own page.
+TURN_INLINE_MAX = 50
+# What a deletion takes with it is named one by one up to this many; past it, counted.
+DELETION_NAMED_MAX = 20
+
+
+def documents_without_long_fields():
+    return Document.objects.defer(*DOCUMENT_LONG_FIELDS)
+
+
+class ChosenDocumentFilter(admin.SimpleListFilter):
+    """Narrows a list to one document, chosen by a link (``?document=<id>``) rather than from a
+    list of every document in the corpus; shown only while it applies, to clear it."""
+
+    title = "document"
+    parameter_name = "document"
+    document_path = "document"  # the lookup from the listed model to its document
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value or not value.isdigit():
+            return []
+        title = documents_without_long_fields().filter(pk=value).values_list("title", flat=True).first()
+        return [(value, title or f"document {value}")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(**{f"{self.document_path}__pk": value if value.isdigit() else 0})
 
 
 class SpeakerAliasInline(admin.TabularInline):
@@ -15,6 +61,7 @@ class SpeakerAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name", "aliases__alias", "role", "affiliation"]
     inlines = [SpeakerAliasInline]
+    show_full_result_count = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("aliases")
@@ -39,16 +86,96 @@ class DocumentAdmin(admin.ModelAdmin):
     list_filter = ["kind", ("date", admin.DateFieldListFilter), "place"]
     date_hierarchy = "date"
     search_fields = ["title", "place", "publisher", "author", "source_name"]
-    readonly_fields = ["content_hash", "imported_at", "source_name", "warnings_table"]
+    show_full_result_count = False
+    readonly_fields = [
+        "content_hash",
+        "imported_at",
+        "source_name",
+        "warnings_table",
+        "raw_text_preview",
+        "turns_link",
+        "earlier_edition",
+        "is_current",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "kind", ("date", "place"), ("publisher", "author")]}),
         ("Import", {"fields": ["source_name", "imported_at", "content_hash", "warnings_table"]}),
-        ("Raw text", {"classes": ["collapse"], "fields": ["raw_text"]}),
+        ("Editions", {"fields": ["earlier_edition", "is_current"]}),
+        # The raw text is the file as imported: shown, never edited (a new edition replaces it).
+        ("Raw text", {"fields": ["turns_link", "raw_text_preview"]}),
     ]
     inlines = [TurnInline]
 
+    class Media:
+        css = {"all": ["desk/admin.css"]}
+
     def get_queryset(self, request):
-        return super().get_queryset(request).for_list()
+        turns = Turn.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(n=Count("*"))
+        return (
+            super()
+            .get_queryset(request)
+            .defer("raw_text")
+            # A count per listed row (its index), not a GROUP BY of the whole table of turns.
+            .annotate(turn_count=Coalesce(Subquery(turns.values("n"), output_field=IntegerField()), 0))
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        # The change page's document: its raw text's length and start, not the whole file.
+        queryset = self.get_queryset(request).annotate(
+            raw_text_length=Length("raw_text"), raw_text_start=Substr("raw_text", 1, RAW_TEXT_PREVIEW_CHARS)
+        )
+        field = Document._meta.pk if from_field is None else Document._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (Document.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def get_deleted_objects(self, objs, request):
+        """What deleting these documents takes with it, as the confirmation page shows it: Django's
+        own list names every turn (reading its speaker for each), thousands of lines for one long
+        transcript; here the turns are counted, and only the first few objects that block the
+        deletion (annotations of its turns) are named."""
+        documents = list(objs)
+        if not documents:
+            return [], {}, set(), []
+        collector = NestedObjects(using=router.db_for_write(Document), origin=documents)
+        collector.collect(documents)
+        model_count = {model._meta.verbose_name_plural: len(rows) for model, rows in collector.model_objs.items()}
+        perms_needed = {
+            model._meta.verbose_name
+            for model in collector.model_objs
+            if self.admin_site.is_registered(model)
+            and not self.admin_site.get_model_admin(model).has_delete_permission(request)
+        }
+        to_delete = []
+        for document in documents:
+            url = reverse("admin:corpus_app_document_change", args=[document.pk])
+            to_delete.append(format_html('Document: <a href="{}">{}</a>', url, document))
+        taken = [
+            f"{count:,} {name}" for name, count in model_count.items() if name != Document._meta.verbose_name_plural
+        ]
+        if taken:
+            to_delete.append(taken)
+        protected = [self._deletion_blocker(obj) for obj in list(collector.protected)[:DELETION_NAMED_MAX]]
+        if len(collector.protected) > DELETION_NAMED_MAX:
+            protected.append(f"… and {len(collector.protected) - DELETION_NAMED_MAX:,} more")
+        return to_delete, model_count, perms_needed, protected
+
+    def _deletion_blocker(self, obj):
+        opts = obj._meta
+        if not self.admin_site.is_registered(type(obj)):
+            return f"{opts.verbose_name.capitalize()}: {obj}"
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        return format_html('{}: <a href="{}">{}</a>', opts.verbose_name.capitalize(), url, obj)
+
+    def get_inlines(self, request, obj):
+        # A transcript of thousands of turns would make a page of megabytes: those are listed on the turns page.
+        if obj is None or obj.turn_count > TURN_INLINE_MAX:
+            return []
+        return self.inlines
+
+    def has_add_permission(self, request):
+        return False  # documents come from import_transcripts, which parses them into turns
 
     @admin.display(description="turns", ordering="turn_count")
     def turn_count(self, document):
@@ -57,6 +184,36 @@ class DocumentAdmin(admin.ModelAdmin):
     @admin.display(description="warnings")
     def warning_count(self, document):
         return len(document.import_warnings or [])
+
+    @admin.display(description="turns")
+    def turns_link(self, document):
+        url = reverse("admin:corpus_app_turn_changelist") + f"?{ChosenDocumentFilter.parameter_name}={document.pk}"
+        return format_html(
+            '<a href="{}">{} turn(s)</a> · <a href="{}">reading view</a>',
+            url,
+            document.turn_count,
+            document.get_absolute_url(),
+        )
+
+    @admin.display(description="earlier edition")
+    def earlier_edition(self, document):
+        if document.replaces_id is None:
+            return "—"
+        url = reverse("admin:corpus_app_document_change", args=[document.replaces_id])
+        return format_html('<a href="{}">document {}</a>', url, document.replaces_id)
+
+    @admin.display(description="raw text")
+    def raw_text_preview(self, document):
+        shown = document.raw_text_start
+        size = len(shown) if document.raw_text_length is None else document.raw_text_length
+        if size <= len(shown):
+            note = f"{size:,} characters"
+        else:
+            note = (
+                f"the first {len(shown):,} of {size:,} characters "
+                f"(about {filesizeformat(size)}); the whole text is in the reading view"
+            )
+        return format_html('<p>{}</p><pre class="raw-text-preview">{}</pre>', note, shown)
 
     @admin.display(description="import warnings")
     def warnings_table(self, document):
@@ -74,19 +231,40 @@ class DocumentAdmin(admin.ModelAdmin):
         )
 
 
+class TurnDocumentFilter(ChosenDocumentFilter):
+    document_path = "document"
+
+
 @admin.register(Turn)
 class TurnAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "document", "position", "speaker", "label", "kind", "excerpt"]
-    list_filter = [
-        "kind",
-        ("speaker", admin.RelatedOnlyFieldListFilter),
-        ("document", admin.RelatedOnlyFieldListFilter),
-    ]
+    list_display = ["__str__", "document_title", "position", "speaker", "label", "kind", "excerpt"]
+    list_filter = ["kind", "speaker__kind", TurnDocumentFilter]
     list_select_related = ["document", "speaker"]
     search_fields = ["text", "label", "speaker__name", "document__title"]
     autocomplete_fields = ["speaker", "document"]
-    ordering = ["document", "position"]
+    show_full_result_count = False
+    # The document's id, not the document: its ordering (date, title) would sort every turn through a join.
+    ordering = ["document__id", "position", "pk"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related)  # the changelist adds none once there are some
+            .defer("text", *(f"document__{field}" for field in DOCUMENT_LONG_FIELDS))
+            .annotate(text_start=Substr("text", 1, TURN_EXCERPT_CHARS + 1))
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "document":  # the chosen document's title, not its whole file
+            kwargs["queryset"] = documents_without_long_fields()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="document", ordering="document__id")
+    def document_title(self, turn):
+        return turn.document.title
 
     @admin.display(description="text")
     def excerpt(self, turn):
-        return turn.text[:120] + ("…" if len(turn.text) > 120 else "")
+        text = turn.text_start
+        return text[:TURN_EXCERPT_CHARS] + ("…" if len(text) > TURN_EXCERPT_CHARS else "")

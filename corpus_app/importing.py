@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 import psycopg
+from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
 from corpus_app.models import Document, DocumentFile, Speaker, Turn
@@ -57,9 +58,22 @@ class ImportResult:
     reanchoring: object | None = None  # annotations.services.ReanchorReport when an edition was replaced
 
 
+def _size(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def _refuse_if_too_large(size: int):
+    limit = settings.IMPORT_MAX_FILE_BYTES
+    if size > limit:
+        raise TranscriptError(
+            f"the file is {_size(size)}, larger than the {_size(limit)} allowed (IMPORT_MAX_FILE_BYTES)"
+        )
+
+
 def transcript_read(*, path: Path) -> TranscriptSource:
     path = Path(path)
     try:
+        _refuse_if_too_large(path.stat().st_size)  # before reading it: a huge file is never held in memory
         raw_bytes = path.read_bytes()
     except FileNotFoundError:
         raise TranscriptError("no such file") from None
@@ -72,6 +86,7 @@ def transcript_read(*, path: Path) -> TranscriptSource:
 
 def transcript_decode(*, name: str, raw_bytes: bytes) -> TranscriptSource:
     """The file's text and metadata, in whatever format it is (text, Markdown, HTML, DOCX, PDF)."""
+    _refuse_if_too_large(len(raw_bytes))
     try:
         extracted = extract_text(raw_bytes, filename=name)
     except ExtractError as exc:
@@ -127,6 +142,26 @@ def transcript_parse(*, source: TranscriptSource, speaker_cache: SpeakerCache | 
         return parse_extracted(source.extracted, source=source.name, aliases=aliases, speaker_kinds=speaker_kinds)
     except ParseError as exc:
         raise TranscriptError(str(exc)) from None
+
+
+def transcript_check(*, parsed: ParsedDocument):
+    """Refuse a parse that the database cannot store as it is: a speaker name longer than its
+    field (a legend can yield one; cutting it could merge two speakers), or a turn over
+    ``IMPORT_MAX_TURN_CHARS``. Checked before anything of the file is written."""
+    name_limit = Speaker._meta.get_field("name").max_length
+    for speaker in parsed.speakers:
+        if len(speaker.name) > name_limit:
+            raise TranscriptError(
+                f"a speaker name is {len(speaker.name)} characters long, the longest allowed is {name_limit}: "
+                f"“{speaker.name[:60]}…” (a legend or label read as a name?)"
+            )
+    turn_limit = settings.IMPORT_MAX_TURN_CHARS
+    for turn in parsed.turns:
+        if len(turn.text) > turn_limit:
+            raise TranscriptError(
+                f"turn {turn.position + 1} (line {turn.line}) is {len(turn.text):,} characters long, "
+                f"more than the {turn_limit:,} allowed (IMPORT_MAX_TURN_CHARS)"
+            )
 
 
 @dataclass
@@ -529,6 +564,7 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
             return ImportResult(document=Document.objects.get(pk=found[0]), parsed=None, created=False)
     if parse_error is not None:
         raise parse_error
+    transcript_check(parsed=parsed)
     old = None
     if replaces is not None:
         old = _lock_edition(replaces)

@@ -2,6 +2,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+# The reading view shows a long transcript a page of this many turns at a time (with the
+# annotations of those turns): a 5 MB text is thousands of turns, tens of megabytes on one page.
+READING_PAGE_TURNS = 200
+
 
 class SpeakerKind(models.TextChoices):
     PERSON = "person", "Person"
@@ -237,7 +241,9 @@ class Turn(models.Model):
         return f"{who} #{self.position} in document {self.document_id}"
 
     def get_absolute_url(self):
-        return f"{self.document.get_absolute_url()}#turn-{self.position}"
+        # A turn past the first page: the reading view opens the page that holds it.
+        query = f"?turn={self.position}" if self.position >= READING_PAGE_TURNS else ""
+        return f"{reverse('corpus:document-detail', args=[self.document_id])}{query}#turn-{self.position}"
 
     def natural_key(self):
         return (*self.document.natural_key(), self.position)

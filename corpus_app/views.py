@@ -56,13 +56,22 @@ class DocumentDetailView(LoginRequiredMixin, DetailView):
     model = Document
     template_name = "corpus_app/document_detail.html"
 
+    def get_queryset(self):
+        return super().get_queryset().defer("raw_text")  # the page shows the turns, not the file
+
     def get_context_data(self, **kwargs):
-        from annotations.reader_views import reader_context
+        from annotations.reader_views import reader_context, reading_page
 
         context = super().get_context_data(**kwargs)
+        # A long document a page of turns at a time; ?turn=<position> and ?annotation=<id> open
+        # the page that holds it (reader.js follows a link to #turn-… or #annotation-… there).
+        query = self.request.GET
+        page = reading_page(
+            self.object, page=query.get("page"), turn=query.get("turn"), annotation=query.get("annotation")
+        )
         # Turns with server-rendered highlights, the annotations as JSON, the panel's topics
         # and targets, and what the user may do: a fixed number of queries.
-        context.update(reader_context(self.object, self.request.user))
+        context.update(reader_context(self.object, self.request.user, page=page))
         document = self.object
         context["current_edition"] = None if document.is_current else document.current_edition()
         context["earlier_editions"] = document.earlier_editions() if document.replaces_id else []

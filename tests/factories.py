@@ -92,3 +92,37 @@ def make_annotation(*, turn=None, start=0, end=None, author=None, topics=(), pol
     if claim:
         Claim.objects.create(annotation=annotation)
     return annotation
+
+
+HUGE_RAW_TEXT_CHARS = 20 * 1024 * 1024
+
+
+def make_big_corpus(*, documents=60, huge_turns=300, annotations=60):
+    """A corpus with one 20 MB document (its raw text assigned directly, not parsed: cheap) of
+    ``huge_turns`` turns, ``documents`` small documents of three turns, and ``annotations``
+    annotations on the big one's turns, every other one a claim. Returns the big document."""
+    speaker = Speaker.objects.get_or_create(name="Sergey Lavrov")[0]
+    line = "Long remarks on every subject of the day, " * 20 + "\n"
+    raw = (line * (HUGE_RAW_TEXT_CHARS // len(line) + 1))[:HUGE_RAW_TEXT_CHARS]
+    huge = Document.objects.create(
+        title="A very long transcript", raw_text=raw, content_hash=hashlib.sha256(b"huge").hexdigest()
+    )
+    Turn.objects.bulk_create(
+        Turn(document=huge, position=position, speaker=speaker, kind="remarks", text=line.strip() + f" {position}")
+        for position in range(huge_turns)
+    )
+    small = Document.objects.bulk_create(
+        Document(title=f"Briefing {number}", raw_text=f"Briefing {number}", content_hash=f"small-{number:058d}")
+        for number in range(documents)
+    )
+    Turn.objects.bulk_create(
+        Turn(document=document, position=position, speaker=speaker, kind="remarks", text=f"Turn {position}.")
+        for document in small
+        for position in range(3)
+    )
+    author, parent = make_user("Editor"), make_topic()
+    topics = [make_topic(parent=parent) for _ in range(20)]  # a tree: a topic's name is its path
+    for number, turn in enumerate(huge.turns.order_by("position")[:annotations]):
+        topic = topics[number % len(topics)]
+        make_annotation(turn=turn, start=5, end=40, author=author, topics=[topic], claim=number % 2 == 0)
+    return huge

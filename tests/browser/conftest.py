@@ -54,12 +54,19 @@ def new_page(browser):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
+        # Whatever the Content-Security-Policy blocks (an inline script or style) fails the test too.
+        page.on("console", lambda message: _keep_csp_violation(message, errors))
         return page
 
     yield make
     for context in contexts:
         context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors or Content-Security-Policy violations on the page: {errors}"
+
+
+def _keep_csp_violation(message, errors):
+    if message.type == "error" and "Content Security Policy" in message.text:
+        errors.append(message.text)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +19,11 @@ def test_demo_accounts_are_created_with_their_roles_and_printed(settings):
         ("editor", "desk-editor-demo", "Editor"),
         ("reviewer", "desk-reviewer-demo", "Reviewer"),
     ]:
-        user = authenticate(username=username, password=password)
+        # A login as the login page makes it: the throttling (django-axes) needs its request.
+        user = authenticate(RequestFactory().post("/accounts/login/"), username=username, password=password)
         assert user is not None and list(user.groups.values_list("name", flat=True)) == [role]
         assert f"{username}" in printed and password in printed
-    admin = authenticate(username="admin", password="desk-admin-demo")
+    admin = authenticate(RequestFactory().post("/accounts/login/"), username="admin", password="desk-admin-demo")
     assert admin.is_superuser and admin.is_staff
 
 

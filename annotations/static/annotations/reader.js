@@ -246,6 +246,21 @@
   function followHash() {
     var match = /^#annotation-(\d+)$/.exec(window.location.hash);
     if (match && annotations.has(Number(match[1]))) setCurrent(Number(match[1]));
+    else if (config.paged) openPageOf(window.location.hash);
+  }
+
+  // A long document is shown a page of turns at a time: a link to a turn or an annotation of
+  // another page (#turn-<position>, #annotation-<id>) opens the page that holds it.
+  function openPageOf(hash) {
+    var match = /^#(turn|annotation)-(\d+)$/.exec(hash);
+    if (!match) return;
+    if (match[1] === "turn" ? document.getElementById("turn-" + match[2]) : annotations.has(Number(match[2]))) return;
+    var params = new URLSearchParams(window.location.search);
+    if (params.get(match[1]) === match[2]) return; // asked already: it is not in this document
+    params.delete("page");
+    params.delete(match[1] === "turn" ? "annotation" : "turn");
+    params.set(match[1], match[2]);
+    window.location.replace("?" + params.toString() + hash);
   }
 
   // --- the side column: list, details, overlap chooser -------------------------------------

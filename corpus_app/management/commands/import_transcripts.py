@@ -1,9 +1,21 @@
 import json
+import logging
 from pathlib import Path
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
-from corpus_app.importing import SpeakerCache, TranscriptError, TranscriptReader, transcript_import
+from corpus_app.importing import (
+    SpeakerCache,
+    TranscriptError,
+    TranscriptReader,
+    transcript_check,
+    transcript_import,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def collect_files(paths):
@@ -55,6 +67,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths, dry_run, as_json, publisher, replaces, verbosity, **options):
         files, missing = collect_files(paths)
+        if len(files) > settings.IMPORT_MAX_FILES:
+            raise CommandError(
+                f"{len(files):,} files given, more than the {settings.IMPORT_MAX_FILES:,} one run imports "
+                "(IMPORT_MAX_FILES): nothing was imported; import them in several runs"
+            )
         if replaces is not None and len(files) + len(missing) != 1:
             raise CommandError("--replaces takes exactly one file: the new edition of that document.")
         failures = [(path, "no such file or folder") for path in missing]
@@ -74,6 +91,7 @@ class Command(BaseCommand):
                 try:
                     if dry_run:
                         parsed, result = prepared.parse(speaker_cache), None
+                        transcript_check(parsed=parsed)
                     else:  # one file, one transaction (transcript_import's): a bad file leaves nothing behind
                         result = transcript_import(
                             path=path,
@@ -83,9 +101,10 @@ class Command(BaseCommand):
                             prepared=prepared,
                         )
                         parsed = result.parsed
-                except TranscriptError as exc:
-                    failures.append((path, str(exc)))
-                    self._report_failure(path, str(exc), as_json=as_json)
+                except Exception as exc:  # any failure is this file's alone: the run goes on
+                    reason = _failure_reason(exc)
+                    failures.append((path, reason))
+                    self._report_failure(path, reason, as_json=as_json)
                     continue
                 progress = f"[{number}/{total}] {path}"
                 if self._report_file(
@@ -134,6 +153,19 @@ class Command(BaseCommand):
         self.stderr.write(self.style.ERROR(f"{path}: {reason}"))
         if as_json:
             self.stdout.write(_json_line({"source": Path(path).name, "error": reason}))
+
+
+def _failure_reason(exc: Exception) -> str:
+    """What went wrong with one file, for the editor; its transaction is rolled back whatever it was."""
+    if isinstance(exc, TranscriptError):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        return "the file's content does not fit the database: " + "; ".join(exc.messages)
+    if isinstance(exc, DatabaseError):
+        return f"the database refused the file ({type(exc).__name__}: {str(exc).strip()})"
+    # A bug rather than bad input: the traceback goes to the log for whoever fixes it.
+    logger.exception("importing a transcript failed unexpectedly")
+    return f"an unexpected error while importing it ({type(exc).__name__}: {exc})"
 
 
 def _json_line(payload):
