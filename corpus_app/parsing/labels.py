@@ -154,7 +154,7 @@ def _split_label(text: str, directory: SpeakerDirectory) -> tuple[str, Resolutio
         if resolution is None:
             continue
         once = directory.label_counts.get(lookup_key(strip_parenthetical(label)), 0) < 2
-        if once and resolution.source == "label" and rest[:1].islower():
+        if once and resolution.source == "label" and rest[:1].islower() and len(label.split()) == 1:
             return None  # "Jerusalem: a deadly shooting …" runs on a sentence; a speaker's words start it
         return label, resolution, rest
     if NAME_ALONE.match(text) and directory.label_counts.get(lookup_key(text), 0) >= 2:
