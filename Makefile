@@ -86,6 +86,8 @@ load: install
 # folder, a free port), bad and hostile requests and files, a table of how each class was answered.
 probe: install
 	$(PY) scripts/probe.py $(PROBE_ARGS)
+	FUZZ_SCALE=10 SCHEMATHESIS_MAX_EXAMPLES=300 $(VENV)/bin/pytest -q -p no:cacheprovider \
+		tests/annotations/test_api_schema.py tests/corpus_app/test_extract_fuzz.py tests/corpus_app/test_parsing_properties.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

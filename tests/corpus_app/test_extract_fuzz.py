@@ -12,11 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpus_app.parsing.extract import FORMATS, ExtractedText, ExtractError, extract_text
+from tests.fuzzing import examples
 
 from .test_extract import HTML_PAGE, MARKDOWN, PDF_PARAGRAPHS, YAML_FRONT_MATTER, make_docx, make_pdf
 
 FILENAMES = st.sampled_from(["", "t.txt", "t.md", "t.html", "t.htm", "t.docx", "t.pdf", "t", "T.MARKDOWN"])
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 WHITE_HOUSE = Path(__file__).parent / "files" / "01_whitehouse-gaggle-detroit-2021.md"
 
 SEEDS = {

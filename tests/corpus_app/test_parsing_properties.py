@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpus_app.parsing import ParseError, parse_file, parse_transcript
+from tests.fuzzing import examples
 
 WORDS = st.sampled_from(
     ["the", "talks", "were", "useful", "and", "we", "agreed", "to", "meet", "again", "soon", "about", "trade"]
@@ -72,7 +73,7 @@ def _words_of(document) -> set[str]:
     return found
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(transcripts())
 def test_every_word_of_the_body_ends_up_in_a_turn_or_a_warning(generated):
     text, body_words = generated
@@ -85,7 +86,7 @@ def test_every_word_of_the_body_ends_up_in_a_turn_or_a_warning(generated):
     assert all(turn.text.strip() for turn in document.turns)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(transcripts())
 def test_questions_are_questions_whatever_the_wrapping(generated):
     text, _ = generated
@@ -94,7 +95,7 @@ def test_questions_are_questions_whatever_the_wrapping(generated):
     assert sum(turn.kind == "question" for turn in document.turns) >= min(question_labels, 1)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text())
 def test_any_text_parses_or_fails_with_the_importers_own_error(text):
     try:
@@ -104,7 +105,7 @@ def test_any_text_parses_or_fails_with_the_importers_own_error(text):
     assert document.title
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.binary(), st.sampled_from(["fuzz.txt", "fuzz.md", "fuzz.html", "fuzz.docx", "fuzz.pdf", "fuzz"]))
 def test_any_bytes_parse_or_fail_with_the_importers_own_error(raw, name):
     with contextlib.suppress(ParseError):
