@@ -119,7 +119,7 @@ class Importer:
         if given:
             valid = [value for value in given if _is_uuid(value)]
             uuids_stored = set(map(str, Annotation.objects.filter(uuid__in=valid).values_list("uuid", flat=True)))
-        ready = []
+        ready, lone_ready = [], []
         for record in records:
             try:
                 if isinstance(record, DocumentRecord):
@@ -137,9 +137,23 @@ class Importer:
                 else:
                     item = self._check_lone(record, lone)
                     if item is not None:
-                        ready.append(item)
+                        lone_ready.append(item)
             except RecordError as exc:
                 self._fail(record.line, str(exc), record)
+        # Lone annotations whose id (given, or made from the passage) is in the desk: imported before.
+        stored = set(
+            map(
+                str,
+                Annotation.objects.filter(uuid__in=[item.record.uuid for item in lone_ready]).values_list(
+                    "uuid", flat=True
+                ),
+            )
+        )
+        for item in lone_ready:
+            if item.record.uuid in stored:
+                self._skip(item.record)
+            else:
+                ready.append(item)
         return ready
 
     def _lone_targets(self, records):
@@ -163,8 +177,6 @@ class Importer:
             "document_id", "position", "pk", "text"
         ):
             turns.setdefault(document_id, {})[position] = (pk, text)
-        uuids = [str(uuid.UUID(record.uuid)) for record in records if record.uuid and _is_uuid(record.uuid)]
-        self._stored_uuids = set(map(str, Annotation.objects.filter(uuid__in=uuids).values_list("uuid", flat=True)))
         return {reference: (document_id, turns.get(document_id, {})) for reference, document_id in ids.items()}
 
     def _check_lone(self, record: AnnotationRecord, lone) -> _Ready | None:
@@ -178,7 +190,7 @@ class Importer:
         passage = place(record, [turns[position][1] for position in positions])
         if not record.uuid:
             record.uuid = str(uuid.uuid5(UUID_NAMESPACE, f"{document_id}:{passage.turn}:{passage.start}:{passage.end}"))
-        if record.uuid in self._stored_uuids or record.uuid in self._uuids:
+        if record.uuid in self._uuids:
             self._skip(record)
             return None
         self._uuids.add(record.uuid)
