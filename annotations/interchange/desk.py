@@ -18,6 +18,7 @@ becomes an annotation on that document, which must be in the desk already.
 """
 
 from annotations.interchange.records import (
+    SPEAKER_KINDS,
     AnnotationRecord,
     ClaimRecord,
     DocumentRecord,
@@ -103,8 +104,8 @@ def _speaker(item) -> SpeakerRecord:
     if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
         raise RecordError("each of “speakers” must be an object with a “name”")
     kind = text_field(item, "kind", SpeakerKind.PERSON) or SpeakerKind.PERSON
-    if kind not in SpeakerKind.values:
-        raise RecordError(f"unknown speaker kind “{kind}”; use one of {', '.join(SpeakerKind.values)}")
+    if kind not in SPEAKER_KINDS:
+        raise RecordError(f"unknown speaker kind “{kind}”; use one of {', '.join(SPEAKER_KINDS)}")
     aliases = item.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(alias, str) for alias in aliases):
         raise RecordError("a speaker's “aliases” must be a list of names")

@@ -15,6 +15,13 @@ from dataclasses import dataclass, field
 from annotations.models import ClaimStatus, Polarity
 from corpus_app.models import DocumentKind, SpeakerKind, TurnKind
 
+# The choices' values, once: ``TextChoices.values`` builds a new list on every use.
+DOCUMENT_KINDS = tuple(DocumentKind.values)
+TURN_KINDS = tuple(TurnKind.values)
+SPEAKER_KINDS = tuple(SpeakerKind.values)
+POLARITIES = tuple(Polarity.values)
+CLAIM_STATUSES = tuple(ClaimStatus.values)
+
 MAX_TITLE = 500
 MAX_SHORT = 200  # place, publisher, author, speaker name, label
 MAX_SOURCE = 255
@@ -112,11 +119,11 @@ class DocumentRecord:
         for name in ("place", "publisher", "author"):
             _check_length(name, getattr(self, name), MAX_SHORT)
         _check_length("source", self.source, MAX_SOURCE)
-        _check_choice("document kind", self.kind, DocumentKind.values)
+        _check_choice("document kind", self.kind, DOCUMENT_KINDS)
         for position, turn in enumerate(self.turns):
             if not isinstance(turn.text, str) or not turn.text:
                 raise RecordError(f"turn {position} has no text")
-            _check_choice(f"turn {position} kind", turn.kind, TurnKind.values)
+            _check_choice(f"turn {position} kind", turn.kind, TURN_KINDS)
             _check_length(f"turn {position} speaker", turn.speaker, MAX_SHORT)
             _check_length(f"turn {position} label", turn.label, MAX_SHORT)
         if not self.raw_text:
@@ -205,8 +212,8 @@ def stance_fields(polarity, target, name="stance") -> tuple[str, str]:
     target = (target or "").strip()
     if not polarity and not target:
         return "", ""
-    if polarity not in Polarity.values:
-        raise RecordError(f"unknown polarity “{polarity}” in {name}; use one of {', '.join(Polarity.values)}")
+    if polarity not in POLARITIES:
+        raise RecordError(f"unknown polarity “{polarity}” in {name}; use one of {', '.join(POLARITIES)}")
     if not target:
         raise RecordError(f"the {name} has a polarity but no target")
     return polarity, target
@@ -214,8 +221,8 @@ def stance_fields(polarity, target, name="stance") -> tuple[str, str]:
 
 def claim_status(value) -> str:
     status = (value or ClaimStatus.UNVERIFIED).strip().lower().replace(" ", "_")
-    if status not in ClaimStatus.values:
-        raise RecordError(f"unknown claim status “{value}”; use one of {', '.join(ClaimStatus.values)}")
+    if status not in CLAIM_STATUSES:
+        raise RecordError(f"unknown claim status “{value}”; use one of {', '.join(CLAIM_STATUSES)}")
     return status
 
 

@@ -18,19 +18,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.contrib.auth import get_user_model
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from annotations.interchange.names import Names, split_path
-from annotations.interchange.placing import Passage, place
+from annotations.interchange.placing import place
 from annotations.interchange.records import AnnotationRecord, DocumentRecord, RecordError
-from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus
+from annotations.interchange.writing import write_batch
+from annotations.models import Annotation
 from annotations.services import MAX_NOTE_CHARS
 from corpus_app.models import Document, Turn
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 # A namespace for the ids of annotations that came without one: the same passage and tags of
 # the same document get the same id on every import, so importing a file again adds nothing.
 UUID_NAMESPACE = uuid.UUID("3f0c1d52-6a55-4c8e-9a43-4d1e3b7f0a17")
@@ -63,8 +63,6 @@ class Importer:
         self.report = ImportReport()
         self._hashes = set()  # content hashes met in this run
         self._uuids = set()
-        self._user_rows = {}
-        self._now = timezone.now()
 
     def run(self, items: Iterable, batch_size: int = BATCH_SIZE) -> ImportReport:
         """``items``: (line, record or RecordError) pairs, as the readers yield them."""
@@ -229,162 +227,7 @@ class Importer:
             self.on_line(record.line, f"imported, {count} annotation(s)", record)
 
     def _write(self, ready: list[_Ready]) -> list[int]:
-        """Write the checked records; the number of annotations of each, in order."""
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:  # see corpus_app.importing._commit_without_waiting_for_the_disk
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        documents = [item for item in ready if item.document_id is None]
-        self._write_documents(documents)
-        annotations, claims, topics = [], [], []
-        for item in ready:
-            for entry, passage in item.passages:
-                annotation, claim = self._annotation(entry, passage, item.turn_ids[passage.turn])
-                annotations.append(annotation)
-                topics.append([self.names.topic_id(label) for label in entry.topics])
-                claims.append(claim)
-        Annotation.objects.bulk_create(annotations)
-        self._keep_times(annotations, [entry for item in ready for entry, _ in item.passages])
-        through = Annotation.topics.through
-        tags = through.objects.bulk_create(
-            through(annotation_id=annotation.pk, topic_id=topic_id)
-            for annotation, ids in zip(annotations, topics, strict=True)
-            for topic_id in dict.fromkeys(ids)
-        )
-        for annotation, claim in zip(annotations, claims, strict=True):
-            if claim is not None:
-                claim.annotation_id = annotation.pk
-        claims = [claim for claim in claims if claim is not None]
-        Claim.objects.bulk_create(claims)
-        _keep_claim_times(claims)
-        _history(annotations, tags, claims)
-        return [len(item.passages) for item in ready]
-
-    def _write_documents(self, items: list[_Ready]):
-        if not items:
-            return
-        records = [item.record for item in items]
-        descriptions = {speaker.name: speaker for record in records for speaker in record.speakers}
-        names = {turn.speaker for record in records for turn in record.turns if turn.speaker}
-        speaker_ids = self.names.speaker_ids(names, descriptions)
-        documents = [
-            Document(
-                title=record.title,
-                kind=record.kind,
-                date=record.date,
-                place=record.place,
-                publisher=record.publisher,
-                author=record.author,
-                source_name=record.source,
-                raw_text=record.raw_text,
-                content_hash=record.content_hash,
-                import_warnings=record.warnings,
-            )
-            for record in records
-        ]
-        Document.objects.bulk_create(documents)
-        turns = [
-            Turn(
-                document_id=document.pk,
-                position=position,
-                speaker_id=speaker_ids[turn.speaker] if turn.speaker else None,
-                label=turn.label,
-                kind=turn.kind,
-                text=turn.text,
-                source_line=turn.source_line,
-            )
-            for document, record in zip(documents, records, strict=True)
-            for position, turn in enumerate(record.turns)
-        ]
-        Turn.objects.bulk_create(turns)
-        at = 0
-        for item in items:
-            count = len(item.record.turns)
-            item.turn_ids = {position: turn.pk for position, turn in enumerate(turns[at : at + count])}
-            at += count
-
-    def _annotation(self, entry: AnnotationRecord, passage: Passage, turn_id: int):
-        polarity, target_id = "", None
-        if entry.polarity:
-            polarity, target_id = entry.polarity, self.names.target_id(entry.target, entry.target_kind)
-        author_id = self.names.user_id(entry.author)
-        annotation = Annotation(
-            turn_id=turn_id,
-            start=passage.start,
-            end=passage.end,
-            quote=passage.quote,
-            prefix=passage.prefix,
-            suffix=passage.suffix,
-            polarity=polarity,
-            target_id=target_id,
-            note=entry.note,
-            author_id=author_id,
-            version=entry.version,
-            anchor_status=entry.anchor_status if entry.anchor_status in AnchorStatus.values else AnchorStatus.ANCHORED,
-            anchor_score=entry.anchor_score if isinstance(entry.anchor_score, int | float) else None,
-        )
-        if entry.uuid:
-            annotation.uuid = uuid.UUID(entry.uuid)
-        # Who and when, for its history entry (simple_history reads these attributes).
-        annotation._history_user = self._user(author_id)
-        annotation._history_date = entry.updated or entry.created or self._now
-        claim = None
-        if entry.claim is not None:
-            record = entry.claim
-            ruled = record.status not in ClaimStatus.open_values()
-            reviewer_id = self.names.user_id(record.reviewer) if (record.reviewer or ruled) else None
-            claim = Claim(
-                status=record.status,
-                rationale=record.rationale,
-                evidence=record.evidence,
-                reviewer_id=reviewer_id,
-                reviewed_at=record.reviewed_at or (timezone.now() if ruled else None),
-                version=record.version,
-            )
-            claim._times = (record.created, record.updated)
-            claim._history_user = self._user(reviewer_id or author_id)
-            claim._history_date = record.updated or record.reviewed_at or record.created or self._now
-        return annotation, claim
-
-    def _user(self, pk):
-        user = self._user_rows.get(pk)
-        if user is None:
-            user = self._user_rows[pk] = get_user_model()(pk=pk)
-        return user
-
-    def _keep_times(self, annotations, entries):
-        """Creation and change times from the file (``bulk_create`` stamps the present)."""
-        kept = []
-        for annotation, entry in zip(annotations, entries, strict=True):
-            if entry.created or entry.updated:
-                annotation.created_at = entry.created or annotation.created_at
-                annotation.updated_at = entry.updated or annotation.created_at
-                kept.append(annotation)
-        if kept:
-            Annotation.objects.bulk_update(kept, ["created_at", "updated_at"])
-
-
-def _history(annotations, tags, claims):
-    """One “created” entry in the history of each annotation (with its topics) and claim."""
-    history = Annotation.history.bulk_history_create(annotations)
-    entry_of = {annotation.pk: row.pk for annotation, row in zip(annotations, history, strict=True)}
-    model = Annotation.history.model._meta.get_field("historicalannotation_topics").related_model
-    model.objects.bulk_create(
-        model(id=tag.pk, history_id=entry_of[tag.annotation_id], annotation_id=tag.annotation_id, topic_id=tag.topic_id)
-        for tag in tags
-    )
-    Claim.history.bulk_history_create(claims)
-
-
-def _keep_claim_times(claims):
-    timed = []
-    for claim in claims:
-        created, updated = claim._times
-        if created or updated:
-            claim.created_at = created or claim.created_at
-            claim.updated_at = updated or claim.created_at
-            timed.append(claim)
-    if timed:
-        Claim.objects.bulk_update(timed, ["created_at", "updated_at"])
+        return write_batch(ready, self.names, timezone.now())
 
 
 def _is_uuid(value):
