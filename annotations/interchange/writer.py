@@ -102,6 +102,8 @@ class Importer:
         except (DatabaseError, RecordError):
             self.names.forget()
             counts = self._write_one_by_one(ready)
+        if self.dry_run:
+            self.names.forget()  # the speakers, topics and targets it made were rolled back with it
         self._count(ready, counts)
 
     def _check(self, records) -> list[_Ready]:

@@ -310,3 +310,22 @@ def test_search_and_the_dashboard_counts_follow_a_bulk_import(tmp_path, lavrov, 
     shown = dashboard_figures()  # checked against a count of the tables
     assert (shown["documents"], shown["turns"], shown["annotations"]) == (40, 80, 80)
     assert [n for _, polarity, n in shown["stances"] if polarity == "supports"] == [40]
+
+
+def test_a_dry_run_checks_every_line_and_keeps_nothing(tmp_path, lavrov):
+    lines = [document_line(1), document_line(2, kind="memo"), document_line(3)]
+    path = write_jsonl(tmp_path / "dry.jsonl", lines)
+
+    # One line a batch: the topics the first made are rolled back before the third needs them.
+    out, err = run_import(path, "--dry-run", "--batch-size", 1, fails=True)
+
+    assert "Checked (dry run, nothing kept) 2 document(s), 4 turn(s), 4 annotation(s)" in out
+    assert "dry.jsonl, line 2: unknown document kind “memo”" in err
+    assert not Document.objects.exists() and not Annotation.objects.exists() and not Topic.objects.exists()
+
+
+def test_the_documents_list_offers_the_whole_documents_export(client, viewer):
+    make_document(title="Listed")
+    client.force_login(viewer)
+    response = client.get(reverse("corpus:document-list"))
+    assert f'href="{reverse("corpus:document-export")}?format=desk"' in response.content.decode()
