@@ -329,3 +329,25 @@ def test_the_documents_list_offers_the_whole_documents_export(client, viewer):
     client.force_login(viewer)
     response = client.get(reverse("corpus:document-list"))
     assert f'href="{reverse("corpus:document-export")}?format=desk"' in response.content.decode()
+
+
+def test_the_whole_documents_export_costs_the_same_queries_for_more_documents(client, editor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def annotated_document():
+        document = make_document()
+        turn = document.turns.first()
+        services.annotation_create(user=editor, turn=turn, start=0, end=8, quote=turn.text[:8], claim=True)
+
+    client.force_login(editor)
+    url = reverse("corpus:document-export")
+    annotated_document()
+    with CaptureQueriesContext(connection) as one:
+        b"".join(client.get(url, {"format": "desk"}).streaming_content)
+    annotated_document()
+    annotated_document()
+    with CaptureQueriesContext(connection) as three:
+        body = b"".join(client.get(url, {"format": "desk"}).streaming_content)
+    assert len(three) == len(one)
+    assert len(body.decode().splitlines()) == 3

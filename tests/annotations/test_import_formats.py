@@ -297,3 +297,15 @@ def test_the_desk_w3c_export_reads_back(tmp_path, client, editor, reviewer):
 
     assert "(w3c)" in out and "3 annotation(s)" in out
     assert annotations() == before
+
+
+def test_a_single_w3c_annotation_in_a_file(tmp_path):
+    document = make_document()
+    url = f"http://desk.example{reverse('corpus:document-detail', args=[document.pk])}#turn-0"
+    single = web_annotation(url, exact="85 percent", bodies=[tag("Economy")], creator={"nickname": "someone-else"})
+
+    out, _ = run_import(write_json(tmp_path / "one.jsonld", single))
+
+    annotation = Annotation.objects.get()
+    assert (annotation.turn.position, annotation.quote, annotation.author.username) == (0, "85 percent", "import")
+    assert "(w3c)" in out
