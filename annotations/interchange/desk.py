@@ -36,8 +36,9 @@ from corpus_app.models import DocumentKind, SpeakerKind, TurnKind
 
 
 def looks_like(item) -> bool:
+    # A row of the documents list's own export (its "turns" a count) too, to be told what it lacks.
     return isinstance(item, dict) and (
-        isinstance(item.get("turns"), list) or ("turn_position" in item and "document_id" in item)
+        isinstance(item.get("turns"), list | int) or ("turn_position" in item and "document_id" in item)
     )
 
 

@@ -351,3 +351,15 @@ def test_the_whole_documents_export_costs_the_same_queries_for_more_documents(cl
         body = b"".join(client.get(url, {"format": "desk"}).streaming_content)
     assert len(three) == len(one)
     assert len(body.decode().splitlines()) == 3
+
+
+def test_the_documents_list_export_without_text_is_refused_with_the_way_out(tmp_path, client, editor):
+    make_document(title="Only its metadata")
+    client.force_login(editor)
+    response = client.get(reverse("corpus:document-export"), {"format": "jsonl"})
+    path = tmp_path / "documents.jsonl"
+    path.write_bytes(b"".join(response.streaming_content))
+
+    _, err = run_import(path, fails=True)
+
+    assert "line 1: this is a row of the documents list export, which has no text: export with ?format=desk" in err
