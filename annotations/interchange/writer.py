@@ -27,7 +27,8 @@ from annotations.interchange.placing import place
 from annotations.interchange.records import AnnotationRecord, DocumentRecord, RecordError
 from annotations.interchange.writing import write_batch
 from annotations.models import Annotation
-from annotations.services import MAX_NOTE_CHARS
+from annotations.services import MAX_NOTE_CHARS, MAX_RATIONALE_CHARS, AnnotationError
+from annotations.services import _clean_evidence as clean_evidence
 from corpus_app.models import Document, Turn
 
 BATCH_SIZE = 1000
@@ -253,6 +254,13 @@ def _check_entry(entry: AnnotationRecord, where, uuids_stored):
             raise RecordError(f"{where}: an empty topic")
     if len(entry.note) > MAX_NOTE_CHARS:
         raise RecordError(f"{where}: the note is longer than {MAX_NOTE_CHARS} characters")
+    if entry.claim is not None:
+        if len(entry.claim.rationale) > MAX_RATIONALE_CHARS:
+            raise RecordError(f"{where}: the claim's rationale is longer than {MAX_RATIONALE_CHARS} characters")
+        try:  # the links a reviewer could have given: http(s), at most twenty
+            entry.claim.evidence = clean_evidence(entry.claim.evidence)
+        except AnnotationError as exc:
+            raise RecordError(f"{where}: {exc}") from None
 
 
 def _desk_document_id(reference: str) -> int | None:

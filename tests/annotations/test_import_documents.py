@@ -98,7 +98,10 @@ def test_claims_keep_status_rationale_evidence_and_reviewer(tmp_path, reviewer):
             {"turn": 1, "quote": "payments", "claim": {"status": "false", "reviewer": "nobody-here"}},
         ],
     )
-    run_import(write_jsonl(tmp_path / "claims.jsonl", [line]))
+    bad_link = document_line(2, annotations=[{"turn": 1, "quote": "payments", "claim": {"evidence": ["ftp://x"]}}])
+    _, err = run_import(write_jsonl(tmp_path / "claims.jsonl", [line, bad_link]), fails=True)
+
+    assert "claims.jsonl, line 2: annotation 0: “ftp://x” is not an http(s) link." in err
 
     misleading = Claim.objects.get(status=ClaimStatus.MISLEADING)
     assert (misleading.rationale, misleading.evidence, misleading.reviewer) == (
