@@ -2,8 +2,9 @@
 
 A batch (``BATCH_SIZE`` documents, or as many annotations) is checked line by line first, with
 no database write: a line that fails is reported with its number and reason and left out. The
-rest is written in one transaction with ``bulk_create`` (documents, turns, annotations, their
-topics, claims and the history of both), so a thousand documents cost a handful of statements.
+rest is written in one transaction, one statement per table (``writing``: documents, turns,
+annotations, their topics, claims and the history of both), so a thousand documents cost a
+dozen statements.
 Should the database still refuse the batch, it is written again one line at a time, each in a
 savepoint, so that only the line it refuses is lost.
 
@@ -32,8 +33,8 @@ from annotations.services import _clean_evidence as clean_evidence
 from corpus_app.models import Document, Turn
 
 BATCH_SIZE = 1000
-# A namespace for the ids of annotations that came without one: the same passage and tags of
-# the same document get the same id on every import, so importing a file again adds nothing.
+# A namespace for the ids of lone annotations that came without one: the same passage of the same
+# document gets the same id on every import, so importing a file again adds nothing.
 UUID_NAMESPACE = uuid.UUID("3f0c1d52-6a55-4c8e-9a43-4d1e3b7f0a17")
 
 
