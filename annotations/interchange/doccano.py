@@ -27,7 +27,7 @@ def looks_like(item) -> bool:
 
 
 def read_json(value):
-    items = value if isinstance(value, list) else [value]
+    items = [value] if isinstance(value, dict) else value  # a list, or items streamed from one
     for number, item in enumerate(items, start=1):
         try:
             yield number, read_item(item, number)

@@ -41,7 +41,7 @@ def looks_like(item) -> bool:
 
 
 def read_json(value):
-    tasks = value if isinstance(value, list) else [value]
+    tasks = [value] if isinstance(value, dict) else value  # a list, or tasks streamed from one
     for number, task in enumerate(tasks, start=1):
         try:
             yield number, read_item(task, number)

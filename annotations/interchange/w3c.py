@@ -75,7 +75,7 @@ def read_item(item, line: int):
 
 
 def _annotations(value):
-    if isinstance(value, list):
+    if not isinstance(value, dict | str) and hasattr(value, "__iter__"):  # a list, or items streamed from one
         for item in value:
             yield from _annotations(item)
         return

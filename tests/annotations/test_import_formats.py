@@ -171,6 +171,24 @@ def test_label_studio_export_labels_and_choices(tmp_path):
     assert Annotation.objects.get(quote="Astana").created_at.isoformat() == "2025-03-01T10:00:00+00:00"
 
 
+def test_a_label_studio_file_cut_short_keeps_the_tasks_read_before_the_break(tmp_path):
+    tasks = [
+        label_studio_task(n, f"Sanctions, task {n}.", [labels(0, 9, "Sanctions", text="Sanctions")])
+        for n in range(1, 2001)
+    ]
+    text = json.dumps(tasks)
+    path = tmp_path / "cut.json"
+    path.write_text(text[: text.index('"id": 2000,') - 10])  # inside the last task
+
+    _, err = run_import(path, fails=True)
+
+    # The tasks the parser handed over before it met the break (it reads ahead, so not all 1,999).
+    read = Document.objects.count()
+    assert 0 < read < 2000
+    assert Document.objects.filter(raw_text="Sanctions, task 1.").exists()
+    assert f"cut.json, item {read + 1}: the JSON breaks off after item {read} (" in err
+
+
 def test_label_studio_stance_control_with_its_target(tmp_path):
     run_import(
         write_json(
