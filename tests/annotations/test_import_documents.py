@@ -1,8 +1,10 @@
 """``manage.py import_documents`` with the desk's own JSON Lines: the format, batches, errors, dedupe."""
 
+import io
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from annotations import services
@@ -251,14 +253,23 @@ def test_labels_map_to_topics_through_a_json_or_csv_map(tmp_path, lavrov):
 def test_verbosity_two_prints_one_line_per_document_and_a_summary(tmp_path, lavrov):
     path = write_jsonl(tmp_path / "v.jsonl", [document_line(1), {"title": "No turns", "turns": []}])
 
-    out, err = run_import(path, "--author", "nobody", fails=True)
-    assert "no user “nobody” for --author" not in out
     out, err = run_import(path, verbosity=2, fails=True)
 
     assert "line 1: “Briefing 1” imported, 2 annotation(s)" in out
     assert "line 2: failed: the document has no turns (no text)" in out
     assert "Imported 1 document(s)" in out and "failed 1" in out
     assert "v.jsonl, line 2: the document has no turns (no text)" in err
+
+
+def test_annotations_are_credited_to_the_author_given(tmp_path, lavrov, editor):
+    path = write_jsonl(tmp_path / "a.jsonl", [document_line(1)])
+    with pytest.raises(CommandError, match="no user “nobody” for --author"):
+        call_command("import_documents", str(path), "--author", "nobody", stdout=io.StringIO())
+    assert not Document.objects.exists()
+
+    run_import(path, "--author", editor.username)
+
+    assert {annotation.author for annotation in Annotation.objects.all()} == {editor}
 
 
 def test_an_unreadable_file_is_named_with_the_reason(tmp_path):
