@@ -377,3 +377,21 @@ def test_the_documents_list_export_without_text_is_refused_with_the_way_out(tmp_
     _, err = run_import(path, fails=True)
 
     assert "line 1: this is a row of the documents list export, which has no text: export with ?format=desk" in err
+
+
+def test_export_documents_writes_what_import_documents_reads_back(tmp_path, editor):
+    document = make_document(title="Exported")
+    turn = document.turns.first()
+    services.annotation_create(
+        user=editor, turn=turn, start=0, end=8, quote=turn.text[:8], topics=[make_topic("Economy")], claim=True
+    )
+    path = tmp_path / "out.jsonl"
+    out = io.StringIO()
+    call_command("export_documents", str(path), stdout=out)
+    assert "Wrote 1 document(s)" in out.getvalue()
+    before = snapshot()
+
+    empty_the_desk()
+    run_import(path)
+
+    assert snapshot() == before
