@@ -64,6 +64,22 @@ class Names:
         self._targets = None  # {lower-case name or slug: id}
         self._users = {}
 
+    def prepare(self, ready):
+        """Resolve (creating what is missing) every name the checked records use, so that writing
+        them only reads what is known here: the parallel writers share these rows."""
+        documents = [item.record for item in ready if item.document_id is None]
+        descriptions = {speaker.name: speaker for record in documents for speaker in record.speakers}
+        self.speaker_ids({turn.speaker for record in documents for turn in record.turns if turn.speaker}, descriptions)
+        for item in ready:
+            for entry, _ in item.passages:
+                for label in entry.topics:
+                    self.topic_id(label)
+                if entry.polarity:
+                    self.target_id(entry.target, entry.target_kind)
+                self.user_id(entry.author)
+                if entry.claim is not None and entry.claim.reviewer:
+                    self.user_id(entry.claim.reviewer)
+
     # --- speakers ----------------------------------------------------------------------------------------------------
 
     def speaker_ids(self, names, descriptions: dict[str, SpeakerRecord]) -> dict[str, int]:

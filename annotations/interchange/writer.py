@@ -14,12 +14,14 @@ The triggers of both apps (search vectors, the documents' words, the dashboard's
 run per statement, so they see a batch as they see one document.
 """
 
+import threading
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -65,48 +67,64 @@ class Importer:
         self.report = ImportReport()
         self._hashes = set()  # content hashes met in this run
         self._uuids = set()
+        self._lock = threading.Lock()  # the report and the caller's progress, from the writers too
+        self._forget = True
 
     def run(self, items: Iterable, batch_size: int = BATCH_SIZE) -> ImportReport:
         """``items``: (line, record or RecordError) pairs, as the readers yield them."""
         self.names.default_author()  # outside any batch's transaction: created once, kept
-        batch = []
-        for line, item in items:
-            if isinstance(item, RecordError):
-                self._fail(line, str(item))
-                continue
-            batch.append(item)
-            if len(batch) >= batch_size:
-                self._batch(batch)
-                batch = []
-        if batch:
-            self._batch(batch)
+        with ParallelWriters(self._write_checked, parallel=not self.dry_run) as writers:
+            batch = []
+            for line, item in items:
+                if isinstance(item, RecordError):
+                    self._fail(line, str(item))
+                    continue
+                batch.append(item)
+                if len(batch) >= batch_size:
+                    self._submit(writers, batch)
+                    batch = []
+            if batch:
+                self._submit(writers, batch)
         return self.report
 
+    def _submit(self, writers, records):
+        ready = self._check(records)
+        if ready and writers.parallel:
+            self.names.prepare(ready)  # here, committed: the writers only read the names
+        writers.submit(ready)
+
     def _fail(self, line, reason, record=None):
-        self.report.failed.append((line, reason))
-        self.on_line(line, f"failed: {reason}", record)
+        with self._lock:
+            self.report.failed.append((line, reason))
+            self.on_line(line, f"failed: {reason}", record)
 
     def _skip(self, record):
-        self.report.skipped += 1
-        self.on_line(record.line, "skipped as identical", record)
+        with self._lock:
+            self.report.skipped += 1
+            self.on_line(record.line, "skipped as identical", record)
 
     # --- checking --------------------------------------------------------------------------------------------------
 
-    def _batch(self, records):
-        ready = self._check(records)
+    def _write_checked(self, ready, parallel=False):
+        """Write a checked batch (in a writer thread when ``parallel``: the names are known then)."""
         if not ready:
             return
+        self._forget = not parallel  # names made in a rolled-back transaction are gone with it
         try:
             with transaction.atomic():
                 counts = self._write(ready)
                 if self.dry_run:
                     transaction.set_rollback(True)
         except (DatabaseError, RecordError):
-            self.names.forget()
+            self._forget_names()
             counts = self._write_one_by_one(ready)
         if self.dry_run:
-            self.names.forget()  # the speakers, topics and targets it made were rolled back with it
+            self._forget_names()  # the speakers, topics and targets it made were rolled back with it
         self._count(ready, counts)
+
+    def _forget_names(self):
+        if self._forget:
+            self.names.forget()
 
     def _check(self, records) -> list[_Ready]:
         documents = [record for record in records if isinstance(record, DocumentRecord)]
@@ -209,29 +227,83 @@ class Importer:
                     if self.dry_run:
                         transaction.set_rollback(True)
             except RecordError as exc:
-                self.names.forget()
+                self._forget_names()
                 self._fail(item.record.line, str(exc), item.record)
                 counts.append(None)
             except DatabaseError as exc:
-                self.names.forget()
+                self._forget_names()
                 reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 self._fail(item.record.line, f"the database refused it: {reason}", item.record)
                 counts.append(None)
         return counts
 
     def _count(self, ready, counts):
-        for item, count in zip(ready, counts, strict=True):
-            if count is None:
-                continue
-            record = item.record
-            if isinstance(record, DocumentRecord):
-                self.report.documents += 1
-                self.report.turns += len(record.turns)
-            self.report.annotations += count
-            self.on_line(record.line, f"imported, {count} annotation(s)", record)
+        with self._lock:
+            for item, count in zip(ready, counts, strict=True):
+                if count is None:
+                    continue
+                record = item.record
+                if isinstance(record, DocumentRecord):
+                    self.report.documents += 1
+                    self.report.turns += len(record.turns)
+                self.report.annotations += count
+                self.on_line(record.line, f"imported, {count} annotation(s)", record)
 
     def _write(self, ready: list[_Ready]) -> list[int]:
         return write_batch(ready, self.names, timezone.now())
+
+
+class ParallelWriters:
+    """Batches written by two threads, each on a connection of its own, while the next batch is
+    read and checked (PostgreSQL): the server works on two batches at once, and this process reads
+    while it does. Most of an import's time is the database's (the turns' search vectors and
+    words, the indexes, the history), in one server process per connection.
+
+    Each batch is still its own transaction; what two batches could both create (speakers,
+    topics, targets) is created before, here (``Names.prepare``). Written in place instead: on
+    SQLite (one writer at a time), in a dry run (which rolls everything back, names included),
+    and inside a transaction of the caller's (a test's), which another connection would not see.
+    """
+
+    WRITERS = 2
+
+    def __init__(self, write, *, parallel=True):
+        self._write = write
+        self.parallel = parallel and connection.vendor == "postgresql" and not connection.in_atomic_block
+        self._pending = []
+        self._pool = None
+
+    def __enter__(self):
+        if self.parallel:
+            self._pool = ThreadPoolExecutor(max_workers=self.WRITERS, thread_name_prefix="import-writer")
+        return self
+
+    def submit(self, ready):
+        if self._pool is None:
+            self._write(ready)
+            return
+        # At most one batch waiting for a writer: memory stays that of a few batches.
+        while len(self._pending) > self.WRITERS:
+            self._pending.pop(0).result()  # a writer's error is raised here
+        self._pending.append(self._pool.submit(self._write, ready, True))
+
+    def __exit__(self, *exc_info):
+        if self._pool is None:
+            return
+        try:
+            for pending in self._pending:
+                pending.result()
+        finally:
+            # Each thread closes its own connection: a barrier makes every thread take one of these.
+            barrier = threading.Barrier(self.WRITERS)
+            for _ in range(self.WRITERS):
+                self._pool.submit(_close_connections, barrier)
+            self._pool.shutdown(wait=True)
+
+
+def _close_connections(barrier):
+    barrier.wait(timeout=60)
+    connections.close_all()
 
 
 def _is_uuid(value):

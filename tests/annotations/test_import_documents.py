@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -395,3 +396,27 @@ def test_export_documents_writes_what_import_documents_reads_back(tmp_path, edit
     run_import(path)
 
     assert snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_written_side_by_side_keep_every_line_to_itself(tmp_path):
+    """Outside a test's transaction, PostgreSQL's batches are written by two writers at once."""
+    make_speaker("Sergey Lavrov")
+    lines = [document_line(n) for n in range(60)]
+    lines[7]["annotations"][0]["end"] = 500  # fails the check
+    same_id = "6a1f2f0e-3f55-4b1e-9c8e-2b7d8c1b5a10"
+    # The same id in two batches: refused by the database, or by the check if the first is in already.
+    lines[3]["annotations"][0]["id"] = lines[14]["annotations"][0]["id"] = same_id
+    path = write_jsonl(tmp_path / "side.jsonl", lines)
+
+    out, err = run_import(path, "--batch-size", 10, fails=True)
+
+    assert Document.objects.count() == 58
+    assert Annotation.objects.count() == 116 and Claim.objects.count() == 0
+    assert {t.path for t in Topic.objects.all()} == {"Economy", "Economy › Payments"}  # made once, not per writer
+    assert Target.objects.filter(name="CIS").count() == 1
+    assert "side.jsonl, line 8: annotation 0 ends at 500" in err
+    assert re.search(r"side.jsonl, line 15: (the database refused it|annotation 0: an annotation with the id)", err)
+    assert "Imported 58 document(s), 116 turn(s), 116 annotation(s); skipped 0 as identical; failed 2" in out
+    dashboard = dashboard_figures()
+    assert (dashboard["documents"], dashboard["annotations"]) == (58, 116)
