@@ -10,6 +10,7 @@ line number and goes on with the others.
 import datetime
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 
 from annotations.models import ClaimStatus, Polarity
@@ -29,6 +30,17 @@ MAX_SOURCE = 255
 
 class RecordError(ValueError):
     """A line or item that cannot be imported; the message says why."""
+
+
+# What JSON can carry and a database cannot store: a lone surrogate (UTF-8 has no encoding for
+# it) and control characters other than tab and line breaks (NUL is refused by PostgreSQL).
+_NOT_TEXT = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_text(where, value):
+    if isinstance(value, str) and (found := _NOT_TEXT.search(value)):
+        what = "a lone surrogate" if "\ud800" <= found.group() <= "\udfff" else "a control character"
+        raise RecordError(f"{where} contains {what} (U+{ord(found.group()):04X}), which is not text")
 
 
 @dataclass
@@ -82,6 +94,15 @@ class AnnotationRecord:
     document: str = ""
     line: int = 0
 
+    def check_texts(self, where):
+        for name in ("quote", "prefix", "suffix", "note", "target", "author", "document"):
+            check_text(f"{where}'s {name}", getattr(self, name))
+        for topic in self.topics:
+            check_text(f"{where}'s topic", topic)
+        if self.claim is not None:
+            check_text(f"{where}'s claim rationale", self.claim.rationale)
+            check_text(f"{where}'s claim reviewer", self.claim.reviewer)
+
 
 @dataclass
 class SpeakerRecord:
@@ -111,6 +132,15 @@ class DocumentRecord:
 
     def finish(self):
         """Fill the raw text and content hash when the file gave none; check the fields."""
+        for name in ("title", "place", "publisher", "author", "source", "raw_text"):
+            check_text(f"the {name.replace('_', ' ')}", getattr(self, name))
+        for position, turn in enumerate(self.turns):
+            for name in ("text", "speaker", "label"):
+                check_text(f"turn {position}'s {name}", getattr(turn, name))
+        for speaker in self.speakers:
+            check_text("a speaker's name", speaker.name)
+        for n, annotation in enumerate(self.annotations):
+            annotation.check_texts(f"annotation {n}")
         if not self.title.strip():
             raise RecordError("the document has no title")
         if not self.turns:

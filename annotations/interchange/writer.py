@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from annotations.interchange.names import Names, split_path
 from annotations.interchange.placing import place
-from annotations.interchange.records import AnnotationRecord, DocumentRecord, RecordError
+from annotations.interchange.records import AnnotationRecord, DocumentRecord, RecordError, check_text
 from annotations.interchange.writing import write_batch
 from annotations.models import Annotation
 from annotations.services import MAX_NOTE_CHARS, MAX_RATIONALE_CHARS, AnnotationError
@@ -188,6 +188,7 @@ class Importer:
                 ids[reference] = document_id
             else:
                 sources.add(reference)
+        sources = {source for source in sources if _is_text(source)}  # the others fail their check
         by_source = dict(Document.objects.current().filter(source_name__in=sources).values_list("source_name", "pk"))
         for reference in sources:
             if reference in by_source:
@@ -200,13 +201,13 @@ class Importer:
         return {reference: (document_id, turns.get(document_id, {})) for reference, document_id in ids.items()}
 
     def _check_lone(self, record: AnnotationRecord, lone) -> _Ready | None:
+        _check_entry(record, "the annotation", set())
         if record.document not in lone:
             raise RecordError(f"no document “{record.document[:100]}” in the desk for this annotation")
         document_id, turns = lone[record.document]
         positions = sorted(turns)
         if positions != list(range(len(positions))):
             raise RecordError(f"document {document_id}'s turns are not numbered from 0")
-        _check_entry(record, "the annotation", set())
         passage = place(record, [turns[position][1] for position in positions])
         if not record.uuid:
             record.uuid = str(uuid.uuid5(UUID_NAMESPACE, f"{document_id}:{passage.turn}:{passage.start}:{passage.end}"))
@@ -306,6 +307,14 @@ def _close_connections(barrier):
     connections.close_all()
 
 
+def _is_text(value):
+    try:
+        check_text("", value)
+    except RecordError:
+        return False
+    return True
+
+
 def _is_uuid(value):
     try:
         uuid.UUID(value)
@@ -316,6 +325,7 @@ def _is_uuid(value):
 
 def _check_entry(entry: AnnotationRecord, where, uuids_stored):
     """What the write would find wrong, found before it: a bad id, an empty topic, nothing tagged."""
+    entry.check_texts(where)
     if entry.uuid:
         if not _is_uuid(entry.uuid):
             raise RecordError(f"{where}: “{entry.uuid[:60]}” is not a UUID")

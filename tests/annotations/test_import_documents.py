@@ -420,3 +420,24 @@ def test_batches_written_side_by_side_keep_every_line_to_itself(tmp_path):
     assert "Imported 58 document(s), 116 turn(s), 116 annotation(s); skipped 0 as identical; failed 2" in out
     dashboard = dashboard_figures()
     assert (dashboard["documents"], dashboard["annotations"]) == (58, 116)
+
+
+def test_text_no_database_can_store_is_refused_by_line(tmp_path, lavrov):
+    path = tmp_path / "odd.jsonl"
+    # JSON can carry a lone surrogate and a NUL; UTF-8 and PostgreSQL cannot.
+    path.write_text(
+        json.dumps(document_line(1))
+        + "\n"
+        + '{"title": "Half a character \\ud800", "turns": [{"text": "x"}]}\n'
+        + '{"title": "NUL", "turns": [{"text": "a\\u0000b"}]}\n'
+        + json.dumps(document_line(2, annotations=[{"turn": 1, "quote": "85 percent", "note": "bell \u0007"}]))
+        + "\n",
+        encoding="utf-8",
+    )
+
+    _, err = run_import(path, fails=True)
+
+    assert list(Document.objects.values_list("title", flat=True)) == ["Briefing 1"]
+    assert "odd.jsonl, line 2: the title contains a lone surrogate (U+D800), which is not text" in err
+    assert "odd.jsonl, line 3: turn 0's text contains a control character (U+0000), which is not text" in err
+    assert "odd.jsonl, line 4: annotation 0's note contains a control character (U+0007)" in err
