@@ -12,7 +12,7 @@ from pathlib import Path
 import ijson
 
 from annotations.interchange import desk, doccano, label_studio, w3c
-from annotations.interchange.records import RecordError
+from annotations.interchange.records import WRONG_TYPE, RecordError, wrong_type
 
 FORMATS = {"desk": desk, "doccano": doccano, "label-studio": label_studio, "w3c": w3c}
 
@@ -145,6 +145,8 @@ def _read_lines(handle, module):
                 yield number, module.read_item(item, number)
             except RecordError as exc:
                 yield number, exc
+            except WRONG_TYPE as exc:
+                yield number, wrong_type(exc)
 
 
 def detect(sample) -> str:

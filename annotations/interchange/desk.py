@@ -59,6 +59,8 @@ def document(item: dict, line: int) -> DocumentRecord:
     if not isinstance(turns, list):
         raise RecordError("“turns” must be a list of turns")
     warnings = item.get("warnings", item.get("import_warnings")) or []
+    if isinstance(warnings, list) and not all(isinstance(warning, dict) for warning in warnings):
+        raise RecordError("each of “warnings” must be an object")
     if not isinstance(warnings, list):
         raise RecordError("“warnings” must be a list")
     record = DocumentRecord(
@@ -73,7 +75,7 @@ def document(item: dict, line: int) -> DocumentRecord:
         content_hash=text_field(item, "content_hash"),
         warnings=warnings,
         turns=[_turn(turn, n) for n, turn in enumerate(turns)],
-        speakers=[_speaker(speaker) for speaker in item.get("speakers") or []],
+        speakers=[_speaker(speaker) for speaker in _list(item, "speakers")],
         line=line,
     )
     annotations = item.get("annotations") or []
@@ -81,6 +83,13 @@ def document(item: dict, line: int) -> DocumentRecord:
         raise RecordError("“annotations” must be a list")
     record.annotations = [annotation(entry, n, line) for n, entry in enumerate(annotations)]
     return record.finish()
+
+
+def _list(item, key):
+    value = item.get(key) or []
+    if not isinstance(value, list):
+        raise RecordError(f"“{key}” must be a list")
+    return value
 
 
 def _turn(item, n) -> TurnRecord:

@@ -12,6 +12,7 @@ first words. doccano's ``JSON`` export (a list of the same objects) is read too.
 """
 
 from annotations.interchange.records import (
+    WRONG_TYPE,
     AnnotationRecord,
     RecordError,
     int_field,
@@ -19,6 +20,7 @@ from annotations.interchange.records import (
     parse_date,
     text_field,
     title_from_text,
+    wrong_type,
 )
 
 
@@ -33,6 +35,8 @@ def read_json(value):
             yield number, read_item(item, number)
         except RecordError as exc:
             yield number, exc
+        except WRONG_TYPE as exc:
+            yield number, wrong_type(exc)
 
 
 def read_item(item, line: int):

@@ -23,6 +23,7 @@ The task's text is ``data.text`` (else the first text in ``data``); ``data.title
 """
 
 from annotations.interchange.records import (
+    WRONG_TYPE,
     AnnotationRecord,
     RecordError,
     int_field,
@@ -31,6 +32,7 @@ from annotations.interchange.records import (
     parse_datetime,
     stance_fields,
     title_from_text,
+    wrong_type,
 )
 from annotations.models import Polarity
 from annotations.services import AnnotationError, utf16_to_codepoint
@@ -47,6 +49,8 @@ def read_json(value):
             yield number, read_item(task, number)
         except RecordError as exc:
             yield number, exc
+        except WRONG_TYPE as exc:
+            yield number, wrong_type(exc)
 
 
 def read_item(task, line: int):

@@ -24,12 +24,23 @@ POLARITIES = tuple(Polarity.values)
 CLAIM_STATUSES = tuple(ClaimStatus.values)
 
 MAX_TITLE = 500
+MAX_NAME = 120  # a topic's or a target's name
+MAX_INT = 2_147_483_647  # the largest offset, position or version a database column holds
 MAX_SHORT = 200  # place, publisher, author, speaker name, label
 MAX_SOURCE = 255
 
 
 class RecordError(ValueError):
     """A line or item that cannot be imported; the message says why."""
+
+
+# What a reader meets when a value has a type it does not expect (a number for a list, a list for
+# text): the line is reported, like any other bad line, instead of stopping the import.
+WRONG_TYPE = (TypeError, ValueError, AttributeError, KeyError, IndexError)
+
+
+def wrong_type(exc) -> RecordError:
+    return RecordError(f"a value has the wrong type for its field ({type(exc).__name__}: {str(exc)[:120]})")
 
 
 # What JSON can carry and a database cannot store: a lone surrogate (UTF-8 has no encoding for
@@ -211,6 +222,8 @@ def int_field(value, name) -> int | None:
         raise RecordError(f"“{name}” must be a whole number, not {json.dumps(value)[:40]}")
     if value < 0:
         raise RecordError(f"“{name}” cannot be negative")
+    if value > MAX_INT:
+        raise RecordError(f"“{name}” is too large ({value})")
     return value
 
 
@@ -238,6 +251,8 @@ def parse_datetime(value, name) -> datetime.datetime | None:
 
 
 def stance_fields(polarity, target, name="stance") -> tuple[str, str]:
+    if not isinstance(polarity or "", str) or not isinstance(target or "", str):
+        raise RecordError(f"the {name}'s polarity and target must be text")
     polarity = (polarity or "").strip().lower()
     target = (target or "").strip()
     if not polarity and not target:
@@ -250,6 +265,8 @@ def stance_fields(polarity, target, name="stance") -> tuple[str, str]:
 
 
 def claim_status(value) -> str:
+    if not isinstance(value or "", str):
+        raise RecordError("a claim's status must be text, one of " + ", ".join(CLAIM_STATUSES))
     status = (value or ClaimStatus.UNVERIFIED).strip().lower().replace(" ", "_")
     if status not in CLAIM_STATUSES:
         raise RecordError(f"unknown claim status “{value}”; use one of {', '.join(CLAIM_STATUSES)}")

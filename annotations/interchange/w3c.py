@@ -20,6 +20,7 @@ The bodies (``TextualBody``, or a plain string) by purpose: ``tagging`` → a to
 """
 
 from annotations.interchange.records import (
+    WRONG_TYPE,
     AnnotationRecord,
     ClaimRecord,
     DocumentRecord,
@@ -30,6 +31,7 @@ from annotations.interchange.records import (
     parse_datetime,
     stance_fields,
     title_from_text,
+    wrong_type,
 )
 
 ANNOTATION_TYPES = {"Annotation", "oa:Annotation"}
@@ -57,6 +59,9 @@ def read_json(value):
         except RecordError as exc:
             yield number, exc
             continue
+        except WRONG_TYPE as exc:
+            yield number, wrong_type(exc)
+            continue
         if record is not None:
             yield number, record
     for document in embedded.values():
@@ -64,6 +69,8 @@ def read_json(value):
             yield document.line, document.finish()
         except RecordError as exc:
             yield document.line, exc
+        except WRONG_TYPE as exc:
+            yield document.line, wrong_type(exc)
 
 
 def read_item(item, line: int):

@@ -27,7 +27,15 @@ from django.utils import timezone
 
 from annotations.interchange.names import Names, split_path
 from annotations.interchange.placing import place
-from annotations.interchange.records import AnnotationRecord, DocumentRecord, RecordError, check_text
+from annotations.interchange.records import (
+    MAX_NAME,
+    WRONG_TYPE,
+    AnnotationRecord,
+    DocumentRecord,
+    RecordError,
+    check_text,
+    wrong_type,
+)
 from annotations.interchange.writing import write_batch
 from annotations.models import Annotation
 from annotations.services import MAX_NOTE_CHARS, MAX_RATIONALE_CHARS, AnnotationError
@@ -160,6 +168,8 @@ class Importer:
                         lone_ready.append(item)
             except RecordError as exc:
                 self._fail(record.line, str(exc), record)
+            except WRONG_TYPE as exc:
+                self._fail(record.line, str(wrong_type(exc)), record)
         # Lone annotations whose id (given, or made from the passage) is in the desk: imported before.
         stored = set(
             map(
@@ -335,6 +345,10 @@ def _check_entry(entry: AnnotationRecord, where, uuids_stored):
     for label in entry.topics:
         if not split_path(label):
             raise RecordError(f"{where}: an empty topic")
+        if any(len(name) > MAX_NAME for name in split_path(label)):
+            raise RecordError(f"{where}: a topic's name is longer than {MAX_NAME} characters")
+    if len(entry.target.strip()) > MAX_NAME:
+        raise RecordError(f"{where}: the stance's target is longer than {MAX_NAME} characters")
     if len(entry.note) > MAX_NOTE_CHARS:
         raise RecordError(f"{where}: the note is longer than {MAX_NOTE_CHARS} characters")
     if entry.claim is not None:

@@ -441,3 +441,37 @@ def test_text_no_database_can_store_is_refused_by_line(tmp_path, lavrov):
     assert "odd.jsonl, line 2: the title contains a lone surrogate (U+D800), which is not text" in err
     assert "odd.jsonl, line 3: turn 0's text contains a control character (U+0000), which is not text" in err
     assert "odd.jsonl, line 4: annotation 0's note contains a control character (U+0007)" in err
+
+
+@pytest.mark.parametrize(
+    "fields, reason",
+    [
+        ({"speakers": 3}, "“speakers” must be a list"),
+        ({"title": ["a list"]}, "“title” must be text, not list"),
+        (
+            {"annotations": [{"turn": 1, "quote": "85 percent", "stance": {"polarity": ["x"], "target": "CIS"}}]},
+            "must be text",
+        ),
+        ({"annotations": [{"turn": 1, "start": 0, "end": 10**20}]}, "is too large"),
+        (
+            {
+                "annotations": [
+                    {"turn": 1, "quote": "85 percent", "stance": {"polarity": "supports", "target": "C" * 121}}
+                ]
+            },
+            "longer than 120",
+        ),
+        (
+            {"annotations": [{"turn": 1, "quote": "85 percent", "claim": {"status": 4}}]},
+            "a claim's status must be text",
+        ),
+        ({"turns": [{"text": "x", "source_line": 1.5}]}, "must be a whole number, not 1.5"),
+    ],
+)
+def test_a_value_of_the_wrong_type_fails_its_line_only(tmp_path, lavrov, fields, reason):
+    path = write_jsonl(tmp_path / "types.jsonl", [document_line(1, **fields), document_line(2)])
+
+    _, err = run_import(path, fails=True)
+
+    assert list(Document.objects.values_list("title", flat=True)) == ["Briefing 2"]
+    assert "types.jsonl, line 1: " in err and reason in err
