@@ -56,7 +56,7 @@ def read(path: Path, fmt: str | None = None) -> tuple[str, str, Iterator]:
     module = FORMATS[fmt]
     if stream:
         handle.close()
-        return fmt, "item", _broken_off_reported(module.read_json(_array_items(path)))
+        return fmt, "item", _streamed(module, path)
     if whole is not None:
         handle.close()
         return fmt, "item", module.read_json(whole)
@@ -105,15 +105,22 @@ def _first_item(path):
     return item
 
 
-def _broken_off_reported(pairs):
-    """The pairs of a streamed array; should its JSON break off, the items before are kept and the break reported."""
-    number = 0
+def _streamed(module, path):
+    """The pairs of a JSON array read an item at a time. Should the streaming parser stop (the JSON
+    breaks off, or holds what its C library cannot take, such as an integer past 2**63), the
+    file is read whole instead, and the items not yet handed over follow; a file that is not JSON
+    from there on is reported at the break."""
+    number, handed = 0, set()
     try:
-        for number, record in pairs:
+        for number, record in module.read_json(_array_items(path)):
+            handed.add((number, isinstance(record, RecordError)))
             yield number, record
+        return
     except ijson.JSONError as exc:
-        # The parser reads ahead: the items it had not handed over when it met the break are lost with it.
         reason = " ".join(str(exc).split())[:80]  # the parser's message spans lines
+    try:
+        whole = _whole_json(path)
+    except FileError:
         yield (
             number + 1,
             RecordError(
@@ -121,6 +128,10 @@ def _broken_off_reported(pairs):
                 "import the file again once it is whole (they will be skipped as identical)"
             ),
         )
+        return
+    for again, record in module.read_json(whole):
+        if (again, isinstance(record, RecordError)) not in handed:
+            yield again, record
 
 
 def _whole_json(path):

@@ -49,7 +49,9 @@ _NOT_TEXT = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def check_text(where, value):
-    if isinstance(value, str) and (found := _NOT_TEXT.search(value)):
+    if not isinstance(value, str):
+        raise RecordError(f"{where} must be text, not {type(value).__name__}")
+    if found := _NOT_TEXT.search(value):
         what = "a lone surrogate" if "\ud800" <= found.group() <= "\udfff" else "a control character"
         raise RecordError(f"{where} contains {what} (U+{ord(found.group()):04X}), which is not text")
 

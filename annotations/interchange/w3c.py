@@ -40,7 +40,7 @@ CONTAINER_TYPES = {"AnnotationCollection", "AnnotationPage"}
 
 def _types(item):
     value = item.get("type", item.get("@type"))
-    return set(value) if isinstance(value, list) else {value}
+    return {kind for kind in (value if isinstance(value, list) else [value]) if isinstance(kind, str)}
 
 
 def is_container(item) -> bool:

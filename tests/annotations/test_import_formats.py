@@ -327,3 +327,23 @@ def test_a_single_w3c_annotation_in_a_file(tmp_path):
     annotation = Annotation.objects.get()
     assert (annotation.turn.position, annotation.quote, annotation.author.username) == (0, "85 percent", "import")
     assert "(w3c)" in out
+
+
+def test_mangled_tool_exports_fail_item_by_item(tmp_path):
+    """Values of unexpected types, and an integer past what the streaming parser's C library takes."""
+    good = label_studio_task(1, TEXT, [labels(*ASTANA, "CIS")])
+    odd_author = label_studio_task(2, TEXT + " 2", [labels(*ASTANA, "CIS")])
+    odd_author["annotations"][0]["completed_by"] = {"email": {"not": "text"}}
+    huge = label_studio_task(3, TEXT + " 3", [labels(*ASTANA, "CIS")])
+    huge["annotations"][0]["result"][0]["value"]["end"] = 10**20
+    typed = label_studio_task(4, TEXT + " 4", [labels(*ASTANA, "CIS")])
+    last = label_studio_task(5, TEXT + " 5", [labels(*ASTANA, "CIS")])
+
+    _, err = run_import(write_json(tmp_path / "odd.json", [good, odd_author, huge, typed, last]), fails=True)
+
+    assert Document.objects.count() == 3
+    assert "odd.json, item 2: annotation 0's author must be text, not dict" in err
+    assert "odd.json, item 3: “annotation 0, result 0 end” is too large" in err
+    annotations = [{"type": {"a": 1}, "target": "x"}, web_annotation("https://e.org/1", exact="x")]
+    _, err = run_import(write_json(tmp_path / "w3c.json", annotations), "--format", "w3c", fails=True)
+    assert "w3c.json, item 1: not a Web Annotation (an object of type Annotation)" in err
