@@ -19,6 +19,7 @@ The bodies (``TextualBody``, or a plain string) by purpose: ``tagging`` → a to
 ``modified`` are kept.
 """
 
+from annotations.interchange.placing import place
 from annotations.interchange.records import (
     WRONG_TYPE,
     AnnotationRecord,
@@ -117,6 +118,9 @@ def _read(item, line, embedded):
             raise RecordError("a text in the target can only be read from a .json file")
         document = _embedded_document(source, line, embedded)
         record.turn = 0
+        # Checked here, against the text it came with: a bad one fails alone, not its document.
+        record.check_texts("the annotation")
+        place(record, [turn.text for turn in document.turns], "the annotation")
         document.annotations.append(record)
         return None
     if isinstance(source, dict):

@@ -245,12 +245,14 @@ def test_w3c_annotations_on_texts_in_the_file(tmp_path):
                 id="urn:uuid:5b3b8a52-1d0d-4a43-8a8c-6f1a8d1c2b01",
                 created="2025-02-01T08:00:00Z",
             ),
+            web_annotation(source, exact="Minsk", bodies=[tag("CIS")]),  # not in the text: fails alone
         ],
     }
 
-    out, _ = run_import(write_json(tmp_path / "page.jsonld", page))
+    out, err = run_import(write_json(tmp_path / "page.jsonld", page), fails=True)
 
     assert "page.jsonld (w3c): Imported 1 document(s), 1 turn(s), 2 annotation(s)" in out
+    assert "page.jsonld, item 3: the annotation: the quote “Minsk” is not in the turn" in err
     document = Document.objects.get()
     assert (document.title, document.source_name) == ("Astana talks", "https://example.org/news/1")
     astana = Annotation.objects.get(quote="Astana")
