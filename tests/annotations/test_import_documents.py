@@ -416,7 +416,9 @@ def test_batches_written_side_by_side_keep_every_line_to_itself(tmp_path):
     assert {t.path for t in Topic.objects.all()} == {"Economy", "Economy › Payments"}  # made once, not per writer
     assert Target.objects.filter(name="CIS").count() == 1
     assert "side.jsonl, line 8: annotation 0 ends at 500" in err
-    assert re.search(r"side.jsonl, line 15: (the database refused it|annotation 0: an annotation with the id)", err)
+    # Whichever batch commits second loses that line.
+    assert re.search(r"side.jsonl, line (4|15): (the database refused it|annotation 0: an annotation with the id)", err)
+    assert Document.objects.filter(title__in=["Briefing 3", "Briefing 14"]).count() == 1
     assert "Imported 58 document(s), 116 turn(s), 116 annotation(s); skipped 0 as identical; failed 2" in out
     dashboard = dashboard_figures()
     assert (dashboard["documents"], dashboard["annotations"]) == (58, 116)
