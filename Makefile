@@ -6,7 +6,7 @@ FIXTURES := speakers corpus topics targets demo_annotations
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run serve backup restore test lint format fixtures browser-deps probe clean
+.PHONY: install migrate demo run serve backup restore test lint format fixtures browser-deps probe clean bench-import
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ fixtures: install
 # `make bench` for 2,000 and 20,000 documents, `make bench BENCH_ARGS="--sizes 200,2000"` for a quick run.
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# import_documents on the peer workload (../shared/bench/peer_workload.py) at 2,000 and 20,000 items,
+# on SQLite and PostgreSQL (its own desk_bench_ic database): items/s and peak memory.
+bench-import: install
+	$(PY) bench/interchange.py $(BENCH_ARGS)
 
 # 20 concurrent editors against gunicorn on 127.0.0.1, in its own database (desk_load).
 load: install

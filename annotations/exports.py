@@ -32,6 +32,7 @@ from django.utils.encoding import iri_to_uri
 from django.views.decorators.http import require_GET
 
 from annotations.filters import AnnotationFilter, ClaimFilter
+from annotations.interchange.export import desk_document_lines
 from annotations.models import Annotation, Claim, ClaimStatus, Topic
 from corpus_app.filters import DocumentFilter
 from corpus_app.models import Document, SpeakerKind, Turn
@@ -235,7 +236,8 @@ def _filtered(filterset_class, request, queryset):
 
 # --- documents -----------------------------------------------------------------------------------------------------
 
-DOCUMENT_FORMATS = ("csv", "jsonl")
+# ``desk``: whole documents (turns, annotations, claims) as import_documents reads them back.
+DOCUMENT_FORMATS = ("csv", "jsonl", "desk")
 
 
 def _document_row(request, document):
@@ -267,6 +269,9 @@ def document_export(request):
     queryset, error = _filtered(DocumentFilter, request, Document.objects.all())
     if error:
         return error
+    if fmt == "desk":
+        lines = _jsonl_lines(desk_document_lines(queryset, _topic_paths()))
+        return _stream(lines, content_type=JSONL_TYPE, name="documents-desk", extension="jsonl")
     # A subquery, not Count("turns"): the text filter joins turns too and would inflate a JOIN count.
     turn_count = Turn.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(n=Count("pk"))
     queryset = queryset.defer("raw_text", "import_warnings").annotate(turn_count=Subquery(turn_count.values("n")))

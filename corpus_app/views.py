@@ -48,7 +48,11 @@ class DocumentListView(LoginRequiredMixin, FilteredCountMixin, CursorPaginationM
         for document in documents:
             document.turn_count = counts.get(document.pk, 0)
         context["query_without_page"] = context["export_query"] = query_without_page(self.request)
-        context["export_formats"] = [("csv", "CSV"), ("jsonl", "JSON Lines")]
+        context["export_formats"] = [
+            ("csv", "CSV"),
+            ("jsonl", "JSON Lines"),
+            ("desk", "whole documents (import_documents)"),
+        ]
         return context
 
 

@@ -1,0 +1,263 @@
+"""One checked batch into the tables: documents, turns, annotations, their topics, claims, history.
+
+Each table gets one statement per batch (``rows.insert``), its rows built as tuples, with the
+values the models would give (``auto_now`` times, a new UUID, ``is_current``). The history of
+each annotation and claim starts with one “created” entry by its author (or reviewer), dated
+when it was last changed, with the annotation's topics, as ``simple_history`` writes it.
+"""
+
+import uuid
+
+from django.db import connection
+
+from annotations.interchange.rows import allocate_ids, insert
+from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus
+from corpus_app.models import Document, Turn
+
+ANCHOR_STATUSES = tuple(AnchorStatus.values)
+DOCUMENT_COLUMNS = [
+    "id",
+    "title",
+    "kind",
+    "date",
+    "place",
+    "publisher",
+    "author",
+    "source_name",
+    "raw_text",
+    "content_hash",
+    "import_warnings",
+    "imported_at",
+    "replaces_id",
+    "is_current",
+]
+TURN_COLUMNS = ["id", "document_id", "position", "speaker_id", "label", "kind", "text", "source_line"]
+ANNOTATION_COLUMNS = [
+    "id",
+    "uuid",
+    "turn_id",
+    "start",
+    "end",
+    "quote",
+    "prefix",
+    "suffix",
+    "polarity",
+    "target_id",
+    "note",
+    "author_id",
+    "created_at",
+    "updated_at",
+    "version",
+    "anchor_status",
+    "anchor_score",
+]
+CLAIM_COLUMNS = [
+    "id",
+    "annotation_id",
+    "group_id",
+    "status",
+    "rationale",
+    "evidence",
+    "reviewer_id",
+    "reviewed_at",
+    "created_at",
+    "updated_at",
+    "version",
+]
+HISTORY_COLUMNS = ["history_date", "history_change_reason", "history_type", "history_user_id"]
+
+
+def write_batch(ready, names, now) -> list[int]:
+    """Write the checked records (``writer._Ready``); the number of annotations of each, in order."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # see corpus_app.importing._commit_without_waiting_for_the_disk
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    _write_documents([item for item in ready if item.document_id is None], names, now)
+    annotations, tags, claims = [], [], []
+    entries = [(entry, passage, item.turn_ids[passage.turn]) for item in ready for entry, passage in item.passages]
+    ids = allocate_ids(Annotation, len(entries))
+    for pk, (entry, passage, turn_id) in zip(ids, entries, strict=True):
+        target_id = names.target_id(entry.target, entry.target_kind) if entry.polarity else None
+        author_id = names.user_id(entry.author)
+        created = entry.created or entry.updated or now
+        annotations.append(
+            (
+                pk,
+                uuid.UUID(entry.uuid) if entry.uuid else uuid.uuid4(),
+                turn_id,
+                passage.start,
+                passage.end,
+                passage.quote,
+                passage.prefix,
+                passage.suffix,
+                entry.polarity,
+                target_id,
+                entry.note,
+                author_id,
+                created,
+                entry.updated or created,
+                entry.version,
+                entry.anchor_status if entry.anchor_status in ANCHOR_STATUSES else AnchorStatus.ANCHORED,
+                entry.anchor_score if isinstance(entry.anchor_score, int | float) else None,
+            )
+        )
+        tags.extend((pk, topic_id) for topic_id in dict.fromkeys(names.topic_id(label) for label in entry.topics))
+        if entry.claim is not None:
+            claims.append(_claim(pk, entry.claim, author_id, names, now))
+    insert(Annotation, ANNOTATION_COLUMNS, annotations)
+    through = Annotation.topics.through
+    tags = [(pk, *tag) for pk, tag in zip(allocate_ids(through, len(tags)), tags, strict=True)]
+    insert(through, ["id", "annotation_id", "topic_id"], tags)
+    claim_ids = allocate_ids(Claim, len(claims))
+    claims = [(pk, *claim) for pk, claim in zip(claim_ids, claims, strict=True)]
+    insert(Claim, CLAIM_COLUMNS, [row[:-1] for row in claims])
+    _history(annotations, tags, claims)
+    return [len(item.passages) for item in ready]
+
+
+def _claim(annotation_id, record, author_id, names, now):
+    ruled = record.status not in ClaimStatus.open_values()
+    reviewer_id = names.user_id(record.reviewer) if (record.reviewer or ruled) else None
+    created = record.created or record.updated or now
+    return (
+        annotation_id,
+        None,
+        record.status,
+        record.rationale,
+        record.evidence,
+        reviewer_id,
+        record.reviewed_at or (now if ruled else None),
+        created,
+        record.updated or created,
+        record.version,
+        reviewer_id or author_id,  # who the history names; not a column of the claim
+    )
+
+
+def _write_documents(items, names, now):
+    if not items:
+        return
+    records = [item.record for item in items]
+    descriptions = {speaker.name: speaker for record in records for speaker in record.speakers}
+    speaker_ids = names.speaker_ids(
+        {turn.speaker for record in records for turn in record.turns if turn.speaker}, descriptions
+    )
+    document_ids = allocate_ids(Document, len(records))
+    insert(
+        Document,
+        DOCUMENT_COLUMNS,
+        [
+            (
+                pk,
+                r.title,
+                r.kind,
+                r.date,
+                r.place,
+                r.publisher,
+                r.author,
+                r.source,
+                r.raw_text,
+                r.content_hash,
+                r.warnings,
+                now,
+                None,
+                True,
+            )
+            for pk, r in zip(document_ids, records, strict=True)
+        ],
+    )
+    turn_ids = iter(allocate_ids(Turn, sum(len(record.turns) for record in records)))
+    turns = []
+    for item, document_id in zip(items, document_ids, strict=True):
+        item.turn_ids = {}
+        for position, turn in enumerate(item.record.turns):
+            pk = next(turn_ids)
+            item.turn_ids[position] = pk
+            speaker_id = speaker_ids[turn.speaker] if turn.speaker else None
+            turns.append((pk, document_id, position, speaker_id, turn.label, turn.kind, turn.text, turn.source_line))
+    insert(Turn, TURN_COLUMNS, turns)
+
+
+def _history(annotations, tags, claims):
+    """One “created” entry in the history of each annotation (with its topics) and claim."""
+    history = Annotation.history.model
+    history_ids = allocate_ids(history, len(annotations))
+    entry_of = {}
+    rows = []
+    for history_id, row in zip(history_ids, annotations, strict=True):
+        entry_of[row[0]] = history_id
+        # The historical row: the annotation's columns (turn, target, author after the plain ones), then the entry's.
+        (pk, uid, turn_id, start, end, quote, prefix, suffix, polarity, target_id, note, author_id, *rest) = row
+        created, updated, version, anchor_status, anchor_score = rest
+        rows.append(
+            (pk, uid, start, end, quote, prefix, suffix, polarity, note, created, updated, version, anchor_status)
+            + (anchor_score, turn_id, target_id, author_id, history_id, updated, None, "+", author_id)
+        )
+    insert(
+        history,
+        [
+            "id",
+            "uuid",
+            "start",
+            "end",
+            "quote",
+            "prefix",
+            "suffix",
+            "polarity",
+            "note",
+            "created_at",
+            "updated_at",
+            "version",
+            "anchor_status",
+            "anchor_score",
+            "turn_id",
+            "target_id",
+            "author_id",
+            "history_id",
+            *HISTORY_COLUMNS,
+        ],
+        rows,
+    )
+    # Rows nothing refers to get their ids from the database as they are inserted.
+    tagged = history._meta.get_field("historicalannotation_topics").related_model
+    insert(
+        tagged,
+        ["id", "annotation_id", "topic_id", "history_id"],
+        [(pk, annotation_id, topic_id, entry_of[annotation_id]) for pk, annotation_id, topic_id in tags],
+    )
+    claim_history = Claim.history.model
+    insert(
+        claim_history,
+        [
+            "id",
+            "status",
+            "rationale",
+            "evidence",
+            "reviewed_at",
+            "created_at",
+            "updated_at",
+            "version",
+            "annotation_id",
+            "group_id",
+            "reviewer_id",
+            *HISTORY_COLUMNS,
+        ],
+        [
+            (pk, status, rationale, evidence, reviewed_at, created, updated, version, annotation_id, group_id)
+            + (reviewer_id, updated, None, "+", user_id)
+            for (
+                pk,
+                annotation_id,
+                group_id,
+                status,
+                rationale,
+                evidence,
+                reviewer_id,
+                reviewed_at,
+                created,
+                updated,
+                version,
+                user_id,
+            ) in claims
+        ],
+    )
