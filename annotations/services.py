@@ -334,7 +334,7 @@ def claim_set_status(
         raise AnnotationError(f"Unknown status “{status}”; use one of {', '.join(ClaimStatus.values)}.", field="status")
     if len(rationale) > MAX_RATIONALE_CHARS:
         raise AnnotationError(f"The rationale is longer than {MAX_RATIONALE_CHARS} characters.", field="rationale")
-    evidence = _clean_evidence(evidence)
+    evidence = clean_evidence(evidence)
     if status in ClaimStatus.verdict_values() and not rationale.strip():
         raise AnnotationError("A verdict needs a rationale.", field="rationale")
     claim.status = status
@@ -367,7 +367,7 @@ def _copy_verdict(*, source, claim, user):
     _save_claim(claim, user, reason=f"Shared verdict of linked claim {source.pk}")
 
 
-def _clean_evidence(evidence):
+def clean_evidence(evidence):
     if isinstance(evidence, str):
         evidence = [line for line in evidence.split() if line]
     if not isinstance(evidence, list | tuple):

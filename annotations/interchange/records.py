@@ -10,11 +10,11 @@ line number and goes on with the others.
 import datetime
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 
 from annotations.models import ClaimStatus, Polarity
 from corpus_app.models import DocumentKind, SpeakerKind, TurnKind
+from desk.text import text_problem
 
 # The choices' values, once: ``TextChoices.values`` builds a new list on every use.
 DOCUMENT_KINDS = tuple(DocumentKind.values)
@@ -43,17 +43,13 @@ def wrong_type(exc) -> RecordError:
     return RecordError(f"a value has the wrong type for its field ({type(exc).__name__}: {str(exc)[:120]})")
 
 
-# What JSON can carry and a database cannot store: a lone surrogate (UTF-8 has no encoding for
-# it) and control characters other than tab and line breaks (NUL is refused by PostgreSQL).
-_NOT_TEXT = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def check_text(where, value):
+    """What JSON can carry and a database cannot store (a lone surrogate, a NUL or another control
+    character; tab and line breaks are text here) refused, as the site's own forms refuse it."""
     if not isinstance(value, str):
         raise RecordError(f"{where} must be text, not {type(value).__name__}")
-    if found := _NOT_TEXT.search(value):
-        what = "a lone surrogate" if "\ud800" <= found.group() <= "\udfff" else "a control character"
-        raise RecordError(f"{where} contains {what} (U+{ord(found.group()):04X}), which is not text")
+    if problem := text_problem(value, multiline=True):
+        raise RecordError(f"{where} {problem}")
 
 
 @dataclass

@@ -38,8 +38,7 @@ from annotations.interchange.records import (
 )
 from annotations.interchange.writing import write_batch
 from annotations.models import Annotation
-from annotations.services import MAX_NOTE_CHARS, MAX_RATIONALE_CHARS, AnnotationError
-from annotations.services import _clean_evidence as clean_evidence
+from annotations.services import MAX_NOTE_CHARS, MAX_RATIONALE_CHARS, AnnotationError, clean_evidence
 from corpus_app.models import Document, Turn
 
 BATCH_SIZE = 1000

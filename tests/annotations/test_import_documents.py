@@ -440,8 +440,8 @@ def test_text_no_database_can_store_is_refused_by_line(tmp_path, lavrov):
     _, err = run_import(path, fails=True)
 
     assert list(Document.objects.values_list("title", flat=True)) == ["Briefing 1"]
-    assert "odd.jsonl, line 2: the title contains a lone surrogate (U+D800), which is not text" in err
-    assert "odd.jsonl, line 3: turn 0's text contains a control character (U+0000), which is not text" in err
+    assert "odd.jsonl, line 2: the title contains a lone surrogate (U+D800), which is not a character" in err
+    assert "odd.jsonl, line 3: turn 0's text contains a NUL character (U+0000)" in err
     assert "odd.jsonl, line 4: annotation 0's note contains a control character (U+0007)" in err
 
 
