@@ -1,11 +1,14 @@
 import re
 import secrets
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
@@ -13,7 +16,7 @@ from django_filters.views import FilterView
 from annotations.forms import quicken_widgets
 from annotations.views import FilteredCountMixin
 from corpus_app.filters import DocumentFilter
-from corpus_app.models import Document, Speaker, Turn
+from corpus_app.models import Document, DocumentFile, SourceFormat, Speaker, Turn
 from desk.pagination import CappedPaginator, CursorPaginationMixin, query_without_page
 
 
@@ -61,7 +64,9 @@ class DocumentDetailView(LoginRequiredMixin, DetailView):
     template_name = "corpus_app/document_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().defer("raw_text")  # the page shows the turns, not the file
+        # The page shows the turns, not the file; the file's format (for its download link) in the same query.
+        file_format = DocumentFile.objects.filter(document=OuterRef("pk")).values("format")[:1]
+        return super().get_queryset().defer("raw_text").annotate(file_format=Subquery(file_format))
 
     def get_context_data(self, **kwargs):
         from annotations.reader_views import reader_context, reading_page
@@ -213,3 +218,26 @@ class SpeakerDetailView(LoginRequiredMixin, DetailView):
             **speaker_profile(speaker),
         )
         return context
+
+
+# The content type a browser needs to open each format's file as it was imported.
+FILE_CONTENT_TYPES = {
+    SourceFormat.TEXT: "text/plain; charset=utf-8",
+    SourceFormat.MARKDOWN: "text/markdown; charset=utf-8",
+    SourceFormat.HTML: "text/html; charset=utf-8",
+    SourceFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    SourceFormat.PDF: "application/pdf",
+}
+
+
+@login_required
+def document_file(request, pk):
+    """The file a document was imported from, byte for byte, as a download (never shown inline:
+    a saved web page must not run in the desk's origin)."""
+    stored = get_object_or_404(DocumentFile.objects.select_related("document"), document_id=pk)
+    response = HttpResponse(
+        stored.file_bytes(), content_type=FILE_CONTENT_TYPES.get(stored.format, "application/octet-stream")
+    )
+    response["Content-Disposition"] = content_disposition_header(True, stored.document.source_name or f"document-{pk}")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -76,8 +76,10 @@ def test_import_keeps_each_files_bytes_and_format(mixed_folder):
     assert "Imported 5 file(s)" in out
     stored = {file.document.source_name: file for file in DocumentFile.objects.select_related("document")}
     for name, stored_file in stored.items():
-        assert bytes(stored_file.data) == (mixed_folder / name).read_bytes()
+        assert stored_file.file_bytes() == (mixed_folder / name).read_bytes()
     assert stored["remarks.pdf"].format == "pdf"
+    # A UTF-8 text file that is its raw text exactly is not stored twice.
+    assert bytes(stored["briefing.txt"].data) == b"" and bytes(stored["remarks.pdf"].data) != b""
     assert stored["interview.docx"].document.title == "Interview in Almaty"
     # The text the turns were read from, not the PDF's bytes.
     assert stored["remarks.pdf"].document.raw_text.startswith("Remarks in Astana")
@@ -125,3 +127,20 @@ def test_the_same_real_transcript_reads_the_same_in_every_format():
     assert sequences["gaggle.md"][:3] == [("Jen Psaki", "remarks"), ("Journalist", "question"), ("Jen Psaki", "answer")]
     for name, sequence in sequences.items():
         assert sequence == sequences["gaggle.md"], name
+
+
+def test_the_reading_view_offers_the_file_as_imported(mixed_folder, client, viewer):
+    run(mixed_folder)
+    document = Document.objects.get(source_name="remarks.pdf")
+    client.force_login(viewer)
+    page = client.get(document.get_absolute_url()).content.decode()
+    url = f"/documents/{document.pk}/file/"
+    assert f'href="{url}"' in page
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content == (mixed_folder / "remarks.pdf").read_bytes()
+    assert response["Content-Disposition"] == 'attachment; filename="remarks.pdf"'
+    text_file = client.get(f"/documents/{Document.objects.get(source_name='briefing.txt').pk}/file/")
+    assert text_file.content == (mixed_folder / "briefing.txt").read_bytes()
+    client.logout()
+    assert client.get(url).status_code == 302  # to the login page
