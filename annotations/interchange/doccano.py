@@ -12,15 +12,14 @@ first words. doccano's ``JSON`` export (a list of the same objects) is read too.
 """
 
 from annotations.interchange.records import (
-    WRONG_TYPE,
     AnnotationRecord,
     RecordError,
     int_field,
     one_turn_document,
     parse_date,
+    read_items,
     text_field,
     title_from_text,
-    wrong_type,
 )
 
 
@@ -29,14 +28,7 @@ def looks_like(item) -> bool:
 
 
 def read_json(value):
-    items = [value] if isinstance(value, dict) else value  # a list, or items streamed from one
-    for number, item in enumerate(items, start=1):
-        try:
-            yield number, read_item(item, number)
-        except RecordError as exc:
-            yield number, exc
-        except WRONG_TYPE as exc:
-            yield number, wrong_type(exc)
+    return read_items(value, read_item)
 
 
 def read_item(item, line: int):

@@ -23,16 +23,15 @@ The task's text is ``data.text`` (else the first text in ``data``); ``data.title
 """
 
 from annotations.interchange.records import (
-    WRONG_TYPE,
     AnnotationRecord,
     RecordError,
     int_field,
     one_turn_document,
     parse_date,
     parse_datetime,
+    read_items,
     stance_fields,
     title_from_text,
-    wrong_type,
 )
 from annotations.models import Polarity
 from annotations.services import AnnotationError, utf16_to_codepoint
@@ -43,14 +42,7 @@ def looks_like(item) -> bool:
 
 
 def read_json(value):
-    tasks = [value] if isinstance(value, dict) else value  # a list, or tasks streamed from one
-    for number, task in enumerate(tasks, start=1):
-        try:
-            yield number, read_item(task, number)
-        except RecordError as exc:
-            yield number, exc
-        except WRONG_TYPE as exc:
-            yield number, wrong_type(exc)
+    return read_items(value, read_item)
 
 
 def read_item(task, line: int):

@@ -39,6 +39,19 @@ class RecordError(ValueError):
 WRONG_TYPE = (TypeError, ValueError, AttributeError, KeyError, IndexError)
 
 
+def read_items(value, read_item):
+    """(number, record or RecordError) for each item of a JSON value (one object, a list, or items
+    streamed from one): a bad item is reported by its number, the others still read."""
+    items = [value] if isinstance(value, dict) else value
+    for number, item in enumerate(items, start=1):
+        try:
+            yield number, read_item(item, number)
+        except RecordError as exc:
+            yield number, exc
+        except WRONG_TYPE as exc:
+            yield number, wrong_type(exc)
+
+
 def wrong_type(exc) -> RecordError:
     return RecordError(f"a value has the wrong type for its field ({type(exc).__name__}: {str(exc)[:120]})")
 
