@@ -593,9 +593,9 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
     # current, and locked), which exists (locked above). Checking them here would cost a query each.
     document.full_clean(exclude=["replaces"], validate_unique=False, validate_constraints=False)
     document.save()
-    # The bytes only when they are not the raw text itself (most UTF-8 text files are).
-    same = source.format == "text" and source.raw_bytes == source.text.encode()
-    DocumentFile.objects.create(document=document, format=source.format, data=b"" if same else source.raw_bytes)
+    # The file, unless it is the raw text itself (most UTF-8 text files are): then the raw text is the file.
+    if not (source.format == "text" and source.raw_bytes == source.text.encode()):
+        DocumentFile.objects.create(document=document, format=source.format, data=source.raw_bytes)
     _insert_turns(
         document.pk,
         [

@@ -194,22 +194,16 @@ class DocumentFile(models.Model):
     """The file a document was imported from, byte for byte, and the format it was read as; in
     a table of its own, so that no listing of documents ever reads it.
 
-    A UTF-8 text file that is exactly the document's raw text is not stored twice: ``data`` is
-    then empty, and ``file_bytes()`` gives the raw text's bytes (most files imported are such).
+    A document imported from a UTF-8 text file that is exactly its raw text has no row: its raw
+    text is the file (most files imported are such, and are not stored twice).
     """
 
     document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="file")
     format = models.CharField(max_length=20, choices=SourceFormat.choices, default=SourceFormat.TEXT)
-    data = models.BinaryField(
-        blank=True, help_text="The file's bytes exactly as imported; empty when they are the raw text in UTF-8."
-    )
+    data = models.BinaryField(help_text="The file's bytes exactly as imported.")
 
     def __str__(self):
         return f"{self.document.source_name or 'file'} ({self.format})"
-
-    def file_bytes(self) -> bytes:
-        """The file as it was imported."""
-        return bytes(self.data) if self.data else self.document.raw_text.encode()
 
 
 class TurnQuerySet(models.QuerySet):

@@ -4,7 +4,7 @@ import secrets
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -64,9 +64,7 @@ class DocumentDetailView(LoginRequiredMixin, DetailView):
     template_name = "corpus_app/document_detail.html"
 
     def get_queryset(self):
-        # The page shows the turns, not the file; the file's format (for its download link) in the same query.
-        file_format = DocumentFile.objects.filter(document=OuterRef("pk")).values("format")[:1]
-        return super().get_queryset().defer("raw_text").annotate(file_format=Subquery(file_format))
+        return super().get_queryset().defer("raw_text")  # the page shows the turns, not the file
 
     def get_context_data(self, **kwargs):
         from annotations.reader_views import reader_context, reading_page
@@ -233,11 +231,15 @@ FILE_CONTENT_TYPES = {
 @login_required
 def document_file(request, pk):
     """The file a document was imported from, byte for byte, as a download (never shown inline:
-    a saved web page must not run in the desk's origin)."""
-    stored = get_object_or_404(DocumentFile.objects.select_related("document"), document_id=pk)
-    response = HttpResponse(
-        stored.file_bytes(), content_type=FILE_CONTENT_TYPES.get(stored.format, "application/octet-stream")
-    )
-    response["Content-Disposition"] = content_disposition_header(True, stored.document.source_name or f"document-{pk}")
+    a saved web page must not run in the desk's origin). A document without a stored file was
+    UTF-8 text that is its raw text: that text is the file."""
+    document = get_object_or_404(Document.objects.only("source_name"), pk=pk)
+    stored = DocumentFile.objects.filter(document=document).first()
+    if stored is not None:
+        data, file_format = bytes(stored.data), stored.format
+    else:
+        data, file_format = Document.objects.values_list("raw_text", flat=True).get(pk=pk).encode(), SourceFormat.TEXT
+    response = HttpResponse(data, content_type=FILE_CONTENT_TYPES.get(file_format, "application/octet-stream"))
+    response["Content-Disposition"] = content_disposition_header(True, document.source_name or f"document-{pk}.txt")
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('document', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='file', serialize=False, to='corpus_app.document')),
                 ('format', models.CharField(choices=[('text', 'Plain text'), ('markdown', 'Markdown'), ('html', 'HTML page'), ('docx', 'Word document (DOCX)'), ('pdf', 'PDF')], default='text', max_length=20)),
-                ('data', models.BinaryField(blank=True, help_text="The file's bytes exactly as imported; empty when they are the raw text in UTF-8.")),
+                ('data', models.BinaryField(help_text="The file's bytes exactly as imported.")),
             ],
         ),
         migrations.AlterField(
