@@ -4,8 +4,10 @@ from django.db import transaction
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from annotations.exceptions import AnnotationError, VersionConflict
 from annotations.models import Annotation, Claim, ClaimStatus, Target, Topic
-from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
+from annotations.permissions import can_review_claims
+from annotations.services import claim_set_status
 from corpus_app.admin import DOCUMENT_LONG_FIELDS, ChosenDocumentFilter
 
 

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.middleware.csrf import get_token
 from ninja import Path, Query, Status
 
-from annotations import services
+from annotations import selectors, services
 from annotations.api_base import (
     ApiError,
     CheckedJsonParser,
@@ -45,6 +45,7 @@ from annotations.api_schemas import (
     VersionIn,
 )
 from annotations.models import Annotation, Claim, Target, Topic
+from annotations.offsets import utf16_to_codepoint
 from corpus_app.models import Document, Turn
 
 MAX_LISTED_IDS = 10  # unknown ids named in an error, at most
@@ -119,7 +120,7 @@ def _offsets(payload, text):
         for name, value in offsets.items():
             if value is not None:
                 try:
-                    offsets[name] = services.utf16_to_codepoint(text, value)
+                    offsets[name] = utf16_to_codepoint(text, value)
                 except services.AnnotationError as error:
                     raise ApiError(400, error.message, name) from None
     return offsets["start"], offsets["end"]
@@ -323,11 +324,11 @@ def _claim_or_404(pk):
 def claim_similar(request, pk: Path[PathId]):
     """Passages elsewhere in the corpus that state the same as this claim, to link as copies."""
     claim = _claim_or_404(pk)
-    candidates = services.claim_similar(claim=claim)
+    candidates = selectors.claim_similar(claim=claim)
     return {
         "claim": claim.pk,
         "group": claim.group_id,
-        "linked": [copy_json(copy) for copy in services.claim_copies(claim)],
+        "linked": [copy_json(copy) for copy in selectors.claim_copies(claim)],
         "candidates": [
             {
                 "document": document_json(c.turn.document),
@@ -368,6 +369,6 @@ def claim_links(request, pk: Path[PathId], payload: PassageIn):
             "claim": {**claim_json(source), "annotation": source.annotation_id},
             "linked_claim": {**claim_json(linked), "annotation": linked.annotation_id},
             "annotation": annotation_json(_fetch(linked.annotation_id), request.user, topic_paths()),
-            "linked": [copy_json(copy) for copy in services.claim_copies(source)],
+            "linked": [copy_json(copy) for copy in selectors.claim_copies(source)],
         },
     )

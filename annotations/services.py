@@ -2,7 +2,9 @@
 
 The JSON API, the no-JavaScript form and the admin call these functions, so the
 rules (the quote must be the text at its offsets, a stance needs a target, a version
-check before every change, only reviewers give verdicts) live in one place.
+check before every change, only reviewers give verdicts) live in one place. Reads live in
+``annotations.selectors``, who may do what in ``annotations.permissions``. Over 400 lines
+because every write is here, so that each rule has one home.
 """
 
 from dataclasses import dataclass
@@ -14,8 +16,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from annotations import anchoring
+from annotations.exceptions import AnnotationError, PassageUnderVerdict, ReplacedEdition, VersionConflict
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimGroup, ClaimStatus, Polarity, Target
+from annotations.permissions import can_delete_annotation, can_edit_annotations, can_review_claims
 from corpus_app.models import Document, Turn
+from desk.text import truncate_chars
 
 CONTEXT_CHARS = 32  # prefix/suffix kept to find a passage again after the text is corrected
 MAX_NOTE_CHARS = 5000
@@ -23,85 +28,10 @@ MAX_RATIONALE_CHARS = 10000
 MAX_EVIDENCE_LINKS = 20
 
 
-class AnnotationError(ValueError):
-    """Input that cannot become an annotation; ``field`` names what is wrong."""
-
-    def __init__(self, message, *, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class ReplacedEdition(AnnotationError):
-    """The turn belongs to an edition a newer one replaced: ``current`` is the newest edition."""
-
-    def __init__(self, document):
-        self.current = document.current_edition()
-        super().__init__(
-            f"“{document.title}” was replaced by a newer edition (document {self.current.pk}); "
-            "annotate the current edition instead.",
-            field="turn",
-        )
-
-
-class PassageUnderVerdict(AnnotationError):
-    """An editor tried to move the passage of a claim that has a verdict: only a reviewer may."""
-
-    def __init__(self, claim):
-        self.claim = claim
-        super().__init__(
-            f"This passage carries a claim with the verdict “{claim.get_status_display()}”: its text cannot be "
-            "changed by an editor, or the verdict would speak about other words. Ask a reviewer, or flag the "
-            "new passage as a claim of its own.",
-            field="start",
-        )
-
-
-class VersionConflict(Exception):
-    """Someone saved in between: ``current`` is the row as it is now (None if deleted)."""
-
-    def __init__(self, current):
-        super().__init__("This annotation was changed by someone else since you opened it.")
-        self.current = current
-
-
 @dataclass(frozen=True)
 class Stance:
     polarity: str
     target: Target
-
-
-def utf16_to_codepoint(text: str, offset: int) -> int:
-    """Browsers count UTF-16 code units; Python indexes count code points."""
-    if offset < 0:
-        raise AnnotationError("Offsets cannot be negative.", field="start")
-    units = 0
-    for index, char in enumerate(text):
-        if units >= offset:
-            if units > offset:
-                raise AnnotationError("The offset falls inside a character.", field="start")
-            return index
-        units += 2 if ord(char) > 0xFFFF else 1
-    if units == offset:
-        return len(text)
-    if offset < units:  # inside the last character, when that one is astral
-        raise AnnotationError("The offset falls inside a character.", field="start")
-    raise AnnotationError("The offset is past the end of the turn's text.", field="end")
-
-
-def can_edit_annotations(user):
-    return user.is_authenticated and user.has_perm("annotations.change_annotation")
-
-
-def can_review_claims(user):
-    return user.is_authenticated and user.has_perm("annotations.review_claim")
-
-
-def can_delete_annotation(user, annotation):
-    """Editors share the work, but only its author, a reviewer or an administrator deletes it."""
-    if not user.has_perm("annotations.delete_annotation"):
-        return False
-    return annotation.author_id == user.pk or user.is_superuser or can_review_claims(user)
 
 
 def _check_passage(turn: Turn, start: int, end: int, quote: str):
@@ -220,7 +150,7 @@ def annotation_update(
     quote=_UNSET,
 ) -> Annotation:
     """Change the fields given; raises VersionConflict when ``version`` is not the stored one."""
-    if not user.has_perm("annotations.change_annotation"):
+    if not can_edit_annotations(user):
         raise PermissionDenied("Your role cannot change annotations.")
     annotation = _locked(annotation_id)
     if annotation is None:
@@ -462,87 +392,6 @@ def annotations_reanchor(*, old_document: Document, new_document: Document, user
         return report
 
 
-# --- the same claim elsewhere ------------------------------------------------------------------------
-
-SIMILAR_LIMIT = 10
-
-
-@dataclass
-class SimilarPassage:
-    turn: Turn
-    start: int
-    end: int
-    quote: str
-    sentence: str
-    score: float
-    annotation: Annotation | None  # an annotation already on exactly this passage
-    linked: bool  # that annotation's claim is already in this claim's group
-
-
-def claim_similar(*, claim: Claim, limit: int = SIMILAR_LIMIT) -> list[SimilarPassage]:
-    """Sentences elsewhere in the corpus (other turns, editions, documents) stating the same as ``claim``."""
-    from annotations import similar_claims
-
-    annotation = claim.annotation
-    terms = similar_claims.key_terms(annotation.quote)
-    if not terms:
-        return []
-    condition = Q()
-    for term in terms:
-        condition |= Q(text__icontains=term)
-    # A cheap screen in the database: turns sharing one of the quote's rarest words or figures.
-    turns = {
-        turn.pk: turn
-        for turn in Turn.objects.filter(condition)
-        .select_related("document", "speaker")
-        .order_by("document", "position")
-    }
-    candidates = similar_claims.find_similar(
-        annotation.quote, ((pk, turn.text) for pk, turn in turns.items()), limit=limit * 3
-    )
-    # Already annotated passages, to say which are linked (one query).
-    existing = {}
-    for other in Annotation.objects.select_related("claim").filter(turn_id__in={c.key for c in candidates}):
-        existing[(other.turn_id, other.start, other.end)] = other
-    results = []
-    for candidate in candidates:
-        if (
-            candidate.key == annotation.turn_id
-            and candidate.start < annotation.end
-            and annotation.start < candidate.end
-        ):
-            continue  # the claim itself
-        turn = turns[candidate.key]
-        other = existing.get((turn.pk, candidate.start, candidate.end))
-        other_claim = getattr(other, "claim", None) if other is not None else None
-        linked = bool(other_claim and claim.group_id and other_claim.group_id == claim.group_id)
-        results.append(
-            SimilarPassage(
-                turn=turn,
-                start=candidate.start,
-                end=candidate.end,
-                quote=turn.text[candidate.start : candidate.end],
-                sentence=candidate.sentence.text,
-                score=candidate.score,
-                annotation=other,
-                linked=linked,
-            )
-        )
-    return results[:limit]
-
-
-def claim_copies(claim: Claim):
-    """The other claims of ``claim``'s group."""
-    if claim.group_id is None:
-        return Claim.objects.none()
-    return (
-        Claim.objects.filter(group_id=claim.group_id)
-        .exclude(pk=claim.pk)
-        .select_related("annotation__turn__document", "annotation__turn__speaker")
-        .order_by("pk")
-    )
-
-
 @transaction.atomic
 def claim_link(*, user, claim_id: int, turn: Turn, start: int, end: int, quote: str) -> Claim:
     """Link the passage [start, end) of ``turn`` to a claim as the same claim; returns that passage's claim.
@@ -562,6 +411,7 @@ def claim_link(*, user, claim_id: int, turn: Turn, start: int, end: int, quote: 
 
     target = Annotation.objects.select_for_update().filter(turn=turn, start=start, end=end).order_by("pk").first()
     if target is None:
+        source_quote = truncate_chars(" ".join(source.annotation.quote.split()), 80)
         target = annotation_create(
             user=user,
             turn=turn,
@@ -569,7 +419,7 @@ def claim_link(*, user, claim_id: int, turn: Turn, start: int, end: int, quote: 
             end=end,
             quote=quote,
             claim=True,
-            note=f"Same claim as “{_excerpt(source.annotation.quote)}” (claim {source.pk}).",
+            note=f"Same claim as “{source_quote}” (claim {source.pk}).",
         )
         other = Claim.objects.select_for_update().get(annotation=target)
     else:
@@ -611,8 +461,3 @@ def claim_link(*, user, claim_id: int, turn: Turn, start: int, end: int, quote: 
             _save_claim(member, user, reason=f"Linked as the same claim (group {group.pk})")
     ClaimGroup.objects.filter(pk__in=group_ids - {group.pk}).delete()
     return Claim.objects.get(pk=other.pk)
-
-
-def _excerpt(text, length=80):
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1] + "…"

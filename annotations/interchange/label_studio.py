@@ -22,6 +22,7 @@ The task's text is ``data.text`` (else the first text in ``data``); ``data.title
 ``data.date``, ``data.place`` and ``data.source`` fill the document's fields when present.
 """
 
+from annotations.exceptions import AnnotationError
 from annotations.interchange.records import (
     AnnotationRecord,
     RecordError,
@@ -34,7 +35,7 @@ from annotations.interchange.records import (
     title_from_text,
 )
 from annotations.models import Polarity
-from annotations.services import AnnotationError, utf16_to_codepoint
+from annotations.offsets import utf16_to_codepoint
 
 
 def looks_like(item) -> bool:

@@ -7,18 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from annotations import services
+from annotations.exceptions import AnnotationError, VersionConflict
 from annotations.models import Annotation, Claim, ClaimStatus
-from annotations.services import (
-    AnnotationError,
-    VersionConflict,
-    annotation_create,
-    annotation_delete,
-    annotation_update,
-    can_delete_annotation,
-    can_review_claims,
-    claim_set_status,
-    utf16_to_codepoint,
-)
+from annotations.offsets import utf16_to_codepoint
+from annotations.permissions import can_delete_annotation, can_review_claims
+from annotations.services import annotation_create, annotation_delete, annotation_update, claim_set_status
 from tests.factories import make_annotation, make_document, make_target, make_topic, make_user
 
 TEXT = "National currencies now account for 85 percent of payments."
