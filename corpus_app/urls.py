@@ -1,13 +1,12 @@
 from django.urls import path
 
-from annotations.exports import document_export
-from corpus_app import search, views
+from corpus_app import exports, search, views
 
 app_name = "corpus"
 
 urlpatterns = [
     path("documents/", views.DocumentListView.as_view(), name="document-list"),
-    path("documents/export/", document_export, name="document-export"),
+    path("documents/export/", exports.document_export, name="document-export"),
     path("documents/<int:pk>/", views.DocumentDetailView.as_view(), name="document-detail"),
     path("documents/<int:pk>/file/", views.document_file, name="document-file"),
     path("speakers/", views.SpeakerListView.as_view(), name="speaker-list"),

@@ -19,9 +19,9 @@ CHUNK_SIZE = 500
 
 
 def _iso(value):
-    from annotations.exports import _iso_datetime  # one way of writing a time in every export
+    from corpus_app.exports import iso_datetime  # one way of writing a time in every export
 
-    return _iso_datetime(value)
+    return iso_datetime(value)
 
 
 def desk_document_lines(queryset, topic_paths: dict):

@@ -9,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from annotations.exports import CLAIM_REVIEWED_MAX, CLAIMREVIEW_RATINGS, _csv_cell, shorten
+from annotations.export_claimreview import CLAIMREVIEW_RATINGS
 from annotations.models import Annotation, Claim, ClaimStatus
 from annotations.services import claim_set_status
+from corpus_app.exports import csv_cell
 from corpus_app.models import Turn
 from tests.annotations.w3c_schema import annotation_errors, assertion_count, is_uri
 from tests.factories import make_annotation, make_document, make_speaker, make_target, make_topic, make_user
@@ -359,12 +360,12 @@ def test_csv_formula_injection_is_defused(client, viewer, editor):
     ["=1+2", "+1", "-2", "@A1", "\tx", "\rx", " =1+2", "   @SUM(A1)", " \t-1", "\n=cmd", "\u00a0+1", " \rx"],
 )
 def test_csv_cells_starting_like_a_formula_get_an_apostrophe(value):
-    assert _csv_cell(value) == "'" + value
+    assert csv_cell(value) == "'" + value
 
 
 @pytest.mark.parametrize("value", ["plain", "1 = 1", "", 5, "a-b", "   ", " x = 1"])
 def test_other_csv_cells_are_unchanged(value):
-    assert _csv_cell(value) == value
+    assert csv_cell(value) == value
 
 
 # --- annotations: W3C Web Annotation -------------------------------------------------------------------------------
@@ -567,7 +568,7 @@ def assert_claimreview(review):
     assert review["@context"] == "https://schema.org"
     assert review["@type"] == "ClaimReview"
     # Google, required.
-    assert isinstance(review["claimReviewed"], str) and 0 < len(review["claimReviewed"]) < 75
+    assert isinstance(review["claimReviewed"], str) and review["claimReviewed"]
     rating = review["reviewRating"]
     assert rating["@type"] == "Rating"
     assert isinstance(rating["alternateName"], str) and rating["alternateName"]
@@ -634,8 +635,7 @@ def test_claimreview_details(client, viewer, desk):
         "worstRating": 1,
         "ratingExplanation": "Rationale for accurate.",
     }
-    assert accurate["claimReviewed"] == shorten(LONG_CLAIM)
-    assert accurate["claimReviewed"].endswith("…") and LONG_CLAIM.startswith(accurate["claimReviewed"][:-1])
+    assert accurate["claimReviewed"] == LONG_CLAIM  # the whole claim, however long
     assert accurate["citation"] == ["https://example.org/stats", "https://example.org/report"]
     assert accurate["author"]["name"] == "Annotation desk"
     assert accurate["itemReviewed"] == {
@@ -674,28 +674,27 @@ def test_rating_table_stays_on_the_scale():
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("passage", "claim_reviewed"),
     [
-        LONG_CLAIM,
-        "x" * 200,
-        "word " * 40,
-        "A sentence that is exactly long enough to need cutting, ending with punctuation, right here.",
+        # A few words of a sentence: the whole sentence, which says what is claimed.
+        ("85 percent", "National currencies now account for 85 percent of payments."),
+        # A passage over two sentences is longer than either: the passage.
+        (
+            "85 percent of payments. Trade grew",
+            "85 percent of payments. Trade grew",
+        ),
     ],
 )
-def test_shorten_stays_under_75_characters_on_a_word_boundary(text):
-    short = shorten(text)
-    assert len(short) <= CLAIM_REVIEWED_MAX < 75
-    assert short.endswith("…")
-    stem = short[:-1]
-    assert " ".join(text.split()).startswith(stem)
-    if " " in stem:
-        following = " ".join(text.split())[len(stem) :]
-        assert following[0] in " ,;:.", "cut between words"
-
-
-def test_shorten_keeps_short_text():
-    assert shorten("  85 percent\nof payments ") == "85 percent of payments"
-    assert shorten("y" * 74) == "y" * 74
+def test_claimreview_gives_the_sentence_of_the_claim(client, viewer, reviewer, passage, claim_reviewed):
+    text = "We met in Almaty. National currencies now account for 85 percent of payments. Trade grew by a third."
+    turn = make_document(turns=[("Sergey Lavrov", "remarks", text)]).turns.get()
+    start = text.index(passage)
+    annotation = make_annotation(turn=turn, start=start, end=start + len(passage), claim=True)
+    claim_set_status(user=reviewer, claim_id=annotation.claim.pk, status="accurate", rationale="Checked.")
+    client.force_login(viewer)
+    _, body = export(client, CLAIMS, format="claimreview")
+    [review] = json.loads(body)
+    assert review["claimReviewed"] == claim_reviewed
 
 
 # --- queries do not grow with the rows -----------------------------------------------------------------------------
