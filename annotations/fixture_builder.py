@@ -9,11 +9,11 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core import serializers
 
 from annotations import seed
 from annotations.models import Annotation, Claim, ClaimStatus, Target, Topic
 from annotations.services import annotation_create, claim_set_status
+from corpus_app.fixture_builder import dump_fixture
 from corpus_app.models import Turn
 
 FIXTURE_TIME = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
@@ -24,25 +24,15 @@ class SeedError(Exception):
     pass
 
 
-def _dump(objects):
-    text = serializers.serialize(
-        "json", objects, indent=2, use_natural_foreign_keys=True, use_natural_primary_keys=True
-    )
-    return text + "\n"
-
-
 def seed_topics_and_targets():
+    """Create the seed's topics and targets that are missing; one already there stays as editors left it."""
+    by_slug = {}
     for slug, name, parent_slug, description in seed.TOPICS:  # parents are listed before children
-        Topic.objects.update_or_create(
-            slug=slug,
-            defaults={
-                "name": name,
-                "description": description,
-                "parent": Topic.objects.get(slug=parent_slug) if parent_slug else None,
-            },
+        by_slug[slug], _ = Topic.objects.get_or_create(
+            slug=slug, defaults={"name": name, "parent": by_slug.get(parent_slug), "description": description}
         )
     for slug, name, kind in seed.TARGETS:
-        Target.objects.update_or_create(slug=slug, defaults={"name": name, "kind": kind})
+        Target.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind})
 
 
 def _demo_user(username, role):
@@ -114,9 +104,9 @@ def build_annotation_fixtures() -> dict[str, str]:
     depth_order = sorted(Topic.objects.select_related("parent"), key=lambda topic: (topic.path.count("›"), topic.slug))
     users = get_user_model().objects.filter(pk__in=[editor.pk, reviewer.pk]).order_by("username")
     return {
-        "topics.json": _dump(depth_order),
-        "targets.json": _dump(Target.objects.order_by("slug")),
-        "demo_annotations.json": _dump(
+        "topics.json": dump_fixture(depth_order),
+        "targets.json": dump_fixture(Target.objects.order_by("slug")),
+        "demo_annotations.json": dump_fixture(
             [
                 *users,
                 *Annotation.objects.select_related("turn__document", "target").order_by("created_at"),

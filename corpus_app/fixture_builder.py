@@ -18,8 +18,8 @@ from corpus_app.models import Document, Speaker, SpeakerAlias, Turn
 FIXTURE_IMPORTED_AT = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 
-def _dump(querysets):
-    objects = [obj for queryset in querysets for obj in queryset]
+def dump_fixture(objects):
+    """``objects`` as fixture JSON, with natural keys, so that loading it twice changes nothing."""
     text = serializers.serialize(
         "json", objects, indent=2, use_natural_foreign_keys=True, use_natural_primary_keys=True
     )
@@ -33,13 +33,13 @@ def build_corpus_fixtures(transcripts_dir: Path) -> dict[str, str]:
         transcript_import(path=path)
     Document.objects.update(imported_at=FIXTURE_IMPORTED_AT)
     return {
-        "speakers.json": _dump(
-            [Speaker.objects.order_by("name"), SpeakerAlias.objects.select_related("speaker").order_by("alias")]
+        "speakers.json": dump_fixture(
+            [*Speaker.objects.order_by("name"), *SpeakerAlias.objects.select_related("speaker").order_by("alias")]
         ),
-        "corpus.json": _dump(
+        "corpus.json": dump_fixture(
             [
-                Document.objects.order_by("source_name"),
-                Turn.objects.select_related("document", "speaker").order_by("document__source_name", "position"),
+                *Document.objects.order_by("source_name"),
+                *Turn.objects.select_related("document", "speaker").order_by("document__source_name", "position"),
             ]
         ),
     }

@@ -3,7 +3,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from corpus_app import synthetic
+from annotations import synthetic
+from corpus_app import synthetic as corpus_synthetic
+from corpus_app.models import Document
 
 
 class Command(BaseCommand):
@@ -36,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, documents, seed, now, replace, allow_real_data, verbosity, **options):
         if documents < 1:
             raise CommandError("--documents must be at least 1.")
-        real = synthetic.real_document_count()
+        real = corpus_synthetic.real_document_count()
         if real and not allow_real_data:
             raise CommandError(
                 f"This database holds {real} real (non-generated) document(s); generated data would mix with them. "
@@ -46,7 +48,7 @@ class Command(BaseCommand):
             now = now.replace(tzinfo=datetime.UTC)
         if replace:
             synthetic.synthetic_delete()
-        elif synthetic.Document.objects.filter(publisher=synthetic.SYNTHETIC_PUBLISHER).exists():
+        elif Document.objects.filter(publisher=corpus_synthetic.SYNTHETIC_PUBLISHER).exists():
             raise CommandError("Generated documents are already stored; pass --replace to generate afresh.")
         started = time.monotonic()
 
