@@ -17,7 +17,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
-from annotations.dashboard import count_kept_again
 from annotations.fixture_builder import seed_topics_and_targets
 from annotations.models import Annotation, Claim, ClaimStatus, Polarity, Target, Topic
 from annotations.seed import TARGETS
@@ -213,10 +212,6 @@ def generate(*, documents, seed, now=None, progress=None, long_document=None):
         )
     written = [Document, Turn, Annotation, Claim, Annotation.topics.through]
     writer.reset_sequences(written)
-    if writer.postgres:
-        # The dashboard's counts: each batch above added a row for nearly every hour of the year,
-        # which the dashboard would fold on its first view; made again from the tables instead.
-        count_kept_again(connection)
     corpus.refresh_statistics(written)
     return stats
 
