@@ -1,14 +1,18 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from annotations.exceptions import AnnotationError, VersionConflict
 from annotations.models import Annotation, Claim, ClaimStatus, Target, Topic
 from annotations.permissions import can_review_claims
-from annotations.services import claim_set_status
+from annotations.services import claim_set_evidence, claim_set_status, clean_evidence
 from corpus_app.admin import DOCUMENT_LONG_FIELDS, ChosenDocumentFilter
+from desk.text import truncate_chars
 
 
 class AnnotationDocumentFilter(ChosenDocumentFilter):
@@ -101,11 +105,30 @@ class VersionCheckedForm(forms.ModelForm):
         return cleaned
 
 
+class HistoryWithoutDeletedNobody(HistoricalRecordContextHelper):
+    """An empty reference (no reviewer, no target) reads "—" in a history, not "Deleted user (pk=None)"."""
+
+    def prepare_delta_change_value(self, change, value):
+        if isinstance(value, DeletedObject) and value.pk is None:
+            return "—"
+        return super().prepare_delta_change_value(change, value)
+
+
+class DeskHistoryAdmin(SimpleHistoryAdmin):
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryWithoutDeletedNobody(self.model, historical_record)
+
+
+@admin.display(description="evidence")
+def evidence_links(claim):
+    return render_to_string("admin/annotations/evidence_links.html", {"links": claim.evidence or []})
+
+
 class ClaimInline(admin.StackedInline):
     model = Claim
     extra = 0
     can_delete = False
-    fields = ["status", "rationale", "evidence", "reviewer", "reviewed_at"]
+    fields = ["status", "rationale", evidence_links, "reviewer", "reviewed_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -128,7 +151,7 @@ class ClaimStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(SimpleHistoryAdmin):
+class AnnotationAdmin(DeskHistoryAdmin):
     form = VersionCheckedForm
     list_display = [
         "quote_excerpt",
@@ -192,7 +215,7 @@ class AnnotationAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="quote")
     def quote_excerpt(self, annotation):
-        return annotation.quote[:90] + ("…" if len(annotation.quote) > 90 else "")
+        return truncate_chars(annotation.quote, 90)
 
     @admin.display(description="speaker", ordering="turn__speaker__name")
     def speaker(self, annotation):
@@ -231,8 +254,34 @@ class AnnotationAdmin(SimpleHistoryAdmin):
         return False  # passages are chosen in the reading view, where the offsets are exact
 
 
+class ClaimForm(VersionCheckedForm):
+    """The claim's evidence as one link per line; the rest of a verdict is given in the review queue."""
+
+    evidence = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One http(s) link per line. Linked copies of this claim get the same links.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["evidence", "group"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored_evidence = list(self.instance.evidence or [])
+        self.initial["evidence"] = "\n".join(self.stored_evidence)
+
+    def clean_evidence(self):
+        try:
+            return clean_evidence(self.cleaned_data["evidence"])
+        except AnnotationError as error:
+            raise forms.ValidationError(error.message) from None
+
+
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(DeskHistoryAdmin):
+    form = ClaimForm
     list_display = ["__str__", "quote_excerpt", "status", "reviewer", "reviewed_at", "created_at"]
     list_filter = ["status", ("reviewer", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["annotation", "reviewer"]
@@ -243,12 +292,30 @@ class ClaimAdmin(SimpleHistoryAdmin):
     # Newest first by id (the order they were created in): the primary key's index serves it, where
     # the model's order (created_at, id) sorted every claim for each page.
     ordering = ["-pk"]
-    readonly_fields = ["annotation", "status", "rationale", "evidence", "reviewer", "reviewed_at", "version"]
+    readonly_fields = ["annotation", "status", "rationale", evidence_links, "reviewer", "reviewed_at", "version"]
     actions = ["move_to_review", "move_to_unverified"]
+
+    def get_fields(self, request, obj=None):
+        evidence = ["evidence"] if can_review_claims(request.user) else []
+        return [*self.readonly_fields, *evidence, "group", "opened_version"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = ClaimForm if can_review_claims(request.user) else VersionCheckedForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if isinstance(form, ClaimForm) and obj.evidence != form.stored_evidence:
+            # Through the service, so that the claim's linked copies get the same links.
+            claim_set_evidence(user=request.user, claim_id=obj.pk, evidence=obj.evidence)
+            obj.refresh_from_db(fields=["evidence", "version"])
+        if "group" in form.changed_data:
+            obj.version += 1
+            obj._history_user = request.user
+            super().save_model(request, obj, form, change)
 
     @admin.display(description="quote")
     def quote_excerpt(self, claim):
-        return claim.annotation.quote[:90]
+        return truncate_chars(claim.annotation.quote, 90)
 
     def has_add_permission(self, request):
         return False

@@ -282,6 +282,24 @@ def claim_set_status(
     return claim
 
 
+@transaction.atomic
+def claim_set_evidence(*, user, claim_id: int, evidence, version: int | None = None) -> Claim:
+    """A reviewer corrects a claim's evidence links, its status unchanged; linked copies get the same links."""
+    if not can_review_claims(user):
+        raise PermissionDenied("Only reviewers change a claim's evidence.")
+    claim, copies = _lock_claim_and_copies(claim_id)
+    if claim is None:
+        raise Claim.DoesNotExist(f"Claim {claim_id} does not exist.")
+    if version is not None and claim.version != version:
+        raise VersionConflict(claim)
+    claim.evidence = clean_evidence(evidence)
+    _save_claim(claim, user)
+    for copy in copies:
+        copy.evidence = list(claim.evidence)
+        _save_claim(copy, user, reason=f"Shared evidence of linked claim {claim.pk}")
+    return claim
+
+
 def _save_claim(claim, user, reason=None):
     claim.version += 1
     claim._history_user = user

@@ -83,3 +83,81 @@ def test_a_re_anchoring_in_between_also_counts_as_a_change(admin_client, editor)
     assert response.status_code == 200
     annotation.refresh_from_db()
     assert annotation.note == ""
+
+
+# --- claims: their history and their evidence -------------------------------------------------------------------------
+
+
+def claim_url(claim, view="change"):
+    return reverse(f"admin:annotations_claim_{view}", args=[claim.pk])
+
+
+def test_a_claims_history_shows_no_deleted_user_where_there_was_no_reviewer(admin_client, reviewer):
+    claim = make_annotation(claim=True).claim
+    claim = services.claim_set_status(user=reviewer, claim_id=claim.pk, status="in_review")
+    services.claim_set_status(user=reviewer, claim_id=claim.pk, status="unverified")
+
+    page = admin_client.get(claim_url(claim, "history")).content.decode()
+
+    assert "Deleted user" not in page and "pk=None" not in page
+    assert reviewer.username in page  # the reviewer it had, in the change that took them away
+
+
+def test_a_claims_evidence_shows_as_links(admin_client, reviewer):
+    claim = make_annotation(claim=True).claim
+    links = ["https://example.org/stats", "https://example.org/report"]
+    services.claim_set_status(user=reviewer, claim_id=claim.pk, status="accurate", rationale="Yes.", evidence=links)
+
+    page = admin_client.get(claim_url(claim)).content.decode()
+
+    assert '["https://' not in page
+    for link in links:
+        assert f'<a href="{link}"' in page
+
+
+def evidence_form(claim, evidence):
+    return {"evidence": evidence, "group": "", "opened_version": claim.version}
+
+
+def test_a_reviewer_edits_the_evidence_one_link_per_line(admin_client, reviewer):
+    claim = make_annotation(claim=True).claim
+    claim = services.claim_set_status(
+        user=reviewer, claim_id=claim.pk, status="accurate", rationale="Yes.", evidence=["https://example.org/old"]
+    )
+
+    response = admin_client.post(
+        claim_url(claim), evidence_form(claim, "https://example.org/new\r\n\r\nhttps://example.org/more\r\n")
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    before = claim.version
+    claim.refresh_from_db()
+    assert claim.evidence == ["https://example.org/new", "https://example.org/more"]
+    assert claim.status == "accurate" and claim.rationale == "Yes." and claim.version == before + 1
+
+
+def test_a_bad_evidence_link_is_refused_and_nothing_changes(admin_client, reviewer):
+    claim = make_annotation(claim=True).claim
+    claim = services.claim_set_status(
+        user=reviewer, claim_id=claim.pk, status="accurate", rationale="Yes.", evidence=["https://example.org/old"]
+    )
+
+    response = admin_client.post(claim_url(claim), evidence_form(claim, "https://example.org/new\nnot-a-link"))
+
+    assert response.status_code == 200
+    assert "is not an http(s) link" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.evidence == ["https://example.org/old"]
+
+
+def test_a_stale_evidence_edit_is_refused(admin_client, reviewer):
+    claim = make_annotation(claim=True).claim
+    opened = evidence_form(claim, "https://example.org/mine")
+    services.claim_set_status(user=reviewer, claim_id=claim.pk, status="in_review")  # someone else, meanwhile
+
+    response = admin_client.post(claim_url(claim), opened)
+
+    assert response.status_code == 200
+    assert "Someone else changed this record since you opened it" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.evidence == []

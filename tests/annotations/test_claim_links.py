@@ -4,6 +4,7 @@ import json
 from io import StringIO
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -160,6 +161,23 @@ def test_a_verdict_reaches_every_copy_with_history(editor, reviewer):
     latest = second.history.latest()
     assert latest.status == ClaimStatus.MISLEADING and latest.history_user == reviewer
     assert "Shared verdict" in latest.history_change_reason
+
+
+def test_corrected_evidence_reaches_every_copy_and_only_a_reviewer_corrects_it(editor, reviewer):
+    first, second = linked_pair(editor)
+    with pytest.raises(PermissionDenied):
+        services.claim_set_evidence(user=editor, claim_id=first.pk, evidence=["https://example.org/mine"])
+
+    services.claim_set_evidence(
+        user=reviewer, claim_id=second.pk, evidence="https://example.org/a https://example.org/b"
+    )
+
+    for claim in (first, second):
+        claim.refresh_from_db()
+        assert claim.evidence == ["https://example.org/a", "https://example.org/b"]
+        assert claim.status == ClaimStatus.UNVERIFIED and claim.history.latest().history_user == reviewer
+    with pytest.raises(services.AnnotationError, match="not an http"):
+        services.claim_set_evidence(user=reviewer, claim_id=first.pk, evidence=["ftp://example.org/x"])
 
 
 def test_a_new_copy_takes_the_existing_verdict(editor, reviewer):
