@@ -289,8 +289,8 @@ class ClaimAdmin(DeskHistoryAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     raw_id_fields = ["group"]
-    # Newest first by id (the order they were created in): the primary key's index serves it, where
-    # the model's order (created_at, id) sorted every claim for each page.
+    # Newest first by id, the order they were created in: the primary key's index serves it, without
+    # sorting every claim for each page as the model's order (created_at, id) would.
     ordering = ["-pk"]
     readonly_fields = ["annotation", "status", "rationale", evidence_links, "reviewer", "reviewed_at", "version"]
     actions = ["move_to_review", "move_to_unverified"]

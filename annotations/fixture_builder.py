@@ -15,6 +15,7 @@ from annotations.models import Annotation, Claim, ClaimStatus, Target, Topic
 from annotations.services import annotation_create, claim_set_status
 from corpus_app.fixture_builder import dump_fixture
 from corpus_app.models import Turn
+from desk.text import truncate_chars
 
 FIXTURE_TIME = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
 UUID_NAMESPACE = uuid.UUID("6f1c2d7e-4b8a-4f0e-9a51-0d3c8e2b7a10")
@@ -46,7 +47,7 @@ def _find_passage(source, quote):
         start = turn.text.find(quote)
         if start >= 0:
             return turn, start
-    raise SeedError(f"{source}: the demo quote “{quote[:60]}…” is in no turn")
+    raise SeedError(f"{source}: the demo quote “{truncate_chars(quote, 60)}” is in no turn")
 
 
 def seed_demo_annotations():

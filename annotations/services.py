@@ -244,6 +244,18 @@ def _lock_claim_and_copies(claim_id):
     raise VersionConflict(claim)
 
 
+def _claim_for_review(*, user, claim_id, version, refusal):
+    """The claim and its linked copies, locked, once ``user`` may review and ``version`` is still the stored one."""
+    if not can_review_claims(user):
+        raise PermissionDenied(refusal)
+    claim, copies = _lock_claim_and_copies(claim_id)
+    if claim is None:
+        raise Claim.DoesNotExist(f"Claim {claim_id} does not exist.")
+    if version is not None and claim.version != version:
+        raise VersionConflict(claim)
+    return claim, copies
+
+
 @transaction.atomic
 def claim_set_status(
     *, user, claim_id: int, status: str, rationale: str = "", evidence=(), version: int | None = None
@@ -253,13 +265,8 @@ def claim_set_status(
     Linked copies of the claim (its group) get the same status, rationale and evidence in
     the same transaction, each with its own history entry.
     """
-    if not can_review_claims(user):
-        raise PermissionDenied("Only reviewers rule on claims.")
-    claim, copies = _lock_claim_and_copies(claim_id)
-    if claim is None:
-        raise Claim.DoesNotExist(f"Claim {claim_id} does not exist.")
-    if version is not None and claim.version != version:
-        raise VersionConflict(claim)
+    refusal = "Only reviewers rule on claims."
+    claim, copies = _claim_for_review(user=user, claim_id=claim_id, version=version, refusal=refusal)
     if status not in ClaimStatus.values:
         raise AnnotationError(f"Unknown status “{status}”; use one of {', '.join(ClaimStatus.values)}.", field="status")
     if len(rationale) > MAX_RATIONALE_CHARS:
@@ -285,13 +292,8 @@ def claim_set_status(
 @transaction.atomic
 def claim_set_evidence(*, user, claim_id: int, evidence, version: int | None = None) -> Claim:
     """A reviewer corrects a claim's evidence links, its status unchanged; linked copies get the same links."""
-    if not can_review_claims(user):
-        raise PermissionDenied("Only reviewers change a claim's evidence.")
-    claim, copies = _lock_claim_and_copies(claim_id)
-    if claim is None:
-        raise Claim.DoesNotExist(f"Claim {claim_id} does not exist.")
-    if version is not None and claim.version != version:
-        raise VersionConflict(claim)
+    refusal = "Only reviewers change a claim's evidence."
+    claim, copies = _claim_for_review(user=user, claim_id=claim_id, version=version, refusal=refusal)
     claim.evidence = clean_evidence(evidence)
     _save_claim(claim, user)
     for copy in copies:
@@ -330,7 +332,7 @@ def clean_evidence(evidence):
         try:
             validate(link)
         except ValidationError:
-            raise AnnotationError(f"“{link[:100]}” is not an http(s) link.", field="evidence") from None
+            raise AnnotationError(f"“{truncate_chars(link, 100)}” is not an http(s) link.", field="evidence") from None
         cleaned.append(link)
     return cleaned
 
