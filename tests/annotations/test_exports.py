@@ -12,14 +12,12 @@ from django.utils import timezone
 from annotations.export_claimreview import CLAIMREVIEW_RATINGS
 from annotations.models import Annotation, Claim, ClaimStatus
 from annotations.services import claim_set_status
-from corpus_app.exports import csv_cell
 from corpus_app.models import Turn
 from tests.annotations.w3c_schema import annotation_errors, assertion_count, is_uri
 from tests.factories import make_annotation, make_document, make_speaker, make_target, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
-DOCUMENTS = "corpus:document-export"
 ANNOTATIONS = "annotations:annotation-export"
 CLAIMS = "annotations:claim-export"
 
@@ -116,7 +114,7 @@ def desk(editor, reviewer):
 
 @pytest.mark.parametrize(
     ("name", "fmt"),
-    [(DOCUMENTS, "csv"), (ANNOTATIONS, "csv"), (ANNOTATIONS, "w3c"), (CLAIMS, "csv"), (CLAIMS, "claimreview")],
+    [(ANNOTATIONS, "csv"), (ANNOTATIONS, "w3c"), (CLAIMS, "csv"), (CLAIMS, "claimreview")],
 )
 def test_anonymous_is_sent_to_login(client, name, fmt):
     response = client.get(reverse(name), {"format": fmt})
@@ -127,14 +125,14 @@ def test_anonymous_is_sent_to_login(client, name, fmt):
 @pytest.mark.parametrize("role", ["Viewer", "Editor", "Reviewer"])
 def test_every_role_may_export(client, role):
     client.force_login(make_user(role))
-    for name in (DOCUMENTS, ANNOTATIONS, CLAIMS):
+    for name in (ANNOTATIONS, CLAIMS):
         response, _ = export(client, name, format="jsonl")
         assert response.status_code == 200
 
 
 @pytest.mark.parametrize(
     ("name", "allowed"),
-    [(DOCUMENTS, "csv, jsonl"), (ANNOTATIONS, "csv, jsonl, w3c"), (CLAIMS, "csv, jsonl, claimreview")],
+    [(ANNOTATIONS, "csv, jsonl, w3c"), (CLAIMS, "csv, jsonl, claimreview")],
 )
 @pytest.mark.parametrize("fmt", [None, "", "xlsx", "w3c-or-not"])
 def test_unknown_or_missing_format_is_a_400_listing_the_formats(client, viewer, name, allowed, fmt):
@@ -144,9 +142,8 @@ def test_unknown_or_missing_format_is_a_400_listing_the_formats(client, viewer, 
     assert allowed in response.content.decode()
 
 
-def test_documents_refuse_annotation_formats(client, viewer):
+def test_annotations_refuse_claim_formats(client, viewer):
     client.force_login(viewer)
-    assert client.get(reverse(DOCUMENTS), {"format": "w3c"}).status_code == 400
     assert client.get(reverse(ANNOTATIONS), {"format": "claimreview"}).status_code == 400
 
 
@@ -156,7 +153,6 @@ def test_documents_refuse_annotation_formats(client, viewer):
         (ANNOTATIONS, {"topic": "999999"}, "topic"),
         (ANNOTATIONS, {"date_after": "not-a-date"}, "date_after"),
         (CLAIMS, {"status": "pending"}, "status"),
-        (DOCUMENTS, {"kind": "poem"}, "kind"),
     ],
 )
 def test_invalid_filters_are_a_400_with_the_errors(client, viewer, name, params, field):
@@ -178,8 +174,6 @@ def test_post_is_not_allowed(client, viewer):
 @pytest.mark.parametrize(
     ("name", "fmt", "content_type", "filename"),
     [
-        (DOCUMENTS, "csv", "text/csv; charset=utf-8", "documents-{}.csv"),
-        (DOCUMENTS, "jsonl", "application/x-ndjson", "documents-{}.jsonl"),
         (ANNOTATIONS, "csv", "text/csv; charset=utf-8", "annotations-{}.csv"),
         (ANNOTATIONS, "jsonl", "application/x-ndjson", "annotations-{}.jsonl"),
         (ANNOTATIONS, "w3c", "application/ld+json", "annotations-{}.jsonld"),
@@ -204,50 +198,6 @@ def test_w3c_content_type_names_the_annotation_profile(client, viewer):
     client.force_login(viewer)
     response = client.get(reverse(ANNOTATIONS), {"format": "w3c"})
     assert response["Content-Type"] == 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
-
-
-# --- documents -----------------------------------------------------------------------------------------------------
-
-
-def test_documents_csv_and_jsonl(client, viewer, desk):
-    client.force_login(viewer)
-    _, body = export(client, DOCUMENTS, format="csv")
-    rows = csv_rows(body)
-    assert list(rows[0]) == [
-        "id",
-        "title",
-        "kind",
-        "date",
-        "place",
-        "publisher",
-        "author",
-        "source_name",
-        "turns",
-        "url",
-    ]
-    by_title = {row["title"]: row for row in rows}
-    conference = by_title["Press conference, Almaty"]
-    assert conference["kind"] == "transcript"
-    assert conference["date"] == "2025-04-11"
-    assert conference["place"] == "Almaty" and conference["publisher"] == "MFA"
-    assert conference["turns"] == "4"
-    assert conference["url"] == f"http://testserver/documents/{desk['document'].pk}/"
-
-    _, body = export(client, DOCUMENTS, format="jsonl")
-    lines = {row["title"]: row for row in jsonl_rows(body)}
-    assert lines["Press conference, Almaty"]["turns"] == 4
-    assert lines["News article"]["kind"] == "article"
-    assert lines["Press conference, Almaty"] == {**conference, "id": desk["document"].pk, "turns": 4}
-
-
-def test_documents_filters_apply(client, viewer, desk):
-    client.force_login(viewer)
-    _, body = export(client, DOCUMENTS, format="jsonl", kind="article")
-    assert [row["title"] for row in jsonl_rows(body)] == ["News article"]
-    # The text filter joins the turns; the turn count must not be inflated by it.
-    _, body = export(client, DOCUMENTS, format="jsonl", q="sanctions currencies")
-    rows = jsonl_rows(body)
-    assert [(row["title"], row["turns"]) for row in rows] == [("Press conference, Almaty", 4)]
 
 
 # --- annotations: CSV and JSONL ------------------------------------------------------------------------------------
@@ -352,20 +302,6 @@ def test_csv_formula_injection_is_defused(client, viewer, editor):
     # JSON Lines carry the data unchanged.
     _, body = export(client, ANNOTATIONS, format="jsonl")
     assert jsonl_rows(body)[0]["quote"] == "=HYPERLINK"
-
-
-@pytest.mark.parametrize(
-    "value",
-    # Spreadsheets skip leading spaces before a formula (issue 15: " =1+2" went through as it was).
-    ["=1+2", "+1", "-2", "@A1", "\tx", "\rx", " =1+2", "   @SUM(A1)", " \t-1", "\n=cmd", "\u00a0+1", " \rx"],
-)
-def test_csv_cells_starting_like_a_formula_get_an_apostrophe(value):
-    assert csv_cell(value) == "'" + value
-
-
-@pytest.mark.parametrize("value", ["plain", "1 = 1", "", 5, "a-b", "   ", " x = 1"])
-def test_other_csv_cells_are_unchanged(value):
-    assert csv_cell(value) == value
 
 
 # --- annotations: W3C Web Annotation -------------------------------------------------------------------------------
@@ -750,19 +686,6 @@ def test_annotation_and_claim_exports_use_the_same_queries_for_5_and_60_rows(cli
     many, many_content = count_queries(client, name, fmt)
 
     assert len(many_content) > 10 * len(few_content) / 2
-    assert few == many, f"{fmt}: {few} queries for 5 rows, {many} for 60"
-
-
-@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_document_exports_use_the_same_queries_for_5_and_60_rows(client, viewer, fmt):
-    client.force_login(viewer)
-    for _ in range(5):
-        make_document()
-    few, few_content = count_queries(client, DOCUMENTS, fmt)
-    for _ in range(55):
-        make_document()
-    many, many_content = count_queries(client, DOCUMENTS, fmt)
-    assert many_content.count(b"\n") == 60 + (fmt == "csv")
     assert few == many, f"{fmt}: {few} queries for 5 rows, {many} for 60"
 
 
