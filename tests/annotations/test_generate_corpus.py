@@ -91,18 +91,6 @@ def test_refuses_to_generate_twice_without_replace():
         generate()
 
 
-def test_rendered_transcript_parses_back_into_its_turns():
-    import random
-
-    from corpus_app.parsing import parse_transcript
-
-    vocabulary = synthetic.load_vocabulary()
-    planned = synthetic.plan_document(random.Random(3), vocabulary, ["Murat Nurtleu"], turns=12)
-    parsed = parse_transcript(synthetic.render_transcript(planned), source="x.txt", aliases={}, speaker_kinds={})
-    assert len(parsed.turns) >= 6
-    assert parsed.date == planned.date
-
-
 @pytest.mark.django_db
 def test_the_dashboards_kept_counts_are_one_row_each_after_generating():
     from django.db import connection
