@@ -225,14 +225,8 @@ CLAIM_FORMATS = ("csv", "jsonl", "claimreview")
 
 
 def _claim_queryset():
-    return (
-        Claim.objects.for_review_list()
-        .defer(
-            "annotation__turn__document__raw_text",
-            "annotation__turn__document__import_warnings",
-            "annotation__turn__text",
-        )
-        .prefetch_related(_topics_prefetch("annotation__topics"))
+    return Claim.objects.for_review_list().defer(
+        "annotation__turn__document__raw_text", "annotation__turn__document__import_warnings"
     )
 
 
@@ -257,6 +251,8 @@ def _claim_row(request, claim, paths):
 
 def _claim_rows(request, queryset):
     paths = _topic_paths()
+    # The quote is enough: no turn's whole text.
+    queryset = queryset.defer("annotation__turn__text").prefetch_related(_topics_prefetch("annotation__topics"))
     for claim in queryset.iterator(chunk_size=CHUNK_SIZE):
         yield _claim_row(request, claim, paths)
 
@@ -276,13 +272,8 @@ def claim_export(request):
     if fmt == "jsonl":
         rows = _claim_rows(request, queryset)
         return stream(jsonl_lines(rows), content_type=JSONL_TYPE, name="claims", extension="jsonl")
-    # An unreviewed claim gets no ClaimReview; a ClaimReview carries no topics, so no topic prefetch.
-    # ClaimReview gives the claim's whole sentence, so it reads the turn's text too.
-    reviewed = (
-        queryset.filter(status__in=ClaimStatus.verdict_values())
-        .prefetch_related(None)
-        .defer(None)
-        .defer("annotation__turn__document__raw_text", "annotation__turn__document__import_warnings")
-    )
+    # An unreviewed claim gets no ClaimReview. A ClaimReview carries no topics, but the claim's whole
+    # sentence, so the turn's text is read.
+    reviewed = queryset.filter(status__in=ClaimStatus.verdict_values())
     lines = claimreview_lines(request, reviewed.iterator(chunk_size=CHUNK_SIZE))
     return stream(lines, content_type=JSONLD_TYPE, name="claims", extension="jsonld")
