@@ -74,6 +74,11 @@ class TurnUpdateIn(Input):
     always: StrictBool = Field(
         False, description="The turn's label always means this speaker: the next import reads it so."
     )
+    label_means: Id | None = Field(
+        None,
+        description="What the turn's label means for the importer from now on: a speaker id, or null to forget "
+        "it; left out, unchanged. An undone “always” sends it.",
+    )
 
 
 class TurnNoiseIn(Input):
@@ -276,6 +281,8 @@ def turn_update(request, pk: Path[PathId], payload: TurnUpdateIn):
         changes["speaker"] = speaker.model_dump() if isinstance(speaker, NewSpeakerIn) else speaker
     if payload.kind is not None:
         changes["kind"] = payload.kind
+    if "label_means" in given:
+        changes["label_means"] = payload.label_means
     return _edit(
         turn_edits.turn_update,
         turn=_turn(pk),

@@ -344,30 +344,39 @@ def _speaker_named(name, kind):
     return speaker, True
 
 
-def _alias_label(label, speaker, user):
-    """Make ``label`` an alias of ``speaker``, so that the importer reads it as that speaker next time."""
-    label = label.strip()
-    if not label:
-        raise TurnEditError("This turn has no label to remember for the speaker.", field="always")
-    if speaker is None:
-        raise TurnEditError("Choose a speaker for the label to mean.", field="always")
-    if label.lower() == speaker.name.lower():
-        return  # the name itself: the importer already knows it
+def _set_label_meaning(label, speaker):
+    """Make the importer read ``label`` as ``speaker`` from now on (None: as no stored speaker);
+    returns the id of the speaker it meant before (None: none), and whether that changed.
+
+    A label is read through the speakers' names and their aliases, an alias first (ignoring case,
+    ``SpeakerQuerySet.alias_map``): a label that is the speaker's own name needs no alias, and an
+    alias of that text pointing elsewhere goes.
+    """
     alias = SpeakerAlias.objects.select_for_update().filter(alias__iexact=label).order_by().first()
-    if alias is None:
+    before = alias.speaker_id if alias is not None else None
+    wanted = speaker.pk if speaker is not None and speaker.name.lower() != label.lower() else None
+    if wanted is None:
+        if alias is not None:
+            alias.delete()
+    elif alias is None:
         SpeakerAlias.objects.create(speaker=speaker, alias=label[: SpeakerAlias._meta.get_field("alias").max_length])
-    elif alias.speaker_id != speaker.pk:
+    elif alias.speaker_id != wanted:
         alias.speaker = speaker
         alias.save(update_fields=["speaker"])
+    return before, before != wanted
 
 
 @transaction.atomic
-def turn_update(*, turn: Turn, version: int, user, speaker=_UNSET, kind=None, always=False) -> TurnEdit:
+def turn_update(
+    *, turn: Turn, version: int, user, speaker=_UNSET, kind=None, always=False, label_means=_UNSET
+) -> TurnEdit:
     """Change a turn's speaker and/or kind.
 
     ``speaker``: a Speaker, its id, None (no speaker), or ``{"name": …, "kind": …}`` (that speaker,
     found by name or alias ignoring case, or a new one). With ``always`` the turn's label becomes an
-    alias of the speaker: the next import reads that label as this speaker.
+    alias of the speaker: the next import reads that label as this speaker. ``label_means`` sets
+    what the label means for the importer directly (a Speaker, its id, or None to forget it): the
+    undo of ``always`` gives back what it meant before.
     """
     _require_editor(user)
     turn = _lock(turn)
@@ -381,26 +390,32 @@ def turn_update(*, turn: Turn, version: int, user, speaker=_UNSET, kind=None, al
     new_speaker = old_speaker if speaker is _UNSET else speaker
     new_kind = old_kind if kind is None else _check_kind(kind)
     if always:
-        _alias_label(turn.label, new_speaker, user)
+        if new_speaker is None:
+            raise TurnEditError("Choose a speaker for the label to mean.", field="always")
+        label_means = new_speaker
+    undo = {}
     changes = []
+    if label_means is not _UNSET:
+        label = turn.label.strip()
+        if not label:
+            raise TurnEditError("This turn has no label to remember for the speaker.", field="always")
+        if label_means is not None and not isinstance(label_means, Speaker):
+            label_means = _speaker_or_none(label_means)
+        meant_before, changed = _set_label_meaning(label, label_means)
+        if changed:
+            undo["label_means"] = meant_before
+            meaning = f"now means {label_means}" if label_means else "no longer names a stored speaker"
+            changes.append(f"“{label}” {meaning}")
     if (new_speaker.pk if new_speaker else None) != turn.speaker_id:
         changes.append(f"speaker {old_speaker or '(none)'} → {new_speaker or '(none)'}")
     if new_kind != old_kind:
         changes.append(f"kind {old_kind} → {new_kind}")
-    if always and turn.label:
-        changes.append(f"“{turn.label}” now means {new_speaker}")
     if not changes:
         return TurnEdit(turns=[turn])  # nothing to change: no new version, nothing to undo
     turn.speaker, turn.kind = new_speaker, new_kind
     _save(turn, user, ("Created speaker; " if created else "") + "; ".join(changes))
-    return TurnEdit(
-        turns=[turn],
-        undo=Undo(
-            "update",
-            turn.pk,
-            {"version": turn.version, "speaker": old_speaker.pk if old_speaker else None, "kind": old_kind},
-        ),
-    )
+    undo = {"version": turn.version, "speaker": old_speaker.pk if old_speaker else None, "kind": old_kind, **undo}
+    return TurnEdit(turns=[turn], undo=Undo("update", turn.pk, undo))
 
 
 @transaction.atomic

@@ -337,3 +337,48 @@ def test_viewers_cannot_fix_turns(change):
     with pytest.raises(PermissionDenied):
         change(first, make_user("Viewer"))
     assert reload(first).version == 1
+
+
+# --- what a label means for the next import -------------------------------------------------------------
+
+
+def labelled_turn(label):
+    document = make_document(turns=[(None, "remarks", "We do not comment on that.")])
+    turn = document.turns.get()
+    Turn.objects.filter(pk=turn.pk).update(label=label)
+    return reload(turn)
+
+
+def test_always_makes_the_label_an_alias_and_undo_forgets_it(editor):
+    turn = labelled_turn("THE SPOKESMAN")
+    peskov = Speaker.objects.create(name="Dmitry Peskov")
+    edit = turn_edits.turn_update(turn=turn, speaker=peskov, always=True, version=1, user=editor)
+    assert Speaker.objects.alias_map()["the spokesman"] == "Dmitry Peskov"
+    assert edit.undo.body == {"version": 2, "speaker": None, "kind": "remarks", "label_means": None}
+    assert "“THE SPOKESMAN” now means Dmitry Peskov" in reload(turn).history.latest().history_change_reason
+
+    turn_edits.turn_update(turn=turn, user=editor, **edit.undo.body)
+
+    assert "the spokesman" not in Speaker.objects.alias_map()
+    assert reload(turn).speaker is None
+
+
+def test_undo_of_always_gives_the_label_back_to_the_speaker_it_meant_before(editor):
+    turn = labelled_turn("SL")
+    lebedev = Speaker.objects.create(name="Sergey Lebedev")
+    lavrov = Speaker.objects.create(name="Sergey Lavrov")
+    SpeakerAlias.objects.create(speaker=lebedev, alias="SL")
+    edit = turn_edits.turn_update(turn=turn, speaker=lavrov, always=True, version=1, user=editor)
+    assert SpeakerAlias.objects.get(alias="SL").speaker == lavrov
+    turn_edits.turn_update(turn=turn, user=editor, **edit.undo.body)
+    assert SpeakerAlias.objects.get(alias="SL").speaker == lebedev
+
+
+def test_a_label_that_is_the_speakers_name_needs_no_alias_and_wins_over_a_stale_one(editor):
+    turn = labelled_turn("Sergey Lavrov")
+    lavrov = Speaker.objects.create(name="Sergey Lavrov")
+    other = Speaker.objects.create(name="Someone Else")
+    SpeakerAlias.objects.create(speaker=other, alias="sergey lavrov")
+    turn_edits.turn_update(turn=turn, speaker=lavrov, always=True, version=1, user=editor)
+    assert not SpeakerAlias.objects.filter(alias__iexact="sergey lavrov").exists()
+    assert Speaker.objects.alias_map()["sergey lavrov"] == "Sergey Lavrov"

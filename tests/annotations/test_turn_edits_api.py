@@ -281,6 +281,18 @@ def test_always_makes_the_label_an_alias_that_the_next_import_uses(editor, tmp_p
     ).document
     assert second.turns.get(label__iexact="the spokesman").speaker == peskov
 
+    undone = send(client_for(editor), response.json()["undo"])  # the label means what it meant before
+    assert undone.status_code == 200, undone.json()
+    assert not SpeakerAlias.objects.filter(alias__iexact="the spokesman").exists()
+    third = transcript_import(
+        path=write(
+            tmp_path,
+            "briefing-3.txt",
+            "A third briefing, Moscow, March 17, 2024\n\nQuestion: Anything new?\n\nTHE SPOKESMAN: Nothing.\n",
+        )
+    ).document
+    assert third.turns.get(label__iexact="the spokesman").speaker != peskov
+
 
 def test_the_schema_describes_the_turn_endpoints(editor):
     paths = client_for(editor).get("/api/schema/").json()["paths"]
