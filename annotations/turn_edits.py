@@ -326,7 +326,7 @@ def turn_merge(*, turn: Turn, version: int, user, separator: str = PARAGRAPH_BRE
 # --- speaker, kind and noise ------------------------------------------------------------------------------
 
 
-def _speaker_named(name, kind):
+def _speaker_named(name, kind, user):
     name = " ".join(name.split())
     if not name:
         raise TurnEditError("A new speaker needs a name.", field="speaker")
@@ -340,6 +340,8 @@ def _speaker_named(name, kind):
         return alias.speaker, False
     speaker = Speaker(name=name, kind=kind if kind in SpeakerKind.values else SpeakerKind.PERSON)
     speaker.full_clean()
+    speaker._history_user = user
+    speaker._change_reason = "Created while fixing a turn"
     speaker.save()
     return speaker, True
 
@@ -384,7 +386,7 @@ def turn_update(
     old_speaker, old_kind = turn.speaker, turn.kind
     created = False
     if isinstance(speaker, dict):
-        speaker, created = _speaker_named(speaker.get("name") or "", speaker.get("kind"))
+        speaker, created = _speaker_named(speaker.get("name") or "", speaker.get("kind"), user)
     elif speaker is not _UNSET and speaker is not None and not isinstance(speaker, Speaker):
         speaker = _speaker_or_none(speaker)
     new_speaker = old_speaker if speaker is _UNSET else speaker
@@ -457,7 +459,9 @@ def speaker_merge(*, source: Speaker, target: Speaker, user) -> SpeakerMerge:
     _require_editor(user)
     if source.pk == target.pk:
         raise TurnEditError("A speaker cannot be merged into itself.", field="into")
-    locked = {s.pk: s for s in Speaker.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+    # NO KEY: a turn edit pointing a turn at either speaker meanwhile waits on the turns, not on these rows.
+    speakers = Speaker.objects.select_for_update(no_key=True).filter(pk__in=[source.pk, target.pk]).order_by("pk")
+    locked = {s.pk: s for s in speakers}
     if source.pk not in locked:
         raise Speaker.DoesNotExist(f"Speaker {source.pk} does not exist.")
     if target.pk not in locked:

@@ -3,6 +3,8 @@ speaker merge, each with annotations before, across and after the edit point, an
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from annotations import turn_edits
 from annotations.models import Annotation
@@ -382,3 +384,28 @@ def test_a_label_that_is_the_speakers_name_needs_no_alias_and_wins_over_a_stale_
     turn_edits.turn_update(turn=turn, speaker=lavrov, always=True, version=1, user=editor)
     assert not SpeakerAlias.objects.filter(alias__iexact="sergey lavrov").exists()
     assert Speaker.objects.alias_map()["sergey lavrov"] == "Sergey Lavrov"
+
+
+# --- cost -------------------------------------------------------------------------------------------------
+
+
+def long_document(turn_count):
+    return make_document(
+        turns=[("Sergey Lavrov", "remarks", f"Sentence one of {n}. Sentence two.") for n in range(turn_count)]
+    )
+
+
+def test_split_and_merge_cost_the_same_queries_however_many_turns_follow(editor):
+    def cost(document):
+        turn = document.turns.get(position=0)
+        with CaptureQueriesContext(connection) as split:
+            edit = turn_edits.turn_split(turn=turn, offset=turn.text.index("Sentence two"), version=1, user=editor)
+        with CaptureQueriesContext(connection) as merge:
+            turn_edits.turn_merge(turn=Turn.objects.get(pk=edit.undo.turn), user=editor, **edit.undo.body)
+        return len(split), len(merge)
+
+    short, long = long_document(3), long_document(60)
+    cost(long_document(2))  # the editor's permissions are read once, then kept on the user
+    assert cost(short) == cost(long)
+    assert [t.position for t in long.turns.all()] == list(range(60))
+    assert long.turns.get(position=59).text == "Sentence one of 59. Sentence two."
