@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.middleware.csrf import get_token
 from ninja import Path, Query, Status
 
-from annotations import selectors, services
+from annotations import api_turns, selectors, services
 from annotations.api_base import (
     ApiError,
     CheckedJsonParser,
@@ -63,6 +63,7 @@ api = DeskAPI(
     urls_namespace="annotations",  # its URLs are included in the annotations app's
 )
 install_error_handlers(api)
+api.add_router("", api_turns.router)  # /api/turns/… and /api/speakers/<id>/merge/: fixing turns and speakers
 
 READ = SessionRole("annotations.view_annotation", "Your role cannot read annotations.")
 ANNOTATE = SessionRole("annotations.add_annotation", "Your role cannot annotate.")

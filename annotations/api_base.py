@@ -32,7 +32,7 @@ from annotations.models import Annotation, Claim
 from desk.text import text_problem
 
 MAX_JSON_DEPTH = 64  # no body of this API nests deeper than 3; Python's parser recurses past ~1000
-MULTILINE_FIELDS = frozenset({"note", "rationale", "quote"})
+MULTILINE_FIELDS = frozenset({"note", "rationale", "quote", "separator"})
 METHOD_ORDER = ("GET", "POST", "PATCH", "DELETE")
 
 

@@ -66,7 +66,7 @@ class TableCounts:
         return Document.objects.count()
 
     def turns(self):
-        return Turn.objects.count()
+        return Turn.objects.readable().count()
 
     def per_root_topic(self, roots):
         """Annotations per top-level topic, each annotation tagged anywhere in its subtree once."""
@@ -162,7 +162,7 @@ class KeptCounts(TableCounts):
         return self._kind("documents").get("", 0)
 
     def turns(self):
-        return self._kind("turns").get("", 0)
+        return self._kind("turns").get("", 0) - Turn.objects.filter(is_noise=True).count()  # a partial index
 
     def per_root_topic(self, roots):
         return {int(key): n for key, n in self._kind("topic").items()}

@@ -123,7 +123,7 @@ class ReadingTurn:
 
 def reading_turns(document, page=None):
     """The document's turns in order, as ``ReadingTurn``s (those of ``page`` only, if given): one query."""
-    rows = document.turns.order_by("position")
+    rows = document.turns.readable().order_by("position")
     if page is not None:
         rows = rows.filter(position__gte=page.first_position, position__lte=page.last_position)
     rows = rows.values_list("pk", "position", "kind", "label", "text", "speaker_id", "speaker__name")

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from annotations import api, exports, reader_views, views
+from annotations import api, exports, reader_views, speaker_views, views
 
 app_name = "annotations"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("claims/", views.ClaimQueueView.as_view(), name="claim-list"),
     path("claims/export/", exports.claim_export, name="claim-export"),
     path("claims/<int:pk>/review/", views.claim_review, name="claim-review"),
+    path("speakers/<int:pk>/merge/", speaker_views.speaker_merge, name="speaker-merge"),
 ]

@@ -197,7 +197,8 @@ def document_export(request):
         lines = other.lines(queryset)
         return stream(lines, content_type=other.content_type, name=other.name, extension=other.extension)
     # A subquery, not Count("turns"): the text filter joins turns too and would inflate a JOIN count.
-    turn_count = Turn.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(n=Count("pk"))
+    turns = Turn.objects.readable().filter(document=OuterRef("pk"))
+    turn_count = turns.order_by().values("document").annotate(n=Count("pk"))
     queryset = queryset.defer("raw_text", "import_warnings").annotate(turn_count=Subquery(turn_count.values("n")))
     rows = _document_rows(request, queryset)
     if fmt == "csv":

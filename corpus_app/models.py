@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 # The reading view shows a long transcript a page of this many turns at a time (with the
 # annotations of those turns): a 5 MB text is thousands of turns, tens of megabytes on one page.
@@ -55,6 +56,9 @@ class Speaker(models.Model):
     role = models.CharField(max_length=200, blank=True, help_text="e.g. “Minister of Foreign Affairs”.")
     affiliation = models.CharField(max_length=200, blank=True, help_text="e.g. “Russian Federation”.")
 
+    # Edits and merges (``annotations.turn_edits``), with who and when; the transcript importer
+    # records the speakers it creates too (one row each), never the turns it copies in.
+    history = HistoricalRecords()
     objects = SpeakerManager()
 
     class Meta:
@@ -207,8 +211,12 @@ class DocumentFile(models.Model):
 
 
 class TurnQuerySet(models.QuerySet):
+    def readable(self):
+        """The turns readers see: without those an editor marked as page noise (kept, restorable)."""
+        return self.filter(is_noise=False)
+
     def for_reading(self):
-        return self.select_related("speaker").order_by("position")
+        return self.readable().select_related("speaker").order_by("position")
 
 
 class TurnManager(models.Manager.from_queryset(TurnQuerySet)):
@@ -226,13 +234,28 @@ class Turn(models.Model):
     kind = models.CharField(max_length=20, choices=TurnKind.choices)
     text = models.TextField()
     source_line = models.PositiveIntegerField(null=True, blank=True, help_text="First line in the raw text.")
+    # Defaults in the database too: the importers write turns with COPY, naming only their columns.
+    version = models.PositiveIntegerField(
+        default=1, db_default=1, help_text="Raised on every edit; guards against lost updates."
+    )
+    is_noise = models.BooleanField(
+        "page noise",
+        default=False,
+        db_default=False,
+        help_text="Page furniture the importer took for speech: hidden from reading, listings, exports, search "
+        "and counts; kept in the raw text, and restorable.",
+    )
 
+    # Editors' edits (split, merge, speaker, kind, noise), with who and when; imports write no history.
+    history = HistoricalRecords()
     objects = TurnManager()
 
     class Meta:
         ordering = ["document", "position"]
         indexes = [
             models.Index(fields=["speaker", "document"], name="turn_speaker_document_idx"),
+            # The few noise turns, for counts that leave them out (empty for most documents).
+            models.Index(fields=["document"], condition=Q(is_noise=True), name="turn_noise_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["document", "position"], name="turn_position_unique_in_document"),

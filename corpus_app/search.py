@@ -308,6 +308,7 @@ def _result_turns():
 
 
 def _filtered(queryset, *, speaker=None, kind=None, date_from=None, date_until=None):
+    queryset = queryset.readable()  # page noise is found by no search
     if speaker is not None:
         queryset = queryset.filter(speaker=speaker)
     if kind:

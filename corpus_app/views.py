@@ -17,6 +17,7 @@ from annotations.forms import quicken_widgets
 from annotations.views import FilteredCountMixin
 from corpus_app.filters import DocumentFilter
 from corpus_app.models import Document, DocumentFile, SourceFormat, Speaker, Turn
+from corpus_app.version import corpus_version
 from desk.pagination import CappedPaginator, CursorPaginationMixin, query_without_page
 
 
@@ -43,7 +44,8 @@ class DocumentListView(LoginRequiredMixin, FilteredCountMixin, CursorPaginationM
         context = super().get_context_data(**kwargs)
         documents = context["object_list"]
         counts = dict(
-            Turn.objects.filter(document__in=[d.pk for d in documents])
+            Turn.objects.readable()
+            .filter(document__in=[d.pk for d in documents])
             .values_list("document")
             .annotate(n=Count("pk"))
             .order_by()
@@ -110,17 +112,17 @@ def speaker_counts():
 
     Counting them is a GROUP BY over every turn (more than a second on a million turns), so the
     result is cached under a key that changes whenever turns come or go: the newest turn and
-    document and the number of documents (turns are only created and deleted with their
-    document). A turn whose speaker is corrected in the admin shows in the counts within
-    :data:`SPEAKER_COUNTS_SECONDS`.
+    document and the number of documents, and the corpus version (a turn's speaker corrected, or a
+    turn marked as page noise, shows at once).
     """
     newest_turn = Turn.objects.aggregate(top=Max("pk"))["top"]
     newest_document = Document.objects.aggregate(top=Max("pk"))["top"]
-    key = f"speaker-counts:{newest_turn}:{newest_document}:{Document.objects.count()}"
+    key = f"speaker-counts:{newest_turn}:{newest_document}:{Document.objects.count()}:{corpus_version()}"
     counts = cache.get(key)
     if counts is None:
         rows = (
-            Turn.objects.filter(speaker__isnull=False)
+            Turn.objects.readable()
+            .filter(speaker__isnull=False)
             .values_list("speaker")
             .annotate(turns=Count("pk"), documents=Count("document", distinct=True))
             .order_by()
@@ -200,7 +202,8 @@ class SpeakerDetailView(LoginRequiredMixin, DetailView):
         context = super().get_context_data(**kwargs)
         speaker = self.object
         turns = (
-            speaker.turns.select_related("document")
+            speaker.turns.readable()
+            .select_related("document")
             .defer("document__raw_text", "document__import_warnings")
             .order_by("-document__date", "document_id", "position")
         )

@@ -40,6 +40,12 @@ ENDPOINTS = {
     ("POST", "/api/claims/{pk}/verdict/"),
     ("GET", "/api/claims/{pk}/similar/"),
     ("POST", "/api/claims/{pk}/links/"),
+    ("GET", "/api/turns/{pk}/"),
+    ("PATCH", "/api/turns/{pk}/"),
+    ("POST", "/api/turns/{pk}/split/"),
+    ("POST", "/api/turns/{pk}/merge/"),
+    ("POST", "/api/turns/{pk}/noise/"),
+    ("POST", "/api/speakers/{pk}/merge/"),
 }
 
 SCHEMA = schemathesis.openapi.from_dict(api.get_openapi_schema(path_params={}))

@@ -1,0 +1,130 @@
+"""What readers see after turns and speakers are fixed: the speaker merge page, and page noise
+left out of the reading view, the speaker pages, the lists, search, exports and the dashboard."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from annotations import turn_edits
+from annotations.dashboard import counts
+from corpus_app.models import Speaker, SpeakerAlias, Turn
+from tests.factories import make_document
+
+pytestmark = pytest.mark.django_db
+
+NOISE = "Scroll to Top convergence"
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def document():
+    return make_document(
+        turns=[
+            ("Sergey Lavrov", "remarks", "Convergence of our economies is under way."),
+            ("Sergey Lavrov", "remarks", NOISE),
+            ("Journalist", "question", "What about the CIS?"),
+        ]
+    )
+
+
+def mark_noise(document, editor):
+    turn = document.turns.get(position=1)
+    turn_edits.turn_mark_noise(turn=turn, noise=True, version=turn.version, user=editor)
+    return turn
+
+
+# --- the speaker merge page ---------------------------------------------------------------------------------
+
+
+def test_an_editor_merges_a_speaker_from_its_page(editor, document):
+    client = client_for(editor)
+    journalist = Speaker.objects.get(name="Journalist")
+    lavrov = Speaker.objects.get(name="Sergey Lavrov")
+    page = client.get(journalist.get_absolute_url()).content.decode()
+    assert f"/speakers/{journalist.pk}/merge/" in page
+
+    form = client.get(f"/speakers/{journalist.pk}/merge/")
+    assert form.status_code == 200
+    assert "1 turn" in form.content.decode()
+    unconfirmed = client.post(f"/speakers/{journalist.pk}/merge/", {"into": lavrov.pk})
+    assert unconfirmed.status_code == 200 and Speaker.objects.filter(pk=journalist.pk).exists()
+
+    response = client.post(f"/speakers/{journalist.pk}/merge/", {"into": lavrov.pk, "confirm": "on"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == lavrov.get_absolute_url()
+    assert "was merged into “Sergey Lavrov”" in response.content.decode()
+    assert not Speaker.objects.filter(pk=journalist.pk).exists()
+    assert SpeakerAlias.objects.get(alias="Journalist").speaker == lavrov
+    assert document.turns.filter(speaker=lavrov).count() == 3
+
+
+def test_viewers_see_no_merge_link_and_cannot_merge(viewer, document):
+    client = client_for(viewer)
+    journalist = Speaker.objects.get(name="Journalist")
+    assert f"/speakers/{journalist.pk}/merge/" not in client.get(journalist.get_absolute_url()).content.decode()
+    lavrov = Speaker.objects.get(name="Sergey Lavrov")
+    response = client.post(f"/speakers/{journalist.pk}/merge/", {"into": lavrov.pk, "confirm": "on"})
+    assert response.status_code == 403
+    assert Speaker.objects.filter(pk=journalist.pk).exists()
+
+
+def test_the_speaker_list_shows_corrected_speakers_at_once(editor, document):
+    client = client_for(editor)
+    journalist = Speaker.objects.get(name="Journalist")
+    listed = {s.name: s.turn_count for s in client.get("/speakers/").context["object_list"]}
+    assert listed["Journalist"] == 1
+    question = document.turns.get(speaker=journalist)
+    turn_edits.turn_update(turn=question, speaker=Speaker.objects.get(name="Sergey Lavrov"), version=1, user=editor)
+    listed = {s.name: s.turn_count for s in client.get("/speakers/").context["object_list"]}
+    assert listed["Journalist"] == 0 and listed["Sergey Lavrov"] == 3
+
+
+# --- page noise -------------------------------------------------------------------------------------------
+
+
+def test_noise_is_left_out_of_speaker_pages_and_counts(editor, document):
+    client = client_for(editor)
+    lavrov = Speaker.objects.get(name="Sergey Lavrov")
+    mark_noise(document, editor)
+    page = client.get(lavrov.get_absolute_url())
+    assert [t.text for t in page.context["turns"]] == ["Convergence of our economies is under way."]
+    listed = {s.name: s.turn_count for s in client.get("/speakers/").context["object_list"]}
+    assert listed["Sergey Lavrov"] == 1
+
+
+def test_noise_is_left_out_of_the_documents_list_and_its_export(editor, document):
+    client = client_for(editor)
+    mark_noise(document, editor)
+    listed = {d.pk: d.turn_count for d in client.get("/documents/").context["object_list"]}
+    assert listed[document.pk] == 2
+    export = client.get("/documents/export/", {"format": "jsonl"})
+    rows = [json.loads(line) for line in b"".join(export.streaming_content).decode().splitlines()]
+    assert [row["turns"] for row in rows if row["id"] == document.pk] == [2]
+
+
+def test_noise_is_found_by_no_search(editor, document):
+    client = client_for(editor)
+    found = client.get("/search/", {"q": "convergence"}).context["paginator"].count
+    assert found == 2
+    mark_noise(document, editor)
+    assert client.get("/search/", {"q": "convergence"}).context["paginator"].count == 1
+
+
+def test_noise_is_left_out_of_the_dashboard_turn_count(editor, document):
+    assert counts().turns() == 3
+    turn = mark_noise(document, editor)
+    assert counts().turns() == 2
+    turn_edits.turn_mark_noise(turn=turn, noise=False, version=2, user=editor)
+    assert counts().turns() == 3
+
+
+def test_noise_stays_in_the_raw_text_and_the_table(editor, document):
+    mark_noise(document, editor)
+    assert Turn.objects.filter(document=document).count() == 3
+    assert NOISE in document.raw_text
