@@ -172,7 +172,6 @@ class ClaimReviewForm(TextCheckedForm):
                 "version": claim.version,
             }
         super().__init__(*args, **kwargs)
-        self.claim = claim
 
     def clean_evidence(self):
         return [line.strip() for line in self.cleaned_data["evidence"].splitlines() if line.strip()]

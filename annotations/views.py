@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -206,6 +207,8 @@ def claim_review(request, pk):
             # What was typed stays; saving again deliberately overrides the new state.
             form = ClaimReviewForm({**request.POST.dict(), "version": current.version}, claim=claim)
             form.is_valid()
+        except Claim.DoesNotExist:
+            raise Http404(f"Claim {pk} was deleted.") from None
         except AnnotationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
