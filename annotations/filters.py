@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Target, Topic
 from corpus_app.models import Document, Speaker, TurnKind
@@ -27,11 +28,28 @@ class NormalizedCharFilter(django_filters.CharFilter):
         return super().filter(qs, nfc(value) if value else value)
 
 
+class TopicPathChoiceIterator(ModelChoiceIterator):
+    """Every topic as its full path (“Sanctions & economy › Payments”), sorted by path: one query."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        paths = Topic.objects.paths()
+        for pk, path in sorted(paths.items(), key=lambda item: item[1].casefold()):
+            yield (ModelChoiceIteratorValue(pk, None), path)
+
+
+class TopicPathChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = TopicPathChoiceIterator
+
+
 class TopicTreeFilter(django_filters.ModelChoiceFilter):
     """A topic includes its subtopics: “Sanctions & economy” also finds “Payments”."""
 
+    field_class = TopicPathChoiceField
+
     def __init__(self, *args, field_name, **kwargs):
-        kwargs.setdefault("queryset", Topic.objects.select_related("parent__parent"))
+        kwargs.setdefault("queryset", Topic.objects.all())
         super().__init__(*args, field_name=field_name, **kwargs)
 
     def filter(self, qs, value):
@@ -90,6 +108,7 @@ class AnnotationFilter(TextCheckedFilterSet):
         fields=[("created_at", "created"), ("turn__document__date", "date"), ("quote", "quote")],
         field_labels={"created_at": "Created", "turn__document__date": "Date said", "quote": "Quote"},
         label="Sort by",
+        empty_label="Newest first",
     )
 
     class Meta:

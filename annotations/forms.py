@@ -1,9 +1,11 @@
-"""The reading view's form for annotating without JavaScript.
+"""The annotations app's forms.
 
-The person picks a turn and pastes the passage; the form finds the passage in the
-turn's text (exact match, first occurrence) and hands offsets to
-``services.annotation_create`` like the JSON API does. Choices are built from lists the
-view already loaded, so rendering the form costs no queries.
+``AnnotateForm``: the reading view's form for annotating without JavaScript. The person picks a
+turn and pastes the passage; the form finds the passage in the turn's text (exact match, first
+occurrence) and hands offsets to ``services.annotation_create`` like the JSON API does. Choices
+are built from lists the view already loaded, so rendering the form costs no queries.
+
+``ClaimReviewForm``: a reviewer's verdict on a claim, in the claim queue.
 """
 
 from html import escape
@@ -11,7 +13,7 @@ from html import escape
 from django import forms
 from django.utils.safestring import mark_safe
 
-from annotations.models import Polarity
+from annotations.models import ClaimStatus, Polarity
 from annotations.services import MAX_NOTE_CHARS
 from desk.forms import TextCheckedForm
 from desk.text import nfc
@@ -68,55 +70,6 @@ class QuickSelect(QuickSelectMixin, forms.Select):
 
 class QuickSelectMultiple(QuickSelectMixin, forms.SelectMultiple):
     pass
-
-
-class QuickInputMixin:
-    """Renders ``<input>`` with plain string work: the markup of Django's ``input.html`` and
-    ``attrs.html`` templates. A listing's filter form has a dozen fields; through the widget
-    templates they cost a few milliseconds of every page view."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<input type="{escape(str(widget["type"]))}" name="{escape(str(widget["name"]))}"']
-        if widget["value"] is not None:
-            parts.append(f' value="{escape(str(widget["value"]))}"')
-        for key, attribute in widget["attrs"].items():
-            if attribute is True:
-                parts.append(f" {escape(str(key))}")
-            elif attribute is not False:
-                parts.append(f' {escape(str(key))}="{escape(str(attribute))}"')
-        parts.append(">")
-        return mark_safe("".join(parts))  # every piece escaped above
-
-
-class QuickTextInput(QuickInputMixin, forms.TextInput):
-    pass
-
-
-class QuickNumberInput(QuickInputMixin, forms.NumberInput):
-    pass
-
-
-class QuickDateInput(QuickInputMixin, forms.DateInput):
-    pass
-
-
-QUICK_WIDGETS = {
-    forms.Select: QuickSelect,
-    forms.SelectMultiple: QuickSelectMultiple,
-    forms.TextInput: QuickTextInput,
-    forms.NumberInput: QuickNumberInput,
-    forms.DateInput: QuickDateInput,
-}
-
-
-def quicken_widgets(form):
-    """Render the form's plain ``<select>`` and ``<input>`` widgets with the quick ones (listings' filter forms)."""
-    for field in form.fields.values():
-        quick = QUICK_WIDGETS.get(type(field.widget))
-        if quick is not None:
-            field.widget.__class__ = quick  # same state, same markup: only render() differs
-    return form
 
 
 class AnnotateForm(TextCheckedForm):
@@ -193,3 +146,32 @@ class AnnotateForm(TextCheckedForm):
         if not data["topic_objs"] and not polarity and not data.get("claim") and not self.has_error("target"):
             raise forms.ValidationError("Nothing is tagged: choose a topic, a stance or flag the passage as a claim.")
         return data
+
+
+class ClaimReviewForm(TextCheckedForm):
+    status = forms.ChoiceField(choices=ClaimStatus.choices)
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Why: one or two sentences. Needed for a verdict.",
+    )
+    evidence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Links to sources, one per line.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, claim, **kwargs):
+        kwargs.setdefault("auto_id", f"claim-{claim.pk}-%s")  # one form per card on the queue page
+        if not args and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "status": claim.status,
+                "rationale": claim.rationale,
+                "evidence": "\n".join(claim.evidence or []),
+                "version": claim.version,
+            }
+        super().__init__(*args, **kwargs)
+
+    def clean_evidence(self):
+        return [line.strip() for line in self.cleaned_data["evidence"].splitlines() if line.strip()]

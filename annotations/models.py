@@ -44,9 +44,31 @@ class TargetKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+TOPIC_PATH_SEPARATOR = " › "
+
+
 class TopicManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def paths(self):
+        """``{topic id: "Sanctions & economy › Payments"}`` for every topic, whatever its depth.
+
+        The tree is small (tens of topics), so it is read whole in one query and each path is
+        walked in memory: a page pays one query, not one per row or per level.
+        """
+        parents = {
+            pk: (name, parent_id) for pk, name, parent_id in self.order_by().values_list("pk", "name", "parent_id")
+        }
+        paths = {}
+        for pk in parents:
+            names, node, seen = [], pk, set()
+            while node in parents and node not in seen:  # a cycle (made by hand in the database) stops the walk
+                seen.add(node)
+                name, node = parents[node]
+                names.append(name)
+            paths[pk] = TOPIC_PATH_SEPARATOR.join(reversed(names))
+        return paths
 
 
 class Topic(models.Model):
@@ -78,7 +100,7 @@ class Topic(models.Model):
             seen.add(node.pk)
             names.append(node.name)
             node = node.parent
-        return " › ".join(reversed(names))
+        return TOPIC_PATH_SEPARATOR.join(reversed(names))
 
     @classmethod
     def subtree_ids(cls, topic_ids):

@@ -9,11 +9,10 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
-from annotations.models import Claim
-from corpus_app.models import Document, DocumentKind, Speaker, Turn
+from corpus_app.models import Document, DocumentKind, Speaker, SpeakerAlias, SpeakerKind, Turn
 from corpus_app.search import SEARCH_CONFIG, engine_for
 from desk.choices import LabelColumnChoiceFilter
-from desk.forms import TextCheckedFilterSet
+from desk.forms import TextCheckedFilterSet, YesNoFilter
 from desk.text import nfc
 
 #: The documents with a word in the title (as ``title__icontains``) or in some turn (their lexemes),
@@ -46,6 +45,8 @@ WORD_SHARES = (
 WORD_SHARE_SECONDS = 600  # statistics change with ANALYZE; a stale share only picks the slower way
 #: How many documents the first pages may check one by one (each reads its lexemes: 10–20 µs).
 CHECKED_DOCUMENTS = 500
+#: A claim still to be ruled on (``annotations.models.ClaimStatus.open_values()``).
+OPEN_CLAIM_STATUSES = ("unverified", "in_review")
 
 
 def word_shares(words):
@@ -89,7 +90,7 @@ class DocumentFilter(TextCheckedFilterSet):
         label="Speaker",
         empty_label="Any speaker",
     )
-    unverified_claims = django_filters.BooleanFilter(
+    unverified_claims = YesNoFilter(
         method="filter_unverified_claims",
         label="Has unverified claims",
         help_text="Claims still unverified or in review.",
@@ -104,6 +105,7 @@ class DocumentFilter(TextCheckedFilterSet):
         fields=[("date", "date"), ("title", "title"), ("imported_at", "imported")],
         field_labels={"date": "Date", "title": "Title", "imported_at": "Imported"},
         label="Sort by",
+        empty_label="Newest first",
     )
 
     class Meta:
@@ -171,8 +173,54 @@ class DocumentFilter(TextCheckedFilterSet):
         return queryset
 
     def filter_unverified_claims(self, queryset, name, value):
-        open_claims = Claim.objects.open().filter(annotation__turn__document=OuterRef("pk"))
+        # Through the reverse relations the annotations app adds to turns, by their lookup names:
+        # the corpus imports nothing of the apps that build on it.
+        open_claims = Turn.objects.filter(document=OuterRef("pk"), annotations__claim__status__in=OPEN_CLAIM_STATUSES)
         return queryset.filter(Exists(open_claims)) if value else queryset.exclude(Exists(open_claims))
 
     def filter_speaker(self, queryset, name, value):
         return queryset.filter(Exists(Turn.objects.filter(document=OuterRef("pk"), speaker=value)))
+
+
+class SpeakerFilter(TextCheckedFilterSet):
+    name = django_filters.CharFilter(
+        method="filter_name", label="Name", help_text="Part of the name, or of a label texts use (“SL”)."
+    )
+    kind = django_filters.ChoiceFilter(choices=SpeakerKind.choices, empty_label="Any kind")
+    affiliation = django_filters.CharFilter(lookup_expr="icontains", label="Affiliation")
+    spoke_from = django_filters.DateFilter(
+        method="filter_spoke",
+        label="Has turns from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Documents dated on or after this day.",
+    )
+    spoke_until = django_filters.DateFilter(
+        method="filter_spoke",
+        label="Has turns until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Documents dated on or before this day.",
+    )
+
+    class Meta:
+        model = Speaker
+        fields = []
+
+    def filter_name(self, queryset, name, value):
+        value = nfc(value.strip())
+        aliased = SpeakerAlias.objects.filter(speaker=OuterRef("pk"), alias__icontains=value)
+        return queryset.filter(Q(name__icontains=value) | Exists(aliased))
+
+    def filter_spoke(self, queryset, name, value):
+        return queryset  # both ends are applied together in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        since, until = self.form.cleaned_data.get("spoke_from"), self.form.cleaned_data.get("spoke_until")
+        if since or until:
+            turns = Turn.objects.filter(speaker=OuterRef("pk"))
+            if since:
+                turns = turns.filter(document__date__gte=since)
+            if until:
+                turns = turns.filter(document__date__lte=until)
+            queryset = queryset.filter(Exists(turns))
+        return queryset

@@ -48,7 +48,6 @@ from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
-from annotations.forms import quicken_widgets
 from corpus_app.models import DocumentKind, Speaker, Turn
 from corpus_app.version import corpus_version
 from desk.choices import LabelColumnChoiceField
@@ -470,7 +469,7 @@ class SearchForm(TextCheckedForm):
 
 @login_required
 def search_view(request):
-    form = quicken_widgets(SearchForm(request.GET or None))  # its widgets without a template each
+    form = SearchForm(request.GET or None)
     form.is_valid()  # invalid filters are reported next to their field and ignored
     data = getattr(form, "cleaned_data", {})
     # NFC, as the turns are stored: a decomposed accent (e + U+0301) finds “é”.

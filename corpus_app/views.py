@@ -10,35 +10,43 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from annotations.forms import quicken_widgets
-from annotations.views import FilteredCountMixin
-from corpus_app.filters import DocumentFilter
+from corpus_app.filters import DocumentFilter, SpeakerFilter
 from corpus_app.models import Document, DocumentFile, SourceFormat, Speaker, Turn
 from corpus_app.version import corpus_version
-from desk.pagination import CappedPaginator, CursorPaginationMixin, query_without_page
+from desk.pagination import CappedPaginator, query_without_page
 
 
-class DocumentListView(LoginRequiredMixin, FilteredCountMixin, CursorPaginationMixin, FilterView):
+class DocumentListView(LoginRequiredMixin, FilterView):
     filterset_class = DocumentFilter
     # Turn counts are added for the page only (below): counting the turns of every document
     # to sort and page them would read the whole turn table on each view.
     # raw_text is the whole imported file: the listing never shows it.
     queryset = Document.objects.defer("raw_text").order_by("-date", "title", "pk")
     paginate_by = 50
-    paginator_class = CappedPaginator
     template_name = "corpus_app/document_list.html"
 
-    def get_filterset(self, filterset_class):
-        filterset = super().get_filterset(filterset_class)
-        quicken_widgets(filterset.form)  # the filter form's selects without a template per option
-        return filterset
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return CappedPaginator.for_request(
+            self.request,
+            queryset,
+            per_page,
+            count_version=self.count_version(),
+            unfiltered=self.get_queryset(),
+            # The first pages of a text filter with common words: see DocumentFilter._walked_first_rows.
+            first_rows=self.filterset.first_rows,
+            **kwargs,
+        )
 
-    def get_paginator(self, *args, **kwargs):
-        # The first pages of a text filter with common words: see DocumentFilter._walked_first_rows.
-        return super().get_paginator(*args, first_rows=getattr(self.filterset, "first_rows", None), **kwargs)
+    def count_version(self):
+        """Filtered counts are kept until the corpus changes; the claims filter's, which follow
+        the claims too, and the unfiltered count (cheaper than a lookup) are not kept."""
+        filterset = self.filterset
+        if not filterset.narrows() or filterset.form.cleaned_data.get("unverified_claims") is not None:
+            return None
+        return f"corpus:{corpus_version()}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -132,18 +140,26 @@ def speaker_counts():
     return counts
 
 
-class SpeakerListView(LoginRequiredMixin, ListView):
-    """Every speaker, the most heard first (a few hundred rows: sorted here, from cached counts)."""
+class SpeakerListView(LoginRequiredMixin, FilterView):
+    """Speakers, the most heard first (a few hundred rows: sorted here, from cached counts)."""
 
+    filterset_class = SpeakerFilter
+    queryset = Speaker.objects.order_by()
     template_name = "corpus_app/speaker_list.html"
     paginate_by = 100
 
-    def get_queryset(self):
+    def paginate_queryset(self, queryset, page_size):
         counts = speaker_counts()
-        speakers = list(Speaker.objects.all())
+        speakers = list(queryset)
         for speaker in speakers:
             speaker.turn_count, speaker.document_count = counts.get(speaker.pk, (0, 0))
-        return sorted(speakers, key=lambda speaker: (-speaker.turn_count, speaker.name))
+        speakers.sort(key=lambda speaker: (-speaker.turn_count, speaker.name))
+        return super().paginate_queryset(speakers, page_size)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["query_without_page"] = query_without_page(self.request)
+        return context
 
 
 def speaker_profile(speaker):

@@ -27,8 +27,29 @@ class TextCheckedForm(forms.Form):
         check_text_fields(self)
 
 
+class AnyYesNoSelect(forms.NullBooleanSelect):
+    """A yes/no filter's choices: "Any" (the filter is off), "Yes", "No"; Django's own says "Unknown"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "Any"), ("true", "Yes"), ("false", "No")]
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    """A boolean filter offered as "Any" / "Yes" / "No"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", AnyYesNoSelect)
+        super().__init__(*args, **kwargs)
+
+
 class TextCheckedFilterSet(django_filters.FilterSet):
     """A filter set whose form's text fields are checked (``check_text_fields``), for the lists and exports."""
+
+    def narrows(self, ignore=("ordering",)):
+        """Whether the valid, bound form narrows the listing (sorting does not)."""
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        return any(value not in (None, "", [], ()) for name, value in data.items() if name not in ignore)
 
     @property
     def form(self):

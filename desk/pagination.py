@@ -1,25 +1,20 @@
-"""Pagination that stays fast on a million rows.
+"""The listings' paginator: a capped, cached count and cursor pages.
 
-Two costs grow with the table under Django's ``Paginator``: ``COUNT(*)`` over every matching
-row on each page view, and ``OFFSET`` on a query that joins every related table for each
-skipped row. :class:`CappedPaginator` counts at most ``cap`` rows (``SELECT COUNT(*) FROM
-(… LIMIT cap + 1)``) and says so (``paginator.capped``: templates write "more than 10,000"),
-and fetches a page in two steps: the ids of the page from the ordering alone (the skipped
-rows are read from an index, with none of the joins), then the rows with their related
-objects for those ids only. Page links keep the filters in the URL; past the counted pages, a
-page exists as long as it has rows.
+A list view builds one per request (``CappedPaginator.for_request`` in its ``get_paginator``):
 
-Keyset pages. ``?page=N`` alone is an offset, and an offset still walks every skipped row, which
-with a filter means testing the filter on each of them: page 100 of a filtered listing costs
-100 first pages. So the "Next" and "Previous" links carry a cursor as well
-(``?page=N&after=…`` / ``?page=N&before=…``): the sort-key values of the last (first) row of the
-page they come from. That page is read from where the cursor points in the ordering's index, and
-costs what the first page costs however deep it is. Cursors are used when every sort key is a
-column or annotation of the listing; a key that can be empty (a document's date) is compared
-with its empty values where the database sorts them (first or last: ``NullableKey``). The
-primary key is added to the ordering as the last key when it is not there, so that the order is
-total. A cursor is opaque to the user, but not secret: it holds the
-values shown on the page, base64-encoded JSON; a malformed one is a 404 like a bad page number.
+- **The count is capped** at ``cap`` rows (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``) and says
+  so (``paginator.capped``: templates write "more than 10,000"); given a ``count_version`` (a
+  string that changes whenever the listed data does) the count of a query is cached until then.
+- **A page is read in two steps**: the page's ids from the ordering alone (skipped rows are read
+  from an index, without the joins), then those rows with their related objects, from
+  ``unfiltered`` when given (the filters are not evaluated twice).
+- **Cursors**: the "Next" and "Previous" links carry the sort-key values of the last (first) row
+  of the page they come from (``?page=N&after=…`` / ``&before=…``), so a deep page costs what
+  the first one costs instead of walking an ``OFFSET``. They are used when every sort key is a
+  column or annotation of the listing; keys that can be empty (a document's date) are compared
+  where the database sorts empties (``NullableKey``); the primary key is added as the last key
+  so that the order is total. A cursor is base64-encoded JSON of values shown on the page, opaque
+  but not secret; a malformed one is a 404, like a bad page number.
 """
 
 import base64
@@ -139,6 +134,11 @@ class CappedPaginator(Paginator):
         self.first_rows = first_rows
         self.after = after or None
         self.before = None if self.after else (before or None)
+
+    @classmethod
+    def for_request(cls, request, object_list, per_page, **kwargs):
+        """The paginator of a list view's request: its cursor from ``after`` / ``before``."""
+        return cls(object_list, per_page, after=request.GET.get("after"), before=request.GET.get("before"), **kwargs)
 
     @staticmethod
     def _keyset_keys(object_list):
@@ -302,37 +302,6 @@ class CappedPaginator(Paginator):
         page = CappedPage(rows, number, self)
         page.more = more
         return page
-
-
-class CursorPaginationMixin:
-    """For a ``ListView`` (or ``FilterView``) with a :class:`CappedPaginator`: pages from the
-    ``after`` / ``before`` cursors of the request, and the query string without them for links.
-
-    ``count_version()`` may return a string that changes whenever the listed data changes; the
-    paginator then keeps the count of a query until it does (see ``CappedPaginator._counted``).
-    """
-
-    def count_version(self):
-        return None
-
-    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
-        return self.paginator_class(
-            queryset,
-            per_page,
-            orphans=orphans,
-            allow_empty_first_page=allow_empty_first_page,
-            after=self.request.GET.get("after"),
-            before=self.request.GET.get("before"),
-            count_version=self.count_version(),
-            unfiltered=self.get_queryset(),
-            **kwargs,
-        )
-
-
-def has_active_filters(filterset, ignore=("ordering",)):
-    """Whether a bound filter form narrows the listing (sorting does not)."""
-    data = getattr(filterset.form, "cleaned_data", None) or {}
-    return any(value not in (None, "", [], ()) for name, value in data.items() if name not in ignore)
 
 
 def query_without_page(request):

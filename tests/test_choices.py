@@ -46,26 +46,3 @@ def test_truncate_chars_matches_the_template_filter():
     for text in samples:
         for limit in (-1, 0, 1, 2, 5, 11, 12, 160):
             assert truncate_chars(text, limit) == truncatechars(text, limit), (text, limit)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    "data",
-    [
-        {},
-        {"q": 'a "quoted" <b>&', "document": "12", "date_after": "2025-04-11", "date_before": "not a date"},
-    ],
-)
-def test_quick_filter_forms_render_exactly_like_djangos(data):
-    from annotations.filters import ClaimFilter
-    from annotations.forms import quicken_widgets
-
-    make_speaker("Sergey Lavrov")
-    for filterset_class in (AnnotationFilter, ClaimFilter, DocumentFilter):
-        plain = filterset_class(dict(data)).form
-        quick = quicken_widgets(filterset_class(dict(data)).form)
-        plain.is_valid(), quick.is_valid()
-        for name in plain.fields:
-            assert str(quick[name]) == str(plain[name]), (filterset_class.__name__, name)
-    search = SearchForm({"q": 'x "y"', "date_from": "2025-01-01"})
-    assert str(quicken_widgets(SearchForm(search.data))["q"]) == str(search["q"])

@@ -111,10 +111,12 @@ def test_annotation_list_query_count_is_fixed(client, viewer, rows, django_asser
     turn = document.turns.first()
     client.force_login(viewer)
     make_annotation(turn=turn, topics=[child], polarity="opposes", target=target, claim=True)
+    cache.clear()  # each view renders everything: its filter form and counts too
     with CaptureQueriesContext(connection) as baseline:
         client.get(reverse("annotations:annotation-list"), {"topic": topic.pk})
     for _ in range(rows - 1):
         make_annotation(turn=turn, topics=[child], polarity="opposes", target=target, claim=True)
+    cache.clear()  # each view renders everything: its filter form and counts too
     with CaptureQueriesContext(connection) as measured:
         response = client.get(reverse("annotations:annotation-list"), {"topic": topic.pk})
     assert response.context["paginator"].count == rows
@@ -273,78 +275,90 @@ def test_quote_text_filter_is_read_from_the_trigram_index_on_postgresql(client, 
         assert "annotation_quote_trgm_idx" not in plan  # SQLite scans: there is no trigram index there
 
 
-def test_listing_dates_read_as_the_date_filter_writes_them():
-    from django.template.defaultfilters import date as date_filter
-    from django.utils import timezone
-
-    from annotations.views import _day
-
-    for month in range(1, 13):
-        day = datetime.date(2025, month, 28)
-        moment = datetime.datetime(2025, month, 1, 23, 30, tzinfo=datetime.UTC)
-        assert _day(day) == date_filter(day, "j M Y")
-        assert _day(moment) == date_filter(timezone.localtime(moment), "j M Y")
-    assert _day(None) == ""
-
-
-OLD_ROWS_TEMPLATE = """  {% for row in rows %}
-    <tr>
-      <td class="quote-cell">
-        {% if row.anchor_status == "orphaned" %}
-          <span class="status-badge anchor-orphaned" title="Not found again in a new edition of its document">Orphaned</span>
-          <div class="orphan-context">…{{ row.prefix }}<a href="{{ row.url }}"><mark>{{ row.quote }}</mark></a>{{ row.suffix }}…</div>
-          <div class="muted small">Still on the edition it was made on{% if row.replaced_by_url %}; lost in the new edition <a href="{{ row.replaced_by_url }}">{{ row.replaced_by_title }}</a>{% endif %}.</div>
-        {% else %}
-          <a href="{{ row.url }}">“{{ row.quote }}”</a>
-          {% if row.anchor_status == "fuzzy" %}<span class="status-badge anchor-fuzzy" title="Moved to a new edition by approximate matching{% if row.anchor_score %} (score {{ row.anchor_score|floatformat:2 }}){% endif %}: worth a check">Re-anchored approximately</span>{% endif %}
-        {% endif %}
-        {% if row.note %}<div class="muted small">{{ row.note }}</div>{% endif %}
-      </td>
-      <td>{{ row.speaker|default:"—" }}<div class="muted small">{{ row.turn_kind }}</div></td>
-      <td>{% for topic in row.topics %}<span class="chip" title="{{ topic.path }}">{{ topic.name }}</span>{% empty %}—{% endfor %}</td>
-      <td>{% if row.polarity %}<span class="stance stance-{{ row.polarity }}">{{ row.polarity_label }}</span> {{ row.target }}{% else %}—{% endif %}</td>
-      <td>{% if row.claim_status %}<span class="status-badge status-{{ row.claim_status }}">{{ row.claim_label }}</span>{% else %}—{% endif %}</td>
-      <td><a href="{{ row.document_url }}">{{ row.document_title }}</a><div class="muted small">{{ row.document_date|default:"undated" }}</div></td>
-      <td>{{ row.author }}<div class="muted small">{{ row.created }}</div></td>
-    </tr>
-  {% endfor %}
-"""  # noqa: E501 (the loop annotation_list.html had before annotation_row_html)
-
-
-def test_annotation_rows_are_what_the_template_rendered():
-    from django.template import Context, Template
-
+def test_orphaned_and_approximately_moved_passages_say_so_with_their_new_edition(client, viewer):
     from annotations.models import Annotation
-    from annotations.views import annotation_row_html, annotation_rows
-
-    economy = make_topic("Sanctions & economy")
-    eu = make_target("European <Union>")
-    old = make_document(title='Old "edition" & more')
-    new = make_document(title="New edition")
-    old.replaced_by = new
-    turn = old.turns.first()
-    plain = make_annotation(turn=turn, topics=[economy], polarity="opposes", target=eu, claim=True)
-    orphan = make_annotation(turn=turn, start=3, end=12)
-    fuzzy = make_annotation(turn=make_document(title="Fuzzy").turns.first(), start=2, end=9)
-    bare = make_annotation(turn=make_document(turns=[(None, "narration", "No <speaker> here.")]).turns.first())
-    Annotation.objects.filter(pk=orphan.pk).update(anchor_status="orphaned", note="Lost <b>it</b>")
-    Annotation.objects.filter(pk=fuzzy.pk).update(anchor_status="fuzzy", anchor_score=0.125)
-    Annotation.objects.filter(pk=bare.pk).update(anchor_status="fuzzy", anchor_score=None)
     from corpus_app.models import Document
 
-    Document.objects.filter(pk=new.pk).update(replaces=old)
+    old = make_document(title='Old "edition" & more')
+    new = make_document(title="New edition")
     Document.objects.filter(pk=old.pk).update(is_current=False)
-    annotations = list(
-        Annotation.objects.select_related(
-            "turn__document__replaced_by", "turn__speaker", "author", "target", "claim"
-        ).filter(pk__in=[plain.pk, orphan.pk, fuzzy.pk, bare.pk])
-    )
-    rows = annotation_rows(annotations)
-    expected = Template(OLD_ROWS_TEMPLATE).render(Context({"rows": rows}))
-    # The loop's own indentation and line end stay in the template, around {{ rows_html }}.
-    assert "  " + "".join(map(annotation_row_html, rows)) + "\n" == expected
+    Document.objects.filter(pk=new.pk).update(replaces=old)  # old.replaced_by, the other side
+    orphan = make_annotation(turn=old.turns.first(), start=3, end=12)
+    fuzzy = make_annotation(turn=make_document(title="Fuzzy").turns.first(), start=2, end=9)
+    unscored = make_annotation(turn=make_document(turns=[(None, "narration", "No <speaker> here.")]).turns.first())
+    Annotation.objects.filter(pk=orphan.pk).update(anchor_status="orphaned", note="Lost <b>it</b>")
+    Annotation.objects.filter(pk=fuzzy.pk).update(anchor_status="fuzzy", anchor_score=0.125)
+    Annotation.objects.filter(pk=unscored.pk).update(anchor_status="fuzzy", anchor_score=None)
+    client.force_login(viewer)
+    page = client.get(reverse("annotations:annotation-list")).content.decode()
+
+    orphan.refresh_from_db()
+    assert ">Orphaned</span>" in page
     assert (
-        "Lost &lt;b&gt;it&lt;/b&gt;" in expected
-        and "(score 0.13)" in expected
-        and "lost in the new edition" in expected
-    )
+        f'<div class="orphan-context">…{orphan.prefix}<a href="{old.get_absolute_url()}#annotation-{orphan.pk}">'
+        f"<mark>{orphan.quote}</mark></a>{orphan.suffix}…</div>"
+    ) in page
+    assert f'lost in the new edition <a href="{new.get_absolute_url()}">New edition</a>' in page
+    assert "Lost &lt;b&gt;it&lt;/b&gt;" in page  # the note, escaped
+    assert "approximate matching (score 0.13): worth a check" in page
+    assert "approximate matching: worth a check" in page  # no score, no figure
+    assert page.count(">Re-anchored approximately</span>") == 2
+    # A turn without a speaker shows a dash and its kind.
+    assert '<td>—<div class="muted small">Narration</div></td>' in page
+
+
+def test_topics_show_their_full_path_however_deep(client, viewer):
+    """A topic four levels down shows its whole path (the listing once stopped at three)."""
+    top = make_topic("Sanctions & economy")
+    payments = make_topic("Payments", parent=top)
+    swift = make_topic("SWIFT alternatives", parent=payments)
+    mir = make_topic("Mir cards", parent=swift)
+    make_annotation(topics=[mir])
+    client.force_login(viewer)
+    page = client.get(reverse("annotations:annotation-list")).content.decode()
+    path = "Sanctions &amp; economy › Payments › SWIFT alternatives › Mir cards"
+    assert f'<span class="chip" title="{path}">Mir cards</span>' in page
+    # The topic filter offers every topic by its full path.
+    assert f">{path}</option>" in page
+
+
+def test_topic_paths_are_read_in_one_query(django_assert_num_queries):
+    from annotations.models import Topic
+
+    top = make_topic("Top")
+    node = top
+    for depth in range(6):
+        node = make_topic(f"Level {depth}", parent=node)
+    with django_assert_num_queries(1):
+        paths = Topic.objects.paths()
+    assert paths[node.pk] == "Top › " + " › ".join(f"Level {depth}" for depth in range(6))
+    assert paths[top.pk] == "Top"
+
+
+def test_sort_by_offers_the_default_order_by_name(client, viewer):
+    client.force_login(viewer)
+    page = client.get(reverse("annotations:annotation-list")).content.decode()
+    assert '<option value="" selected>Newest first</option>' in page
+    assert "---------" not in page
+
+
+def test_the_filter_form_shows_each_querys_own_choices(client, viewer):
+    """The filter form is cached per query: each query's form keeps its own selections and errors."""
+    client.force_login(viewer)
+    url = reverse("annotations:annotation-list")
+    assert '<option value="opposes" selected>' not in client.get(url).content.decode()
+    assert '<option value="opposes" selected>' in client.get(url, {"polarity": "opposes"}).content.decode()
+    assert '<option value="supports" selected>' in client.get(url, {"polarity": "supports"}).content.decode()
+    assert "Select a valid choice" in client.get(url, {"polarity": "nonsense"}).content.decode()
+    assert '<option value="" selected>Any stance</option>' in client.get(url).content.decode()
+
+
+def test_rows_follow_an_edit_at_once_though_pages_are_cached(client, viewer, editor):
+    from annotations.services import annotation_update
+
+    annotation = make_annotation(author=editor, topics=[make_topic("Trade")])
+    client.force_login(viewer)
+    url = reverse("annotations:annotation-list")
+    assert "A first note" not in client.get(url).content.decode()
+    annotation_update(user=editor, annotation_id=annotation.pk, version=annotation.version, note="A first note")
+    assert "A first note" in client.get(url).content.decode()

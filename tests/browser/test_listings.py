@@ -1,6 +1,7 @@
 """The finding pages as a person sees them: dashboard charts, a filtered listing, search results."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -70,3 +71,44 @@ def test_search_results_highlight_the_words(page, live_server, login, corpus, vi
     assert marks.count() >= 2
     assert all("national" in text.lower() or "currenc" in text.lower() for text in marks.all_text_contents())
     page.screenshot(path=str(artifacts / "search.png"), full_page=True)
+
+
+def test_a_refused_verdict_keeps_what_the_reviewer_typed(page, live_server, login, roles):
+    from annotations.models import Claim
+    from tests.factories import make_annotation, make_user
+
+    claim = make_annotation(claim=True).claim
+    reviewer = make_user("Reviewer")
+    login(page, reviewer)
+    page.goto(f"{live_server.url}/claims/?status=unverified")
+    form = page.locator(f'form[action="/claims/{claim.pk}/review/"]')
+    form.locator('select[name="status"]').select_option("false")
+    form.locator('textarea[name="evidence"]').fill("https://example.org/source")
+    form.get_by_role("button", name="Save verdict").click()  # no rationale: refused
+
+    expect(page.get_by_role("alert")).to_contain_text(f"Claim {claim.pk} was not saved")
+    form = page.locator(f'form[action="/claims/{claim.pk}/review/"]')
+    expect(form.locator('select[name="status"]')).to_have_value("false")
+    expect(form.locator('textarea[name="evidence"]')).to_have_value("https://example.org/source")
+    expect(form.locator(".field-errors")).to_contain_text("A verdict needs a rationale.")
+    form.locator('textarea[name="rationale"]').fill("The ministry's own figures say otherwise.")
+    form.get_by_role("button", name="Save verdict").click()
+    page.wait_for_url("**/claims/?status=unverified")
+    expect(page.locator(".messages .success")).to_contain_text("is now “False”")
+    claim.refresh_from_db()
+    assert (claim.status, claim.evidence) == ("false", ["https://example.org/source"])
+    assert Claim.objects.count() == 1
+
+
+def test_speakers_filter_by_name_in_the_browser(page, live_server, login, corpus, viewer):
+    login(page, viewer)
+    page.goto(f"{live_server.url}/speakers/")
+    page.fill("#id_name", "lavrov")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/speakers/?name=lavrov*")
+    names = page.locator("table.listing tbody tr td:first-child").all_text_contents()
+    assert names and all("Lavrov" in name for name in names)
+    page.fill("#id_name", "no such speaker")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/speakers/?name=no+such+speaker*")
+    assert page.locator(".empty").text_content() == "No speaker matches these filters."

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -31,10 +32,12 @@ def test_document_list_query_count_does_not_grow_with_rows(client, viewer):
     client.force_login(viewer)
     url = reverse("corpus:document-list")
     make_document()
+    cache.clear()  # each view renders everything: its filter form and counts too
     with CaptureQueriesContext(connection) as one_document:
         client.get(url)
     for _ in range(59):
         make_document()
+    cache.clear()  # each view renders everything: its filter form and counts too
     with CaptureQueriesContext(connection) as many_documents:
         response = client.get(url)
     assert len(response.context["object_list"]) == 50  # paginated
@@ -276,3 +279,72 @@ def test_reading_view_sums_up_import_warnings_per_kind(client, viewer):
     # Every warning is still there to read, each kind's rows in line order.
     assert "Syndicate content" in content
     assert content.index("…cut 11”") < content.index("…cut 12”") < content.index("…cut 40”")
+
+
+def test_speaker_list_filters_by_name_or_alias_kind_and_affiliation(client, viewer):
+    from corpus_app.models import SpeakerAlias
+
+    lavrov = Speaker.objects.create(name="Sergey Lavrov", affiliation="Russian Federation")
+    SpeakerAlias.objects.create(speaker=lavrov, alias="SL")
+    Speaker.objects.create(name="Maria Zakharova", affiliation="Russian Federation")
+    Speaker.objects.create(name="Reuters", kind="organisation", affiliation="Thomson Reuters")
+    client.force_login(viewer)
+
+    def names(**params):
+        response = client.get(reverse("corpus:speaker-list"), params)
+        assert response.status_code == 200
+        return sorted(speaker.name for speaker in response.context["object_list"])
+
+    assert names(name="lavrov") == ["Sergey Lavrov"]
+    assert names(name="sl") == ["Sergey Lavrov"]  # an alias texts use
+    assert names(kind="organisation") == ["Reuters"]
+    assert names(affiliation="russian") == ["Maria Zakharova", "Sergey Lavrov"]
+    assert names(affiliation="russian", name="maria") == ["Maria Zakharova"]
+    content = client.get(reverse("corpus:speaker-list"), {"name": "nobody"}).content.decode()
+    assert "No speaker matches these filters." in content
+    assert 'aria-label="Filter speakers"' in content
+
+
+def test_speaker_list_filters_speakers_heard_in_a_date_range(client, viewer):
+    import datetime
+
+    make_document(date=datetime.date(2024, 3, 1), turns=[("Early Bird", "remarks", "Hello.")])
+    make_document(date=datetime.date(2025, 4, 11), turns=[("Late Comer", "remarks", "Hi.")])
+    make_document(date=None, turns=[("Undated Voice", "remarks", "Hm.")])
+    client.force_login(viewer)
+
+    def names(**params):
+        return sorted(s.name for s in client.get(reverse("corpus:speaker-list"), params).context["object_list"])
+
+    assert names(spoke_from="2025-01-01") == ["Late Comer"]
+    assert names(spoke_until="2024-12-31") == ["Early Bird"]
+    assert names(spoke_from="2024-03-01", spoke_until="2025-04-11") == ["Early Bird", "Late Comer"]
+    assert names(spoke_from="2024-03-02", spoke_until="2025-04-10") == []
+    response = client.get(reverse("corpus:speaker-list"), {"spoke_from": "not a date"})
+    assert list(response.context["object_list"]) == [] and "Enter a valid date." in response.content.decode()
+
+
+def test_speaker_list_pages_keep_the_filters_and_the_query_count_does_not_grow(client, viewer):
+    client.force_login(viewer)
+    url = reverse("corpus:speaker-list")
+    Speaker.objects.create(name="Speaker 0", affiliation="Ministry")
+    cache.clear()  # each view renders everything: its filter form and counts too
+    with CaptureQueriesContext(connection) as one:
+        client.get(url, {"affiliation": "ministry"})
+    Speaker.objects.bulk_create(Speaker(name=f"Speaker {n:03d}", affiliation="Ministry") for n in range(1, 120))
+    cache.clear()  # each view renders everything: its filter form and counts too
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url, {"affiliation": "ministry"})
+    assert len(many) == len(one)
+    assert len(response.context["object_list"]) == 100 and response.context["paginator"].count == 120
+    assert "affiliation=ministry&amp;page=2" in response.content.decode()
+    second = client.get(url, {"affiliation": "ministry", "page": 2})
+    assert len(second.context["object_list"]) == 20
+
+
+def test_yes_no_filters_offer_any_and_sort_by_names_its_default(client, viewer):
+    client.force_login(viewer)
+    content = client.get(reverse("corpus:document-list")).content.decode()
+    assert '<option value="unknown" selected>Any</option>' in content
+    assert "Unknown" not in content and "---------" not in content
+    assert '<option value="" selected>Newest first</option>' in content
