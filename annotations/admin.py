@@ -3,15 +3,12 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
-from simple_history.models import DeletedObject
-from simple_history.template_utils import HistoricalRecordContextHelper
 
 from annotations.exceptions import AnnotationError, VersionConflict
 from annotations.models import Annotation, Claim, ClaimStatus, Target, Topic
 from annotations.permissions import can_review_claims
 from annotations.services import claim_set_evidence, claim_set_status, clean_evidence
-from corpus_app.admin import DOCUMENT_LONG_FIELDS, ChosenDocumentFilter
+from corpus_app.admin import DOCUMENT_LONG_FIELDS, ChosenDocumentFilter, DeskHistoryAdmin
 from desk.text import truncate_chars
 
 
@@ -103,20 +100,6 @@ class VersionCheckedForm(forms.ModelForm):
                 params={"stored": stored, "opened": opened},
             )
         return cleaned
-
-
-class HistoryWithoutDeletedNobody(HistoricalRecordContextHelper):
-    """An empty reference (no reviewer, no target) reads "—" in a history, not "Deleted user (pk=None)"."""
-
-    def prepare_delta_change_value(self, change, value):
-        if isinstance(value, DeletedObject) and value.pk is None:
-            return "—"
-        return super().prepare_delta_change_value(change, value)
-
-
-class DeskHistoryAdmin(SimpleHistoryAdmin):
-    def get_historical_record_context_helper(self, request, historical_record):
-        return HistoryWithoutDeletedNobody(self.model, historical_record)
 
 
 @admin.display(description="evidence")

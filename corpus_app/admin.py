@@ -11,6 +11,9 @@ from django.db.models.functions import Coalesce, Length, Substr
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from corpus_app.models import Document, Speaker, SpeakerAlias, Turn
 
@@ -50,13 +53,27 @@ class ChosenDocumentFilter(admin.SimpleListFilter):
         return queryset.filter(**{f"{self.document_path}__pk": value if value.isdigit() else 0})
 
 
+class HistoryWithoutDeletedNobody(HistoricalRecordContextHelper):
+    """An empty reference (no reviewer, no target) reads "—" in a history, not "Deleted user (pk=None)"."""
+
+    def prepare_delta_change_value(self, change, value):
+        if isinstance(value, DeletedObject) and value.pk is None:
+            return "—"
+        return super().prepare_delta_change_value(change, value)
+
+
+class DeskHistoryAdmin(SimpleHistoryAdmin):
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryWithoutDeletedNobody(self.model, historical_record)
+
+
 class SpeakerAliasInline(admin.TabularInline):
     model = SpeakerAlias
     extra = 1
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(DeskHistoryAdmin):
     list_display = ["name", "kind", "role", "affiliation", "alias_list"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__alias", "role", "affiliation"]
@@ -236,7 +253,7 @@ class TurnDocumentFilter(ChosenDocumentFilter):
 
 
 @admin.register(Turn)
-class TurnAdmin(admin.ModelAdmin):
+class TurnAdmin(DeskHistoryAdmin):
     list_display = ["__str__", "document_title", "position", "speaker", "label", "kind", "excerpt"]
     list_filter = ["kind", "speaker__kind", TurnDocumentFilter]
     list_select_related = ["document", "speaker"]

@@ -5,11 +5,12 @@ import json
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from annotations import turn_edits
 from annotations.dashboard import counts
 from corpus_app.models import Speaker, SpeakerAlias, Turn
-from tests.factories import make_document
+from tests.factories import make_document, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +129,16 @@ def test_noise_stays_in_the_raw_text_and_the_table(editor, document):
     mark_noise(document, editor)
     assert Turn.objects.filter(document=document).count() == 3
     assert NOISE in document.raw_text
+
+
+def test_a_turns_admin_history_shows_who_changed_its_speaker_and_from_what(document, editor):
+    turn = document.turns.get(position=2)
+    lavrov = Speaker.objects.get(name="Sergey Lavrov")
+    turn_edits.turn_update(turn=turn, speaker=lavrov, kind="remarks", version=turn.version, user=editor)
+
+    page = client_for(make_user(None, superuser=True)).get(reverse("admin:corpus_app_turn_history", args=[turn.pk]))
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert editor.username in text
+    assert "Journalist" in text and "Sergey Lavrov" in text  # the speaker before and after
