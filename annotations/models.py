@@ -192,10 +192,11 @@ class Annotation(models.Model):
         ]
 
     def __str__(self):
-        return f"“{self.quote[:60]}” in turn {self.turn_id}"
+        # The turn's position, as the reading view's links (#turn-0) count it, not its database id.
+        return f"“{self.quote[:60]}” in turn {self.turn.position}"
 
     def get_absolute_url(self):
-        return reverse("corpus:document-detail", args=[self.turn.document_id]) + f"#annotation-{self.pk}"
+        return reverse("annotations:document-detail", args=[self.turn.document_id]) + f"#annotation-{self.pk}"
 
     def natural_key(self):
         return (str(self.uuid),)
