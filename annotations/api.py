@@ -24,7 +24,7 @@ from annotations.api_base import (
     read_json,
     with_json_405,
 )
-from annotations.api_json import annotation_json, claim_json, copy_json, document_json, topic_paths
+from annotations.api_json import copy_json, document_json
 from annotations.api_schemas import (
     AnnotationConflictOut,
     AnnotationCreateIn,
@@ -45,6 +45,7 @@ from annotations.api_schemas import (
     VersionIn,
 )
 from annotations.models import Annotation, Claim, Target, Topic
+from annotations.serializers import annotation_json, claim_json, topic_paths
 from corpus_app.models import Document, Turn
 
 MAX_LISTED_IDS = 10  # unknown ids named in an error, at most

@@ -128,7 +128,7 @@ def _absolute(request, path):
 
 
 def _document_url(request, document_id):
-    return _absolute(request, reverse("corpus:document-detail", args=[document_id]))
+    return _absolute(request, reverse("annotations:document-detail", args=[document_id]))
 
 
 def _turn_url(request, turn):

@@ -30,7 +30,7 @@ CONTEXT_CHARS = 160  # how much of the turn around a claim the queue shows
 
 def _document_url_maker():
     """``Document.get_absolute_url`` for any id from one ``reverse()``: 50 rows, 100 links."""
-    pattern = reverse("corpus:document-detail", args=[0])
+    pattern = reverse("annotations:document-detail", args=[0])
     head, tail = pattern.rsplit("/0/", 1)
     return lambda pk: f"{head}/{pk}/{tail}"
 
