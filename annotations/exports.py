@@ -34,6 +34,7 @@ from django.views.decorators.http import require_GET
 from annotations.filters import AnnotationFilter, ClaimFilter
 from annotations.interchange.export import desk_document_lines
 from annotations.models import Annotation, Claim, ClaimStatus, Topic
+from annotations.serializers import topic_paths
 from corpus_app.filters import DocumentFilter
 from corpus_app.models import Document, SpeakerKind, Turn
 
@@ -137,23 +138,6 @@ def _turn_url(request, turn):
 
 def _annotation_url(request, annotation):
     return f"{_document_url(request, annotation.turn.document_id)}#annotation-{annotation.pk}"
-
-
-def _topic_paths():
-    """{topic id: "Parent › Child"} for the whole tree, in one query (the tree is small)."""
-    rows = {
-        pk: (name, parent_id) for pk, name, parent_id in Topic.objects.order_by().values_list("pk", "name", "parent_id")
-    }
-    paths = {}
-    for pk in rows:
-        names, node, seen = [], pk, set()
-        while node is not None and node in rows and node not in seen:
-            seen.add(node)
-            name, parent_id = rows[node]
-            names.append(name)
-            node = parent_id
-        paths[pk] = " › ".join(reversed(names))
-    return paths
 
 
 def _topics_prefetch(lookup):
@@ -270,7 +254,7 @@ def document_export(request):
     if error:
         return error
     if fmt == "desk":
-        lines = _jsonl_lines(desk_document_lines(queryset, _topic_paths()))
+        lines = _jsonl_lines(desk_document_lines(queryset, topic_paths()))
         return _stream(lines, content_type=JSONL_TYPE, name="documents-desk", extension="jsonl")
     # A subquery, not Count("turns"): the text filter joins turns too and would inflate a JOIN count.
     turn_count = Turn.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(n=Count("pk"))
@@ -375,7 +359,7 @@ def _annotation_row(row, paths, document_url):
 
 
 def _annotation_rows(request, queryset):
-    paths = _topic_paths()
+    paths = topic_paths()
     document_url = _document_url_maker(request)
     for row in _annotation_value_rows(queryset):
         yield _annotation_row(row, paths, document_url)
@@ -450,7 +434,7 @@ def _w3c_lines(request, queryset):
     # Opening: the collection and its one page, up to the "[" of its items.
     opening = _json({**head, "first": {**page, "items": []}})
     yield opening[: -len("]}}")] + "\n"
-    paths = _topic_paths()
+    paths = topic_paths()
     document_url = _document_url_maker(request)
     status_labels = {value: str(label) for value, label in ClaimStatus.choices}
     for index, row in enumerate(_annotation_value_rows(queryset)):
@@ -513,7 +497,7 @@ def _claim_row(request, claim, paths):
 
 
 def _claim_rows(request, queryset):
-    paths = _topic_paths()
+    paths = topic_paths()
     for claim in queryset.iterator(chunk_size=CHUNK_SIZE):
         yield _claim_row(request, claim, paths)
 
