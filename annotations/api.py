@@ -45,7 +45,7 @@ from annotations.api_schemas import (
     VersionIn,
 )
 from annotations.models import Annotation, Claim, Target, Topic
-from annotations.serializers import annotation_json, claim_json, topic_paths
+from annotations.serializers import annotation_json, annotations_json, claim_json
 from corpus_app.models import Document, Turn
 
 MAX_LISTED_IDS = 10  # unknown ids named in an error, at most
@@ -136,21 +136,15 @@ def _turn(turn_id):
 # --- writing the response --------------------------------------------------------------------------------
 
 
-def _reader_queryset():
-    return Annotation.objects.for_reader().select_related("turn", "claim__reviewer")
-
-
-def _fetch(pk):
-    annotation = _reader_queryset().filter(pk=pk).first()
-    if annotation is None:
+def _fetch(pk, user):
+    body = annotation_json(pk, user)
+    if body is None:
         raise ApiError(404, f"Annotation {pk} does not exist.")
-    return annotation
+    return body
 
 
 def _conflict(pk, user, message):
-    current = _reader_queryset().filter(pk=pk).first()
-    body = annotation_json(current, user, topic_paths()) if current else None
-    return error_response(409, message, None, current=body)
+    return error_response(409, message, None, current=annotation_json(pk, user))
 
 
 # --- the endpoints -----------------------------------------------------------------------------------------
@@ -169,7 +163,7 @@ def annotation_list(request, document: Query[QueryId | None] = None, turn: Query
     document_id, turn_id = document, turn
     if document_id is None and turn_id is None:
         raise ApiError(400, "Say which annotations: ?document=<id> or ?turn=<id>.", "document")
-    annotations = _reader_queryset()
+    annotations = Annotation.objects.all()
     if turn_id is not None:
         turn_row = Turn.objects.filter(pk=turn_id).only("pk", "document_id").first()
         if turn_row is None:
@@ -182,13 +176,8 @@ def annotation_list(request, document: Query[QueryId | None] = None, turn: Query
         if not Document.objects.filter(pk=document_id).exists():
             raise ApiError(404, f"Document {document_id} does not exist.", "document")
         annotations = annotations.filter(turn__document_id=document_id)
-    annotations = list(annotations.order_by("turn__position", "start", "end", "pk"))
-    topic_path = topic_paths() if annotations else None
-    body = {
-        "document": document_id,
-        "count": len(annotations),
-        "annotations": [annotation_json(annotation, request.user, topic_path) for annotation in annotations],
-    }
+    annotations = annotations_json(annotations.order_by("turn__position", "start", "end", "pk"), request.user)
+    body = {"document": document_id, "count": len(annotations), "annotations": annotations}
     if turn_id is not None:
         body["turn"] = turn_id
     return body
@@ -218,13 +207,13 @@ def annotation_create(request, payload: AnnotationCreateIn):
         claim=payload.claim,
         note=payload.note,
     )
-    return Status(201, annotation_json(_fetch(annotation.pk), request.user, topic_paths()))
+    return Status(201, _fetch(annotation.pk, request.user))
 
 
 @api.get("/annotations/{int:pk}/", auth=READ, url_name="api-annotation", response={200: AnnotationOut, **REFUSALS})
 def annotation_detail(request, pk: Path[PathId]):
     get_token(request)
-    return annotation_json(_fetch(pk), request.user, topic_paths())
+    return _fetch(pk, request.user)
 
 
 @api.patch(
@@ -259,7 +248,7 @@ def annotation_update(request, pk: Path[PathId], payload: AnnotationUpdateIn):
         return _conflict(pk, request.user, str(conflict))
     except services.PassageUnderVerdict as refusal:
         return _conflict(pk, request.user, refusal.message)
-    return annotation_json(_fetch(pk), request.user, topic_paths())
+    return _fetch(pk, request.user)
 
 
 @api.delete(
@@ -368,7 +357,7 @@ def claim_links(request, pk: Path[PathId], payload: PassageIn):
         {
             "claim": {**claim_json(source), "annotation": source.annotation_id},
             "linked_claim": {**claim_json(linked), "annotation": linked.annotation_id},
-            "annotation": annotation_json(_fetch(linked.annotation_id), request.user, topic_paths()),
+            "annotation": _fetch(linked.annotation_id, request.user),
             "linked": [copy_json(copy) for copy in services.claim_copies(source)],
         },
     )

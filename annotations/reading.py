@@ -5,19 +5,21 @@ topic tree and targets of the tagging panel, and what the user may do.
 """
 
 import hashlib
+from functools import partial
 from typing import NamedTuple
 
 from annotations import highlight, services
 from annotations.forms import AnnotateForm
 from annotations.models import Annotation, ClaimStatus, Polarity, Target, Topic
-from annotations.serializers import annotation_json, topic_lineages
+from annotations.serializers import annotations_json, topic_lineages, topics_json
 from corpus_app.models import READING_PAGE_TURNS, Turn
 from desk.text import truncate_chars
 
 LIST_EXCERPT_CHARS = 90  # as reader.js writes the list after a save
-# The rendered turn sections of a page are cached under a digest of what they show (a long
-# document's page is hundreds of turns: rendering them is most of the page's time).
-TURNS_CACHE_SECONDS = 15 * 60
+# The turn sections and the annotation list of a page are cached under a digest of what they show
+# (a long document's page has hundreds of turns and can have a thousand annotations: rendering
+# them is most of the page's time).
+FRAGMENT_CACHE_SECONDS = 15 * 60
 
 
 class ReadingPage(NamedTuple):
@@ -100,22 +102,76 @@ def reading_turns(document, page=None):
     return list(_on_page(document.turns.for_reading(), page, "position"))
 
 
-def reading_annotations(document, page=None):
-    """The annotations of the document's turns (of ``page``'s only, if given) in reading order."""
-    annotations = Annotation.objects.for_reader().select_related("claim__reviewer").filter(turn__document=document)
-    return list(_on_page(annotations, page, "turn__position").order_by("turn__position", "start", "-end", "pk"))
+class ListedAnnotation(NamedTuple):
+    """An annotation as the side list shows it (what reader.js writes after a save)."""
+
+    id: int
+    classes: str  # its highlight's colours
+    excerpt: str
+    topics: list  # {"id", "name", "path"} dicts
+    polarity: str  # "opposes", or "" for no stance
+    stance: str  # "Opposes · European Union"
+    claim_status: str  # "in_review", or "" for no claim
+    claim_label: str
+
+
+def fingerprint(values, texts=()):
+    """A digest of ``repr(values)`` and of ``texts``: what a cached fragment shows, as its cache key.
+    Any change to what it shows gives a new key, so nothing is ever invalidated by hand."""
+    digest = hashlib.blake2b(digest_size=16)
+    for value in values:
+        digest.update(repr(value).encode())
+    for text in texts:
+        digest.update(text.encode())
+    return digest.hexdigest()
+
+
+def highlight_classes(annotation):
+    """The classes that colour an annotation (its JSON) in the text and the list."""
+    stance, claim = annotation["stance"], annotation["claim"]
+    return highlight.kind_classes(
+        has_topics=bool(annotation["topics"]),
+        polarity=stance["polarity"] if stance else "",
+        claim_status=claim["status"] if claim else None,
+    )
+
+
+def listed_annotations(annotations):
+    """The annotations (their JSON) as the side list shows them."""
+    polarity_labels = dict(Polarity.choices)
+    listed = []
+    for data in annotations:
+        stance, claim = data["stance"], data["claim"]
+        listed.append(
+            ListedAnnotation(
+                id=data["id"],
+                classes=" ".join(highlight_classes(data)),
+                excerpt=truncate_chars(" ".join(data["quote"].split()), LIST_EXCERPT_CHARS),
+                topics=data["topics"],
+                polarity=stance["polarity"] if stance else "",
+                stance=f"{polarity_labels[stance['polarity']]} · {stance['target']['name']}" if stance else "",
+                claim_status=claim["status"] if claim else "",
+                claim_label=claim["status_display"] if claim else "",
+            )
+        )
+    return listed
 
 
 def turns_fingerprint(turns):
-    """A digest of everything the turn sections show: every column of each turn, its speaker's
-    name and its passages. The rendered sections are cached under it, so any change to a turn
-    or its annotations gives a new key and nothing is invalidated by hand."""
-    digest = hashlib.blake2b(digest_size=16)
-    columns = [field.attname for field in Turn._meta.concrete_fields]
-    for turn in turns:
-        shown = ([getattr(turn, column) for column in columns], turn.speaker and turn.speaker.name, turn.passages)
-        digest.update(repr(shown).encode())
-    return digest.hexdigest()
+    """The cache key of the turn sections: every column of each turn, its speaker's name and its passages."""
+    columns = [field.attname for field in Turn._meta.concrete_fields if field.attname != "text"]
+    return fingerprint(
+        (
+            (
+                [getattr(turn, column) for column in columns],
+                len(turn.text),
+                turn.speaker and turn.speaker.name,
+                turn.passages,
+            )
+            for turn in turns
+        ),
+        texts=(turn.text for turn in turns),
+    )
 
 
 def tagging_choices():
@@ -135,23 +191,16 @@ def reader_context(document, user, *, annotate_form=None, page=None):
     """Everything the reading view's template shows, in a fixed number of queries."""
     turns = reading_turns(document, page)
     topic_pairs, depths, targets = tagging_choices()
-    paths = {topic.pk: path for topic, path in topic_pairs}
-    annotations = reading_annotations(document, page)
-
-    turns_by_id = {turn.pk: turn for turn in turns}
+    annotations = annotations_json(
+        _on_page(Annotation.objects.filter(turn__document=document), page, "turn__position").order_by(
+            "turn__position", "start", "-end", "pk"
+        ),
+        user,
+        topics_json([topic for topic, _ in topic_pairs]),
+    )
     passages = {turn.pk: [] for turn in turns}
-    for annotation in annotations:
-        annotation.turn = turns_by_id[annotation.turn_id]  # loaded already
-        annotation.json = annotation_json(annotation, user, paths)
-        claim = annotation.json["claim"]
-        classes = highlight.kind_classes(
-            has_topics=bool(annotation.json["topics"]),
-            polarity=annotation.polarity,
-            claim_status=claim["status"] if claim else None,
-        )
-        annotation.highlight_classes = " ".join(classes)
-        annotation.excerpt = truncate_chars(" ".join(annotation.quote.split()), LIST_EXCERPT_CHARS)
-        passages[annotation.turn_id].append((annotation.start, annotation.end, annotation.pk, classes))
+    for data in annotations:
+        passages[data["turn"]].append((data["start"], data["end"], data["id"], highlight_classes(data)))
     for turn in turns:
         turn.passages = passages[turn.pk]
 
@@ -162,9 +211,11 @@ def reader_context(document, user, *, annotate_form=None, page=None):
         "document": document,
         "turns": turns,
         "turns_fingerprint": turns_fingerprint(turns),
-        "turns_cache_seconds": TURNS_CACHE_SECONDS,
-        "annotations": annotations,
-        "annotations_json": [annotation.json for annotation in annotations],
+        "fragment_cache_seconds": FRAGMENT_CACHE_SECONDS,
+        # The list is built only when its cached fragment is not found (a template calls a callable).
+        "listed_annotations": partial(listed_annotations, annotations),
+        "annotations_json": annotations,
+        "annotations_fingerprint": fingerprint(annotations),
         "topic_tree": [
             {"id": topic.pk, "name": topic.name, "path": path, "depth": depths[topic.pk]} for topic, path in topic_pairs
         ],
