@@ -24,7 +24,7 @@ from annotations.api_base import (
     read_json,
     with_json_405,
 )
-from annotations.api_json import annotation_json, claim_json, copy_json, document_json, topic_paths
+from annotations.api_json import copy_json, document_json
 from annotations.api_schemas import (
     AnnotationConflictOut,
     AnnotationCreateIn,
@@ -46,6 +46,7 @@ from annotations.api_schemas import (
 )
 from annotations.models import Annotation, Claim, Target, Topic
 from annotations.offsets import utf16_to_codepoint
+from annotations.serializers import annotation_json, annotations_json, claim_json
 from corpus_app.models import Document, Turn
 
 MAX_LISTED_IDS = 10  # unknown ids named in an error, at most
@@ -137,21 +138,15 @@ def _turn(turn_id):
 # --- writing the response --------------------------------------------------------------------------------
 
 
-def _reader_queryset():
-    return Annotation.objects.for_reader().select_related("turn", "claim__reviewer")
-
-
-def _fetch(pk):
-    annotation = _reader_queryset().filter(pk=pk).first()
-    if annotation is None:
+def _fetch(pk, user):
+    body = annotation_json(pk, user)
+    if body is None:
         raise ApiError(404, f"Annotation {pk} does not exist.")
-    return annotation
+    return body
 
 
 def _conflict(pk, user, message):
-    current = _reader_queryset().filter(pk=pk).first()
-    body = annotation_json(current, user, topic_paths()) if current else None
-    return error_response(409, message, None, current=body)
+    return error_response(409, message, None, current=annotation_json(pk, user))
 
 
 # --- the endpoints -----------------------------------------------------------------------------------------
@@ -170,7 +165,7 @@ def annotation_list(request, document: Query[QueryId | None] = None, turn: Query
     document_id, turn_id = document, turn
     if document_id is None and turn_id is None:
         raise ApiError(400, "Say which annotations: ?document=<id> or ?turn=<id>.", "document")
-    annotations = _reader_queryset()
+    annotations = Annotation.objects.all()
     if turn_id is not None:
         turn_row = Turn.objects.filter(pk=turn_id).only("pk", "document_id").first()
         if turn_row is None:
@@ -183,13 +178,8 @@ def annotation_list(request, document: Query[QueryId | None] = None, turn: Query
         if not Document.objects.filter(pk=document_id).exists():
             raise ApiError(404, f"Document {document_id} does not exist.", "document")
         annotations = annotations.filter(turn__document_id=document_id)
-    annotations = list(annotations.order_by("turn__position", "start", "end", "pk"))
-    topic_path = topic_paths() if annotations else None
-    body = {
-        "document": document_id,
-        "count": len(annotations),
-        "annotations": [annotation_json(annotation, request.user, topic_path) for annotation in annotations],
-    }
+    annotations = annotations_json(annotations.order_by("turn__position", "start", "end", "pk"), request.user)
+    body = {"document": document_id, "count": len(annotations), "annotations": annotations}
     if turn_id is not None:
         body["turn"] = turn_id
     return body
@@ -219,13 +209,13 @@ def annotation_create(request, payload: AnnotationCreateIn):
         claim=payload.claim,
         note=payload.note,
     )
-    return Status(201, annotation_json(_fetch(annotation.pk), request.user, topic_paths()))
+    return Status(201, _fetch(annotation.pk, request.user))
 
 
 @api.get("/annotations/{int:pk}/", auth=READ, url_name="api-annotation", response={200: AnnotationOut, **REFUSALS})
 def annotation_detail(request, pk: Path[PathId]):
     get_token(request)
-    return annotation_json(_fetch(pk), request.user, topic_paths())
+    return _fetch(pk, request.user)
 
 
 @api.patch(
@@ -260,7 +250,7 @@ def annotation_update(request, pk: Path[PathId], payload: AnnotationUpdateIn):
         return _conflict(pk, request.user, str(conflict))
     except services.PassageUnderVerdict as refusal:
         return _conflict(pk, request.user, refusal.message)
-    return annotation_json(_fetch(pk), request.user, topic_paths())
+    return _fetch(pk, request.user)
 
 
 @api.delete(
@@ -369,7 +359,7 @@ def claim_links(request, pk: Path[PathId], payload: PassageIn):
         {
             "claim": {**claim_json(source), "annotation": source.annotation_id},
             "linked_claim": {**claim_json(linked), "annotation": linked.annotation_id},
-            "annotation": annotation_json(_fetch(linked.annotation_id), request.user, topic_paths()),
+            "annotation": _fetch(linked.annotation_id, request.user),
             "linked": [copy_json(copy) for copy in selectors.claim_copies(source)],
         },
     )

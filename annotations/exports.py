@@ -79,23 +79,6 @@ CLAIM_COLUMNS = [
 ]
 
 
-def _topic_paths():
-    """{topic id: "Parent › Child"} for the whole tree, in one query (the tree is small)."""
-    rows = {
-        pk: (name, parent_id) for pk, name, parent_id in Topic.objects.order_by().values_list("pk", "name", "parent_id")
-    }
-    paths = {}
-    for pk in rows:
-        names, node, seen = [], pk, set()
-        while node is not None and node in rows and node not in seen:
-            seen.add(node)
-            name, parent_id = rows[node]
-            names.append(name)
-            node = parent_id
-        paths[pk] = " › ".join(reversed(names))
-    return paths
-
-
 def _topics_prefetch(lookup):
     # Only the ids: names and parents come from the path table.
     return Prefetch(lookup, queryset=Topic.objects.order_by().only("pk"))
@@ -107,7 +90,7 @@ def _sorted_paths(topics, paths):
 
 def desk_export_lines(documents):
     """The documents export's ``desk`` format: whole documents, one JSON line each."""
-    return jsonl_lines(desk_document_lines(documents, _topic_paths()))
+    return jsonl_lines(desk_document_lines(documents, Topic.objects.paths()))
 
 
 # --- annotations ---------------------------------------------------------------------------------------------------
@@ -194,7 +177,7 @@ def _annotation_row(row, paths, document_url):
 
 
 def _annotation_rows(request, queryset):
-    paths = _topic_paths()
+    paths = Topic.objects.paths()
     document_url = document_url_maker(request)
     for row in annotation_value_rows(queryset):
         yield _annotation_row(row, paths, document_url)
@@ -215,7 +198,9 @@ def annotation_export(request):
     if fmt == "jsonl":
         rows = _annotation_rows(request, queryset)
         return stream(jsonl_lines(rows), content_type=JSONL_TYPE, name="annotations", extension="jsonl")
-    lines = w3c_collection_lines(request, annotation_value_rows(queryset), total=queryset.count(), paths=_topic_paths())
+    lines = w3c_collection_lines(
+        request, annotation_value_rows(queryset), total=queryset.count(), paths=Topic.objects.paths()
+    )
     return stream(lines, content_type=W3C_TYPE, name="annotations", extension="jsonld")
 
 
@@ -250,7 +235,7 @@ def _claim_row(request, claim, paths):
 
 
 def _claim_rows(request, queryset):
-    paths = _topic_paths()
+    paths = Topic.objects.paths()
     # The quote is enough: no turn's whole text.
     queryset = queryset.defer("annotation__turn__text").prefetch_related(_topics_prefetch("annotation__topics"))
     for claim in queryset.iterator(chunk_size=CHUNK_SIZE):

@@ -47,6 +47,21 @@ class TargetKind(models.TextChoices):
 TOPIC_PATH_SEPARATOR = " › "
 
 
+def topic_lineages(topics):
+    """{topic id: [root name, …, topic name]} for topics already loaded (no query); a parent
+    missing from ``topics`` ends the line, and a cycle (made by hand in the database) is walked once."""
+    by_id = {topic.pk: topic for topic in topics}
+    lineages = {}
+    for topic in topics:
+        names, node, seen = [], topic, set()
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            names.append(node.name)
+            node = by_id.get(node.parent_id)
+        lineages[topic.pk] = names[::-1]
+    return lineages
+
+
 class TopicManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
@@ -57,18 +72,8 @@ class TopicManager(models.Manager):
         The tree is small (tens of topics), so it is read whole in one query and each path is
         walked in memory: a page pays one query, not one per row or per level.
         """
-        parents = {
-            pk: (name, parent_id) for pk, name, parent_id in self.order_by().values_list("pk", "name", "parent_id")
-        }
-        paths = {}
-        for pk in parents:
-            names, node, seen = [], pk, set()
-            while node in parents and node not in seen:  # a cycle (made by hand in the database) stops the walk
-                seen.add(node)
-                name, node = parents[node]
-                names.append(name)
-            paths[pk] = TOPIC_PATH_SEPARATOR.join(reversed(names))
-        return paths
+        topics = list(self.order_by().only("pk", "name", "parent_id"))
+        return {pk: TOPIC_PATH_SEPARATOR.join(names) for pk, names in topic_lineages(topics).items()}
 
 
 class Topic(models.Model):
@@ -214,10 +219,11 @@ class Annotation(models.Model):
         ]
 
     def __str__(self):
-        return f"“{self.quote[:60]}” in turn {self.turn_id}"
+        # The turn's position, as the reading view's links (#turn-0) count it, not its database id.
+        return f"“{self.quote[:60]}” in turn {self.turn.position}"
 
     def get_absolute_url(self):
-        return reverse("corpus:document-detail", args=[self.turn.document_id]) + f"#annotation-{self.pk}"
+        return reverse("annotations:document-detail", args=[self.turn.document_id]) + f"#annotation-{self.pk}"
 
     def natural_key(self):
         return (str(self.uuid),)

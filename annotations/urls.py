@@ -8,6 +8,7 @@ urlpatterns = [
     # The JSON API (django-ninja): api/annotations/, api/annotations/<pk>/, api/claims/<pk>/verdict/,
     # similar/ and links/, described at api/schema/.
     path("api/", include(api.urlpatterns())),
+    path("documents/<int:pk>/", reader_views.DocumentDetailView.as_view(), name="document-detail"),
     path("documents/<int:pk>/annotate/", reader_views.annotate_form, name="annotate-form"),
     path("annotations/", views.AnnotationListView.as_view(), name="annotation-list"),
     path("annotations/export/", exports.annotation_export, name="annotation-export"),

@@ -64,7 +64,7 @@ def absolute_url(request, path):
 
 
 def document_url(request, document_id):
-    return absolute_url(request, reverse("corpus:document-detail", args=[document_id]))
+    return absolute_url(request, reverse("annotations:document-detail", args=[document_id]))
 
 
 def document_url_maker(request):

@@ -168,7 +168,7 @@ class Document(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("corpus:document-detail", args=[self.pk])
+        return reverse("annotations:document-detail", args=[self.pk])
 
     def natural_key(self):
         return (self.content_hash,)
@@ -270,7 +270,7 @@ class Turn(models.Model):
     def get_absolute_url(self):
         # A turn past the first page: the reading view opens the page that holds it.
         query = f"?turn={self.position}" if self.position >= READING_PAGE_TURNS else ""
-        return f"{reverse('corpus:document-detail', args=[self.document_id])}{query}#turn-{self.position}"
+        return f"{reverse('annotations:document-detail', args=[self.document_id])}{query}#turn-{self.position}"
 
     def natural_key(self):
         return (*self.document.natural_key(), self.position)

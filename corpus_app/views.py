@@ -1,15 +1,10 @@
-import re
-import secrets
-
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
-from django.utils.safestring import mark_safe
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
@@ -67,49 +62,6 @@ class DocumentListView(LoginRequiredMixin, FilterView):
             ("desk", "whole documents (import_documents)"),
         ]
         return context
-
-
-class DocumentDetailView(LoginRequiredMixin, DetailView):
-    model = Document
-    template_name = "corpus_app/document_detail.html"
-
-    def get_queryset(self):
-        return super().get_queryset().defer("raw_text")  # the page shows the turns, not the file
-
-    def get_context_data(self, **kwargs):
-        from annotations.reader_views import reader_context, reading_page
-
-        context = super().get_context_data(**kwargs)
-        # A long document a page of turns at a time; ?turn=<position> and ?annotation=<id> open
-        # the page that holds it (reader.js follows a link to #turn-… or #annotation-… there).
-        query = self.request.GET
-        page = reading_page(
-            self.object, page=query.get("page"), turn=query.get("turn"), annotation=query.get("annotation")
-        )
-        # Turns with server-rendered highlights, the annotations as JSON, the panel's topics
-        # and targets, and what the user may do: a fixed number of queries.
-        context.update(reader_context(self.object, self.request.user, page=page))
-        document = self.object
-        context["current_edition"] = None if document.is_current else document.current_edition()
-        context["earlier_editions"] = document.earlier_editions() if document.replaces_id else []
-        return context
-
-    # The three large pieces of the page (the highlighted turns, the annotation list and its
-    # JSON: megabytes for a long, much-annotated document). The template engine would copy each
-    # several times while joining the nested blocks' output; the page is rendered around a
-    # marker for each instead, and the pieces are put in place once, as bytes.
-    LARGE_PARTS = ("turns_html", "reader_list_html", "annotations_json")
-
-    def render_to_response(self, context, **response_kwargs):
-        marker = f"\x00{secrets.token_hex(8)}:"  # NUL: never in an escaped page; random: never guessed
-        large = {}
-        for name in self.LARGE_PARTS:
-            if name in context:
-                large[f"{marker}{name}\x00"] = context[name]
-                context[name] = mark_safe(f"{marker}{name}\x00")
-        page = render_to_string(self.get_template_names(), context, request=self.request)
-        chunks = re.split(f"({re.escape(marker)}[a-z_]+\x00)", page)
-        return HttpResponse(b"".join(large.get(chunk, chunk).encode() for chunk in chunks), **response_kwargs)
 
 
 SPEAKER_COUNTS_SECONDS = 300

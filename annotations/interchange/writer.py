@@ -370,6 +370,6 @@ def _desk_document_id(reference: str) -> int | None:
         match = resolve(path)
     except Resolver404:
         return None
-    if match.view_name == "corpus:document-detail":
+    if match.view_name == "annotations:document-detail":
         return int(match.kwargs.get("pk") or match.args[0])
     return None

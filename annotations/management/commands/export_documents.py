@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from annotations.exports import _topic_paths
 from annotations.interchange.export import desk_document_lines
+from annotations.models import Topic
 from corpus_app.models import Document
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         out = sys.stdout if str(file) == "-" else file.open("w", encoding="utf-8")
         count = 0
         try:
-            for line in desk_document_lines(documents, _topic_paths()):
+            for line in desk_document_lines(documents, Topic.objects.paths()):
                 out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
                 count += 1
         finally:

@@ -1,0 +1,233 @@
+"""What the reading view (``/documents/<id>/``) shows, read in a fixed number of queries however
+many turns and annotations the document has: a page of turns with their highlights, the
+annotations of those turns (for the side list, and as the API's JSON for ``reader.js``), the
+topic tree and targets of the tagging panel, and what the user may do.
+"""
+
+import hashlib
+from functools import partial
+from typing import NamedTuple
+
+from annotations import highlight, services
+from annotations.forms import AnnotateForm
+from annotations.models import TOPIC_PATH_SEPARATOR, Annotation, ClaimStatus, Polarity, Target, Topic, topic_lineages
+from annotations.serializers import annotations_json, topics_json
+from corpus_app.models import READING_PAGE_TURNS, Turn
+from desk.text import truncate_chars
+
+LIST_EXCERPT_CHARS = 90  # as reader.js writes the list after a save
+# The turn sections and the annotation list of a page are cached under a digest of what they show
+# (a long document's page has hundreds of turns and can have a thousand annotations: rendering
+# them is most of the page's time).
+FRAGMENT_CACHE_SECONDS = 15 * 60
+
+
+class ReadingPage(NamedTuple):
+    """A page of a long document's reading view: its turns, by position (positions may have gaps)."""
+
+    number: int
+    num_pages: int
+    turn_count: int
+    first_position: int
+    last_position: int
+    first_turn: int  # 1-based, for "turns 201–400 of 1,234"
+    last_turn: int
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_next(self):
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self):
+        return self.number - 1
+
+    @property
+    def next_page_number(self):
+        return self.number + 1
+
+
+def _whole_number(value):
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def reading_page(document, *, page=None, turn=None, annotation=None) -> ReadingPage | None:
+    """The page of the reading view to show: ``page`` (a number), else the one holding the turn at
+    position ``turn`` or the annotation ``annotation`` (links to ``#turn-…`` and ``#annotation-…``
+    of a later page land there), else the first; None for a document of one page. Two queries."""
+    per_page = READING_PAGE_TURNS
+    positions = document.turns.order_by("position").values_list("position", flat=True)
+    turn_count = positions.count()
+    if turn_count <= per_page:
+        return None
+    num_pages = -(-turn_count // per_page)
+    number = _whole_number(page)
+    if number is None:
+        position = _whole_number(turn)
+        if position is None and _whole_number(annotation) is not None:
+            position = (
+                Annotation.objects.filter(pk=_whole_number(annotation), turn__document=document)
+                .values_list("turn__position", flat=True)
+                .first()
+            )
+        number = 1 if position is None else positions.filter(position__lt=position).count() // per_page + 1
+    number = min(max(number, 1), num_pages)
+    offset = (number - 1) * per_page
+    bounds = list(positions[offset : offset + per_page])
+    return ReadingPage(
+        number=number,
+        num_pages=num_pages,
+        turn_count=turn_count,
+        first_position=bounds[0],
+        last_position=bounds[-1],
+        first_turn=offset + 1,
+        last_turn=offset + len(bounds),
+    )
+
+
+def _on_page(queryset, page, position_field):
+    if page is None:
+        return queryset
+    return queryset.filter(
+        **{f"{position_field}__gte": page.first_position, f"{position_field}__lte": page.last_position}
+    )
+
+
+def reading_turns(document, page=None):
+    """The document's turns in order (those of ``page`` only, if given): one query."""
+    return list(_on_page(document.turns.for_reading(), page, "position"))
+
+
+class ListedAnnotation(NamedTuple):
+    """An annotation as the side list shows it (what reader.js writes after a save)."""
+
+    id: int
+    classes: str  # its highlight's colours
+    excerpt: str
+    topics: list  # {"id", "name", "path"} dicts
+    polarity: str  # "opposes", or "" for no stance
+    stance: str  # "Opposes · European Union"
+    claim_status: str  # "in_review", or "" for no claim
+    claim_label: str
+
+
+def fingerprint(values, texts=()):
+    """A digest of ``repr(values)`` and of ``texts``: what a cached fragment shows, as its cache key.
+    Any change to what it shows gives a new key, so nothing is ever invalidated by hand."""
+    digest = hashlib.blake2b(digest_size=16)
+    for value in values:
+        digest.update(repr(value).encode())
+    for text in texts:
+        digest.update(text.encode())
+    return digest.hexdigest()
+
+
+def highlight_classes(annotation):
+    """The classes that colour an annotation (its JSON) in the text and the list."""
+    stance, claim = annotation["stance"], annotation["claim"]
+    return highlight.kind_classes(
+        has_topics=bool(annotation["topics"]),
+        polarity=stance["polarity"] if stance else "",
+        claim_status=claim["status"] if claim else None,
+    )
+
+
+def listed_annotations(annotations):
+    """The annotations (their JSON) as the side list shows them."""
+    polarity_labels = dict(Polarity.choices)
+    listed = []
+    for data in annotations:
+        stance, claim = data["stance"], data["claim"]
+        listed.append(
+            ListedAnnotation(
+                id=data["id"],
+                classes=" ".join(highlight_classes(data)),
+                excerpt=truncate_chars(" ".join(data["quote"].split()), LIST_EXCERPT_CHARS),
+                topics=data["topics"],
+                polarity=stance["polarity"] if stance else "",
+                stance=f"{polarity_labels[stance['polarity']]} · {stance['target']['name']}" if stance else "",
+                claim_status=claim["status"] if claim else "",
+                claim_label=claim["status_display"] if claim else "",
+            )
+        )
+    return listed
+
+
+def turns_fingerprint(turns):
+    """The cache key of the turn sections: every column of each turn, its speaker's name and its passages."""
+    columns = [field.attname for field in Turn._meta.concrete_fields if field.attname != "text"]
+    return fingerprint(
+        (
+            (
+                [getattr(turn, column) for column in columns],
+                len(turn.text),
+                turn.speaker and turn.speaker.name,
+                turn.passages,
+            )
+            for turn in turns
+        ),
+        texts=(turn.text for turn in turns),
+    )
+
+
+def tagging_choices():
+    """Topics as (topic, path) pairs sorted by path with each topic's depth, and the targets: two queries."""
+    topics = list(Topic.objects.order_by())
+    lineages = topic_lineages(topics)
+    pairs = [(topic, TOPIC_PATH_SEPARATOR.join(lineages[topic.pk])) for topic in topics]
+    pairs.sort(key=lambda pair: pair[1].casefold())
+    depths = {pk: len(names) - 1 for pk, names in lineages.items()}
+    return pairs, depths, list(Target.objects.order_by("name"))
+
+
+def annotate_form_for(turns, topic_pairs, targets, data=None):
+    return AnnotateForm(data, turns=turns, topics=topic_pairs, targets=targets)
+
+
+def reader_context(document, user, *, annotate_form=None, page=None):
+    """Everything the reading view's template shows, in a fixed number of queries."""
+    turns = reading_turns(document, page)
+    topic_pairs, depths, targets = tagging_choices()
+    annotations = annotations_json(
+        _on_page(Annotation.objects.filter(turn__document=document), page, "turn__position").order_by(
+            "turn__position", "start", "-end", "pk"
+        ),
+        user,
+        topics_json([topic for topic, _ in topic_pairs]),
+    )
+    passages = {turn.pk: [] for turn in turns}
+    for data in annotations:
+        passages[data["turn"]].append((data["start"], data["end"], data["id"], highlight_classes(data)))
+    for turn in turns:
+        turn.passages = passages[turn.pk]
+
+    can_edit = services.can_edit_annotations(user)
+    if can_edit and annotate_form is None:
+        annotate_form = annotate_form_for(turns, topic_pairs, targets)
+    return {
+        "document": document,
+        "turns": turns,
+        "turns_fingerprint": turns_fingerprint(turns),
+        "fragment_cache_seconds": FRAGMENT_CACHE_SECONDS,
+        # The list is built only when its cached fragment is not found (a template calls a callable).
+        "listed_annotations": partial(listed_annotations, annotations),
+        "annotations_json": annotations,
+        "annotations_fingerprint": fingerprint(annotations),
+        "topic_tree": [
+            {"id": topic.pk, "name": topic.name, "path": path, "depth": depths[topic.pk]} for topic, path in topic_pairs
+        ],
+        "targets": targets,
+        "targets_json": [{"id": target.pk, "name": target.name} for target in targets],
+        "polarities": Polarity.choices,
+        "claim_statuses": [(value.replace("_", "-"), label) for value, label in ClaimStatus.choices],
+        "can_edit": can_edit,
+        "annotate_form": annotate_form if can_edit else None,
+        "reader_config": {"canEdit": can_edit, "paged": page is not None},
+        "reading_page": page,
+        "current_edition": None if document.is_current else document.current_edition(),
+        "earlier_editions": document.earlier_editions() if document.replaces_id else [],
+    }
