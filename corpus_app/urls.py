@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from annotations.exports import document_export
 from corpus_app import search, views
@@ -8,6 +8,7 @@ app_name = "corpus"
 urlpatterns = [
     path("documents/", views.DocumentListView.as_view(), name="document-list"),
     path("documents/export/", document_export, name="document-export"),
+    path("documents/import/", include("corpus_app.import_urls")),
     path("documents/<int:pk>/", views.DocumentDetailView.as_view(), name="document-detail"),
     path("documents/<int:pk>/file/", views.document_file, name="document-file"),
     path("speakers/", views.SpeakerListView.as_view(), name="speaker-list"),
