@@ -64,7 +64,7 @@ def test_many_files_go_to_the_background_task_and_the_page_shows_each_outcome(
     page = editor_client.get(batch.get_absolute_url())
     html = page.content.decode()
     assert '<progress id="import-progress-bar" max="8" value="8">' in html
-    assert "http-equiv=\"refresh\"" not in html  # done: no more reloading
+    assert 'http-equiv="refresh"' not in html  # done: no more reloading
     assert html.count('<span class="outcome outcome-imported">') == 7
     assert "briefings/003.txt" in html and page.context["page_obj"][3].outcome == ImportOutcome.FAILED
     for document in Document.objects.all():
