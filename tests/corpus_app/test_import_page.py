@@ -405,3 +405,35 @@ def test_warnings_are_shown_at_their_line(editor_client):
     html = page.content.decode()
     start = html.index(f'id="line-{truncated[0].line}"')
     assert "truncated_line" in html[start : html.index("</li>", start)]
+
+
+@pytest.mark.django_db
+def test_the_batch_page_costs_the_same_queries_for_one_file_or_sixty(editor_client, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tests.factories import make_document
+
+    def make_batch(count):
+        batch = ImportBatch.objects.create(
+            expires_at=timezone.now(), status=ImportBatchStatus.DONE, total=count, done=count, background=True
+        )
+        for position in range(count):
+            document = make_document(turns=[(None, "narration", f"Text {position}.")])
+            ImportFile.objects.create(
+                batch=batch,
+                position=position,
+                name=f"{position}.txt",
+                outcome=ImportOutcome.NEW_EDITION if position % 2 else ImportOutcome.IMPORTED,
+                document=document,
+                replaced=make_document() if position % 2 else None,
+            )
+        return batch
+
+    small, big = make_batch(1), make_batch(60)
+    with CaptureQueriesContext(connection) as one_file:
+        editor_client.get(small.get_absolute_url())
+    with django_assert_num_queries(len(one_file)):
+        response = editor_client.get(big.get_absolute_url())
+    assert len(response.context["page_obj"]) == 60
