@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -37,6 +38,7 @@ IMPORT_PERMISSIONS = ("corpus_app.add_document", "annotations.add_annotation")
 PREVIEW_EDITABLE_TURNS = 400
 PREVIEW_MAX_LINES = 3000  # of the source shown beside the turns
 BATCH_FILES_PER_PAGE = 100
+UPLOAD_FORM_OVERHEAD = 1024 * 1024  # the form's other fields and the multipart boundaries
 
 
 def user_may_import(user) -> bool:
@@ -57,6 +59,13 @@ def import_required(view):
 @import_required
 def import_upload(request):
     posted = request.method == "POST"
+    if posted and _declared_length(request) > settings.IMPORT_MAX_UPLOAD_BYTES + UPLOAD_FORM_OVERHEAD:
+        # Refused before the body is read: an upload this large is never spooled to disk.
+        message = (
+            f"The upload is larger than the {filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)} allowed "
+            "(IMPORT_MAX_UPLOAD_BYTES): upload the files in parts."
+        )
+        return _upload_page(request, ImportUploadForm(), upload_error=message, status=413)
     form = ImportUploadForm(request.POST if posted else None, request.FILES if posted else None)
     if posted and form.is_valid():
         try:
@@ -72,17 +81,29 @@ def import_upload(request):
                 form.add_error("files", "The upload holds no file to import (only folders or hidden files).")
             else:
                 return _stage(request, form, files)
-    batches = ImportBatch.objects.for_import_page()[:10]
+    return _upload_page(request, form)
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _upload_page(request, form, *, upload_error="", status=200):
     return render(
         request,
         "corpus_app/import/upload.html",
         {
             "form": form,
-            "batches": batches,
+            "upload_error": upload_error,
+            "batches": ImportBatch.objects.for_import_page()[:10],
             "preview_max_files": settings.IMPORT_PREVIEW_MAX_FILES,
             "max_file_bytes": settings.IMPORT_MAX_FILE_BYTES,
             "max_upload_bytes": settings.IMPORT_MAX_UPLOAD_BYTES,
         },
+        status=status,
     )
 
 

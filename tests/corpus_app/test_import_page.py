@@ -437,3 +437,13 @@ def test_the_batch_page_costs_the_same_queries_for_one_file_or_sixty(editor_clie
     with django_assert_num_queries(len(one_file)):
         response = editor_client.get(big.get_absolute_url())
     assert len(response.context["page_obj"]) == 60
+
+
+@pytest.mark.django_db
+def test_an_upload_larger_than_allowed_is_refused_before_it_is_read(editor_client, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1000
+    big = upload("big.txt", "Q: " + "word " * 400_000)  # 2 MB: over the limit with the form's overhead
+    response = post_upload(editor_client, [big])
+    assert response.status_code == 413
+    assert "IMPORT_MAX_UPLOAD_BYTES" in response.content.decode()
+    assert not ImportBatch.objects.exists()
