@@ -6,7 +6,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, TooManyFilesSent
 from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.http import Http404, JsonResponse
@@ -66,7 +66,14 @@ def import_upload(request):
             "(IMPORT_MAX_UPLOAD_BYTES): upload the files in parts."
         )
         return _upload_page(request, ImportUploadForm(), upload_error=message, status=413)
-    form = ImportUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    try:
+        form = ImportUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    except TooManyFilesSent:
+        message = (
+            f"More than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files in one upload (DATA_UPLOAD_MAX_NUMBER_FILES): "
+            "put them in a .zip and upload that."
+        )
+        return _upload_page(request, ImportUploadForm(), upload_error=message, status=400)
     if posted and form.is_valid():
         try:
             files = upload_read(form.cleaned_data["files"])

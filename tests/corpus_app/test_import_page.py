@@ -447,3 +447,12 @@ def test_an_upload_larger_than_allowed_is_refused_before_it_is_read(editor_clien
     assert response.status_code == 413
     assert "IMPORT_MAX_UPLOAD_BYTES" in response.content.decode()
     assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_more_files_than_a_request_may_carry_are_asked_for_as_a_zip(editor_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    response = post_upload(editor_client, [upload(f"{n}.txt", BRIEFING) for n in range(4)])
+    assert response.status_code == 400
+    assert "put them in a .zip" in response.content.decode()
+    assert not ImportBatch.objects.exists()
