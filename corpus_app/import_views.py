@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, TooManyFilesSent
 from django.core.paginator import Paginator
-from django.db.models import Count, F
+from django.db.models import Count, F, Sum
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -38,7 +38,9 @@ IMPORT_PERMISSIONS = ("corpus_app.add_document", "annotations.add_annotation")
 PREVIEW_EDITABLE_TURNS = 400
 PREVIEW_MAX_LINES = 3000  # of the source shown beside the turns
 BATCH_FILES_PER_PAGE = 100
-UPLOAD_FORM_OVERHEAD = 1024 * 1024  # the form's other fields and the multipart boundaries
+UPLOAD_FORM_OVERHEAD = 1024 * 1024
+# A previewed upload up to this size is imported as the editor waits; a larger one by the task worker.
+PREVIEW_SAVE_IN_REQUEST_BYTES = 2 * 1024 * 1024  # the form's other fields and the multipart boundaries
 
 
 def user_may_import(user) -> bool:
@@ -274,6 +276,12 @@ def _save(request, batch):
             outcome=ImportOutcome.LEFT_OUT, message="left out in the preview", data=b""
         )
         ImportBatch.objects.filter(pk=batch.pk).update(done=F("done") + len(left_out))
+    waiting_bytes = batch.files.filter(outcome=ImportOutcome.PENDING).aggregate(size=Sum("size"))["size"] or 0
+    if waiting_bytes > PREVIEW_SAVE_IN_REQUEST_BYTES:
+        # Too much to parse within a request's time (a proxy or gunicorn would cut it off): the worker imports it.
+        import_batch_enqueue(batch=batch)
+        messages.success(request, "The files are being imported: this page follows the progress.")
+        return redirect(batch)
     batch = import_batch_run(batch_id=batch.pk)
     counts = _outcome_counts(batch)
     imported = counts.get(ImportOutcome.IMPORTED, 0) + counts.get(ImportOutcome.NEW_EDITION, 0)

@@ -456,3 +456,25 @@ def test_more_files_than_a_request_may_carry_are_asked_for_as_a_zip(editor_clien
     assert response.status_code == 400
     assert "put them in a .zip" in response.content.decode()
     assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_large_previewed_upload_is_imported_by_the_worker(editor_client, monkeypatch, settings):
+    from corpus_app import import_views
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    monkeypatch.setattr(import_views, "PREVIEW_SAVE_IN_REQUEST_BYTES", 100)
+    post_upload(editor_client, [upload("briefing.txt", BRIEFING)])
+    batch = latest_batch()
+    page = editor_client.get(preview_url(batch))
+    form = form_data(page)
+    form.update({"file-0-title": "Edited in the preview", "save": "1"})
+    response = editor_client.post(reverse("corpus:import-preview", args=[batch.pk]), form)
+    assert response["Location"] == batch.get_absolute_url()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatchStatus.QUEUED and batch.background
+    assert batch.files.get().edits["title"] == "Edited in the preview"  # the worker applies them
+    from corpus_app.import_batches import import_batch_run
+
+    import_batch_run(batch_id=batch.pk)  # what the worker's task does
+    assert Document.objects.get().title == "Edited in the preview"
