@@ -8,6 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from corpus_app import import_views
+from corpus_app.import_batches import import_batch_run
 from corpus_app.models import Document, ImportBatch, ImportBatchStatus, ImportFile, ImportOutcome, Speaker
 from tests.corpus_app.made_files import make_docx
 from tests.factories import make_user
@@ -460,8 +462,6 @@ def test_more_files_than_a_request_may_carry_are_asked_for_as_a_zip(editor_clien
 
 @pytest.mark.django_db
 def test_a_large_previewed_upload_is_imported_by_the_worker(editor_client, monkeypatch, settings):
-    from corpus_app import import_views
-
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     monkeypatch.setattr(import_views, "PREVIEW_SAVE_IN_REQUEST_BYTES", 100)
     post_upload(editor_client, [upload("briefing.txt", BRIEFING)])
@@ -474,7 +474,5 @@ def test_a_large_previewed_upload_is_imported_by_the_worker(editor_client, monke
     batch.refresh_from_db()
     assert batch.status == ImportBatchStatus.QUEUED and batch.background
     assert batch.files.get().edits["title"] == "Edited in the preview"  # the worker applies them
-    from corpus_app.import_batches import import_batch_run
-
     import_batch_run(batch_id=batch.pk)  # what the worker's task does
     assert Document.objects.get().title == "Edited in the preview"
