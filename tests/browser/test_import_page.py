@@ -28,7 +28,9 @@ def write_zip(path, members):
     return path
 
 
-def test_two_files_and_a_zip_previewed_a_speaker_corrected_and_saved(page, live_server, login, editor, tmp_path):
+def test_two_files_and_a_zip_previewed_a_speaker_corrected_and_saved(
+    page, live_server, login, editor, tmp_path, artifacts
+):
     from corpus_app.models import Document
 
     briefing = tmp_path / "briefing.txt"
@@ -56,6 +58,7 @@ def test_two_files_and_a_zip_previewed_a_speaker_corrected_and_saved(page, live_
     speaker = page.locator("#id_file-0-turns-2-speaker")
     assert speaker.input_value() != "Mart Kask"
     speaker.fill("Mart Kask")
+    page.screenshot(path=str(artifacts / "import-preview.png"), full_page=True)
     page.get_by_role("button", name="Next file ›").click()
     page.wait_for_url("**/preview/?file=1")
     assert page.locator("h2.file-name").text_content().startswith("interview.md")
