@@ -232,7 +232,8 @@ class UploadedTranscript:
 
     def parse(self, speaker_cache: SpeakerCache) -> ParsedDocument:
         parsed = transcript_parse(source=self.read(), speaker_cache=speaker_cache)
-        return edits_apply(parsed=parsed, edits=self.file.edits or {})
+        aliases, _ = speaker_cache.get()
+        return edits_apply(parsed=parsed, edits=self.file.edits or {}, aliases=aliases)
 
     def search_vectors(self, parsed):
         return None  # the database computes them as the turns are inserted
@@ -241,10 +242,13 @@ class UploadedTranscript:
         self._source = None
 
 
-def edits_apply(*, parsed: ParsedDocument, edits: dict) -> ParsedDocument:
+def edits_apply(*, parsed: ParsedDocument, edits: dict, aliases: dict[str, str] | None = None) -> ParsedDocument:
     """The parse with the editor's edits: title, date, place, kind, and each edited turn's speaker
     and kind. A turn edit holds only if the turn is still where the preview showed it (same
-    position and line): a file parsed again with speakers stored since can split differently."""
+    position and line): a file parsed again with speakers stored since can split differently.
+    A speaker typed as a stored speaker's alias or name in another case is that speaker (``aliases``:
+    lower-cased alias or name to the canonical name, as ``Speaker.objects.alias_map()`` gives)."""
+    aliases = aliases or {}
     if "title" in edits:
         parsed.title = edits["title"]
     if "date" in edits:
@@ -260,7 +264,8 @@ def edits_apply(*, parsed: ParsedDocument, edits: dict) -> ParsedDocument:
             continue
         turn = parsed.turns[position]
         if "speaker" in edit:
-            turn.speaker = edit["speaker"] or None
+            typed = edit["speaker"]
+            turn.speaker = aliases.get(typed.lower(), typed) if typed else None
             if turn.speaker and turn.speaker not in known:
                 # Described here so the importer can create it if it is not stored yet.
                 parsed.speakers.append(ParsedSpeaker(name=turn.speaker, kind=SpeakerKind.PERSON))

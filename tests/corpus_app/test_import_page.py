@@ -476,3 +476,18 @@ def test_a_large_previewed_upload_is_imported_by_the_worker(editor_client, monke
     assert batch.files.get().edits["title"] == "Edited in the preview"  # the worker applies them
     import_batch_run(batch_id=batch.pk)  # what the worker's task does
     assert Document.objects.get().title == "Edited in the preview"
+
+
+@pytest.mark.django_db
+def test_a_speaker_typed_as_an_alias_is_that_stored_speaker(editor_client):
+    from corpus_app.models import SpeakerAlias
+
+    kask = Speaker.objects.create(name="Mart Kask")
+    SpeakerAlias.objects.create(speaker=kask, alias="The Minister")
+    post_upload(editor_client, [upload("interview.txt", INTERVIEW)])
+    batch = latest_batch()
+    save(editor_client, batch, data={"file-0-turns-1-speaker": "the minister", "file-0-turns-3-speaker": "MART KASK"})
+    turns = Document.objects.get().turns.order_by("position")
+    assert turns[1].speaker == kask and turns[3].speaker == kask
+    assert not Speaker.objects.filter(name__iexact="the minister").exists()
+    assert Speaker.objects.filter(name__iexact="mart kask").count() == 1
