@@ -224,6 +224,7 @@ class UploadedTranscript:
     def __init__(self, file: ImportFile):
         self.file = file
         self._source: TranscriptSource | None = None
+        self.unmatched_edits = 0  # turn edits of the preview that no longer fit the parse
 
     def read(self) -> TranscriptSource:
         if self._source is None:
@@ -233,7 +234,8 @@ class UploadedTranscript:
     def parse(self, speaker_cache: SpeakerCache) -> ParsedDocument:
         parsed = transcript_parse(source=self.read(), speaker_cache=speaker_cache)
         aliases, _ = speaker_cache.get()
-        return edits_apply(parsed=parsed, edits=self.file.edits or {}, aliases=aliases)
+        parsed, self.unmatched_edits = edits_apply(parsed=parsed, edits=self.file.edits or {}, aliases=aliases)
+        return parsed
 
     def search_vectors(self, parsed):
         return None  # the database computes them as the turns are inserted
@@ -242,12 +244,15 @@ class UploadedTranscript:
         self._source = None
 
 
-def edits_apply(*, parsed: ParsedDocument, edits: dict, aliases: dict[str, str] | None = None) -> ParsedDocument:
+def edits_apply(
+    *, parsed: ParsedDocument, edits: dict, aliases: dict[str, str] | None = None
+) -> tuple[ParsedDocument, int]:
     """The parse with the editor's edits: title, date, place, kind, and each edited turn's speaker
     and kind. A turn edit holds only if the turn is still where the preview showed it (same
     position and line): a file parsed again with speakers stored since can split differently.
     A speaker typed as a stored speaker's alias or name in another case is that speaker (``aliases``:
-    lower-cased alias or name to the canonical name, as ``Speaker.objects.alias_map()`` gives)."""
+    lower-cased alias or name to the canonical name, as ``Speaker.objects.alias_map()`` gives).
+    Returns the parse and the number of turn edits that no longer fit it."""
     aliases = aliases or {}
     if "title" in edits:
         parsed.title = edits["title"]
@@ -258,9 +263,11 @@ def edits_apply(*, parsed: ParsedDocument, edits: dict, aliases: dict[str, str] 
     if "kind" in edits:
         parsed.kind = edits["kind"]
     known = {speaker.name for speaker in parsed.speakers}
+    unmatched = 0
     for position, edit in (edits.get("turns") or {}).items():
         position = int(position)
         if position >= len(parsed.turns) or parsed.turns[position].line != edit.get("line"):
+            unmatched += 1
             continue
         turn = parsed.turns[position]
         if "speaker" in edit:
@@ -272,7 +279,7 @@ def edits_apply(*, parsed: ParsedDocument, edits: dict, aliases: dict[str, str] 
                 known.add(turn.speaker)
         if "kind" in edit:
             turn.kind = TurnKind(edit["kind"])
-    return parsed
+    return parsed, unmatched
 
 
 @dataclass
@@ -314,12 +321,13 @@ def import_file_run(*, file: ImportFile, publisher: str, speaker_cache: SpeakerC
     """Import one staged file through ``transcript_import`` and record its outcome."""
     replaced = None
     document = None
+    prepared = UploadedTranscript(file)
     try:
         result = transcript_import(
             path=Path(file.file_name),
             publisher=publisher,
             speaker_cache=speaker_cache,
-            prepared=UploadedTranscript(file),
+            prepared=prepared,
         )
     except Exception as exc:  # any failure is this file's alone: the batch goes on
         outcome, message = ImportOutcome.FAILED, _failure_reason(exc)
@@ -339,6 +347,11 @@ def import_file_run(*, file: ImportFile, publisher: str, speaker_cache: SpeakerC
         else:
             outcome = ImportOutcome.IMPORTED
             message = f"{len(result.parsed.turns)} turns, {len(result.parsed.warnings)} warning(s)"
+        if prepared.unmatched_edits and result.created:
+            message += (
+                f"; {prepared.unmatched_edits} turn edit(s) of the preview not applied: the file was read into "
+                "other turns with the speakers stored since (fix them in the reading view)"
+            )
     ImportFile.objects.filter(pk=file.pk).update(
         outcome=outcome, message=message, document=document, replaced=replaced, data=b""
     )

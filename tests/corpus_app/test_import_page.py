@@ -491,3 +491,18 @@ def test_a_speaker_typed_as_an_alias_is_that_stored_speaker(editor_client):
     assert turns[1].speaker == kask and turns[3].speaker == kask
     assert not Speaker.objects.filter(name__iexact="the minister").exists()
     assert Speaker.objects.filter(name__iexact="mart kask").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_turn_edit_that_no_longer_fits_the_parse_is_reported_not_misapplied(editor_client):
+    post_upload(editor_client, [upload("briefing.txt", BRIEFING)])
+    batch = latest_batch()
+    # As if the file were read into other turns by the time it is saved (speakers stored since).
+    ImportFile.objects.filter(batch=batch).update(
+        edits={"include": True, "turns": {"2": {"line": 99, "speaker": "Someone Else"}}}
+    )
+    import_batch_run(batch_id=batch.pk)
+    file = batch.files.get()
+    assert file.outcome == ImportOutcome.IMPORTED
+    assert "1 turn edit(s) of the preview not applied" in file.message
+    assert not Speaker.objects.filter(name="Someone Else").exists()
