@@ -25,7 +25,12 @@ demo: migrate
 	$(PY) manage.py populate_history --auto
 	$(PY) manage.py setup_demo --url http://$(HOST):$(PORT)/
 
+# The task worker (big import batches, README "The worker") runs beside the server; Ctrl-C stops both.
+# With TASKS_BACKEND=rq it is an RQ worker on REDIS_URL, else the database backend's.
+TASK_WORKER = $(if $(filter rq,$(TASKS_BACKEND)),rqworker --job-class django_tasks_rq.Job default,db_worker --no-reload)
+
 run: demo
+	@$(PY) manage.py $(TASK_WORKER) & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production-style serving: gunicorn, DEBUG off, PostgreSQL, static files through whitenoise.
@@ -38,6 +43,7 @@ serve: install
 	DEBUG=false $(PY) manage.py check --deploy
 	DEBUG=false $(PY) manage.py migrate --noinput
 	DEBUG=false $(PY) manage.py collectstatic --noinput -v 0
+	@DEBUG=false $(PY) manage.py $(TASK_WORKER) & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=false $(VENV)/bin/gunicorn desk.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 # make backup [BACKUP=backups/desk-YYYY-MM-DD.json.gz]; make restore BACKUP=… (into a new, migrated database)

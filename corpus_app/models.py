@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -276,3 +277,104 @@ class Turn(models.Model):
         return (*self.document.natural_key(), self.position)
 
     natural_key.dependencies = ["corpus_app.document", "corpus_app.speaker"]
+
+
+class ImportBatchStatus(models.TextChoices):
+    STAGED = "staged", "Awaiting preview"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Stopped by an error"
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    def expired(self):
+        """Batches never saved from their preview, past their expiry: their files' bytes are dropped."""
+        from django.utils import timezone
+
+        return self.filter(status=ImportBatchStatus.STAGED, expires_at__lt=timezone.now())
+
+    def for_import_page(self):
+        """The latest batches, newest first, as the import page lists them."""
+        return self.exclude(status=ImportBatchStatus.STAGED).select_related("created_by").order_by("-created_at")
+
+
+class ImportBatch(models.Model):
+    """Files uploaded together (or named to ``import_transcripts --background``): kept here between
+    the preview and the save, and the progress of their import in the background."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(help_text="An unsaved preview is dropped after this.")
+    status = models.CharField(max_length=20, choices=ImportBatchStatus.choices, default=ImportBatchStatus.STAGED)
+    background = models.BooleanField(default=False, help_text="Imported by the task worker rather than the page.")
+    publisher = models.CharField(max_length=200, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0, help_text="Files whose outcome is known.")
+    task_id = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True, help_text="Why the batch stopped, if it did.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="importbatch_status_expiry_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ImportBatchStatus.values), name="importbatch_status_valid"),
+            models.CheckConstraint(condition=Q(done__lte=F("total")), name="importbatch_done_within_total"),
+        ]
+
+    def __str__(self):
+        return f"Import batch {self.pk} ({self.done}/{self.total})"
+
+    def get_absolute_url(self):
+        return reverse("corpus:import-batch", args=[self.pk])
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else self.done * 100 // self.total
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportBatchStatus.DONE, ImportBatchStatus.FAILED)
+
+
+class ImportOutcome(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    IMPORTED = "imported", "Imported"
+    NEW_EDITION = "new_edition", "Imported as a new edition"
+    SKIPPED = "skipped", "Identical file already imported"
+    FAILED = "failed", "Not imported"
+    LEFT_OUT = "left_out", "Left out in the preview"
+
+
+class ImportFile(models.Model):
+    """One file of a batch: its bytes until it is imported, the editor's preview edits, its outcome."""
+
+    batch = models.ForeignKey(ImportBatch, models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=500, help_text="As uploaded: the path inside the .zip, or the file name.")
+    data = models.BinaryField(blank=True, help_text="The file's bytes; emptied once it is imported.")
+    size = models.PositiveBigIntegerField(default=0)
+    edits = models.JSONField(default=dict, blank=True, help_text="Title, date, place, kind and turns as edited.")
+    outcome = models.CharField(max_length=20, choices=ImportOutcome.choices, default=ImportOutcome.PENDING)
+    message = models.TextField(blank=True, help_text="Why it was not imported, or what the import did.")
+    document = models.ForeignKey(Document, models.SET_NULL, null=True, blank=True, related_name="+")
+    replaced = models.ForeignKey(Document, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "position"], name="importfile_position_unique_in_batch"),
+            models.CheckConstraint(condition=Q(outcome__in=ImportOutcome.values), name="importfile_outcome_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_outcome_display()})"
+
+    @property
+    def file_name(self) -> str:
+        """The name the importer records (and recognises editions by): the last part of the path."""
+        return self.name.rsplit("/", 1)[-1]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from corpus_app import exports, search, views
 
@@ -7,6 +7,7 @@ app_name = "corpus"
 urlpatterns = [
     path("documents/", views.DocumentListView.as_view(), name="document-list"),
     path("documents/export/", exports.document_export, name="document-export"),
+    path("documents/import/", include("corpus_app.import_urls")),
     path("documents/<int:pk>/file/", views.document_file, name="document-file"),
     path("speakers/", views.SpeakerListView.as_view(), name="speaker-list"),
     path("speakers/<int:pk>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "corpus_app",
     "annotations",
 ]
@@ -196,6 +198,27 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_TURN_CHARS = env_int("IMPORT_MAX_TURN_CHARS", 1_000_000)
 IMPORT_MAX_FILES = env_int("IMPORT_MAX_FILES", 10_000)
+# The import page (README "Importing in the browser"): an upload of more files than this, or a
+# request to, is imported in the background; a .zip may hold up to IMPORT_MAX_UPLOAD_BYTES in all.
+IMPORT_PREVIEW_MAX_FILES = env_int("IMPORT_PREVIEW_MAX_FILES", 20)
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+IMPORT_STAGED_HOURS = env_int("IMPORT_STAGED_HOURS", 24)  # an unsaved preview's files are kept this long
+
+# Background work (big import batches) on Django's tasks framework, through its backport
+# django-tasks: the database backend by default (its worker, `manage.py db_worker`, is started by
+# `make run` and `make serve`); TASKS_BACKEND=rq puts the tasks on Redis (REDIS_URL) for RQ workers
+# (`manage.py rqworker --job-class django_tasks_rq.Job`), when several app servers share them.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower()
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "immediate":  # in the request itself: for tests and one-off scripts
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+elif TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}.")
 
 # Content-Security-Policy (django-csp, v4 format): scripts, styles, images and requests from this
 # site only; no inline script or style anywhere (the pages' data travels as JSON blocks, read by

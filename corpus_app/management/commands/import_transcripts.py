@@ -64,8 +64,13 @@ class Command(BaseCommand):
             "annotations move onto it. Without it, a file with the same name, or the same title, date and place, "
             "as a current document is imported as its new edition.",
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue the files for the task worker (manage.py db_worker); print the page that follows the import.",
+        )
 
-    def handle(self, *args, paths, dry_run, as_json, publisher, replaces, verbosity, **options):
+    def handle(self, *args, paths, dry_run, as_json, publisher, replaces, verbosity, background=False, **options):
         files, missing = collect_files(paths)
         if len(files) > settings.IMPORT_MAX_FILES:
             raise CommandError(
@@ -74,6 +79,8 @@ class Command(BaseCommand):
             )
         if replaces is not None and len(files) + len(missing) != 1:
             raise CommandError("--replaces takes exactly one file: the new edition of that document.")
+        if background:
+            return self._queue(files, missing, publisher=publisher, dry_run=dry_run, replaces=replaces)
         failures = [(path, "no such file or folder") for path in missing]
         for path, reason in failures:
             self._report_failure(path, reason, as_json=as_json)
@@ -126,6 +133,16 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(failures)} file(s) could not be imported: {', '.join(str(p) for p, _ in failures)}"
             )
+
+    def _queue(self, files, missing, *, publisher, dry_run, replaces):
+        from corpus_app.import_batches import import_batch_from_paths
+
+        if dry_run or replaces is not None:
+            raise CommandError("--background imports: it goes with neither --dry-run nor --replaces.")
+        batch = import_batch_from_paths(paths=files, missing=missing, publisher=publisher)
+        self.stdout.write(
+            self.style.SUCCESS(f"Queued {batch.total} file(s) as import batch {batch.pk}: {batch.get_absolute_url()}")
+        )
 
     def _report_file(self, path, progress, parsed, result, *, dry_run, as_json, verbosity) -> bool:
         """Report a file checked or imported (True), or skipped as already imported (False)."""
