@@ -16,12 +16,12 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from annotations.dashboard import fingerprint
 from annotations.filters import AnnotationFilter, ClaimFilter
 from annotations.forms import quicken_widgets
 from annotations.forms_review import ClaimReviewForm
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Topic, claim_queue_rank
 from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
+from desk.cache import ANNOTATIONS, CORPUS, generations_key
 from desk.pagination import CappedPaginator, CursorPaginationMixin, has_active_filters, query_without_page
 from desk.text import truncate_chars
 
@@ -164,12 +164,12 @@ def annotation_row_html(row):
 
 
 class FilteredCountMixin:
-    """Filtered counts kept until an annotation, claim or document changes (the dashboard's
-    fingerprint, one query); an unfiltered count is cheaper than the fingerprint."""
+    """Filtered counts kept until an annotation, claim or document changes (``desk.cache``); an
+    unfiltered count is cheap enough not to keep."""
 
     def count_version(self):
         filterset = getattr(self, "filterset", None)
-        return fingerprint() if filterset is not None and has_active_filters(filterset) else None
+        return generations_key(ANNOTATIONS, CORPUS) if filterset is not None and has_active_filters(filterset) else None
 
 
 class AnnotationListView(LoginRequiredMixin, FilteredCountMixin, CursorPaginationMixin, FilterView):

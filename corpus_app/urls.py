@@ -1,7 +1,8 @@
 from django.urls import path
 
 from annotations.exports import document_export
-from corpus_app import search, views
+from corpus_app import views
+from corpus_app.search.views import search_view
 
 app_name = "corpus"
 
@@ -12,5 +13,5 @@ urlpatterns = [
     path("documents/<int:pk>/file/", views.document_file, name="document-file"),
     path("speakers/", views.SpeakerListView.as_view(), name="speaker-list"),
     path("speakers/<int:pk>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),
-    path("search/", search.search_view, name="search"),
+    path("search/", search_view, name="search"),
 ]

@@ -3,8 +3,7 @@ import secrets
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -17,6 +16,7 @@ from annotations.forms import quicken_widgets
 from annotations.views import FilteredCountMixin
 from corpus_app.filters import DocumentFilter
 from corpus_app.models import Document, DocumentFile, SourceFormat, Speaker, Turn
+from desk.cache import ANNOTATIONS, CORPUS, cached
 from desk.pagination import CappedPaginator, CursorPaginationMixin, query_without_page
 
 
@@ -102,32 +102,22 @@ class DocumentDetailView(LoginRequiredMixin, DetailView):
         return HttpResponse(b"".join(large.get(chunk, chunk).encode() for chunk in chunks), **response_kwargs)
 
 
-SPEAKER_COUNTS_SECONDS = 300
-
-
 def speaker_counts():
-    """``{speaker id: (turns, documents)}`` over the whole corpus.
+    """``{speaker id: (turns, documents)}`` over the whole corpus, kept until the corpus changes.
 
-    Counting them is a GROUP BY over every turn (more than a second on a million turns), so the
-    result is cached under a key that changes whenever turns come or go: the newest turn and
-    document and the number of documents (turns are only created and deleted with their
-    document). A turn whose speaker is corrected in the admin shows in the counts within
-    :data:`SPEAKER_COUNTS_SECONDS`.
+    Counting them is a GROUP BY over every turn (more than a second on a million turns).
     """
-    newest_turn = Turn.objects.aggregate(top=Max("pk"))["top"]
-    newest_document = Document.objects.aggregate(top=Max("pk"))["top"]
-    key = f"speaker-counts:{newest_turn}:{newest_document}:{Document.objects.count()}"
-    counts = cache.get(key)
-    if counts is None:
+
+    def count():
         rows = (
             Turn.objects.filter(speaker__isnull=False)
             .values_list("speaker")
             .annotate(turns=Count("pk"), documents=Count("document", distinct=True))
             .order_by()
         )
-        counts = {speaker_id: (turns, documents) for speaker_id, turns, documents in rows}
-        cache.set(key, counts, SPEAKER_COUNTS_SECONDS)
-    return counts
+        return {speaker_id: (turns, documents) for speaker_id, turns, documents in rows}
+
+    return cached("speaker-counts", count, kinds=(CORPUS,))
 
 
 class SpeakerListView(LoginRequiredMixin, ListView):
@@ -148,16 +138,15 @@ def speaker_profile(speaker):
     """The speaker page's figures: annotation count, topics and stance profile.
 
     They aggregate every annotation of the speaker's turns (seconds for a minister heard in a
-    third of a large corpus), so they are cached under the dashboard's fingerprint, which
-    changes with every annotation, claim or document written: a change shows on the next view.
+    third of a large corpus), so they are kept until annotations or the corpus change: a change
+    shows on the next view.
     """
-    from annotations.dashboard import CACHE_SECONDS, fingerprint
+    return cached(f"speaker-profile:{speaker.pk}", lambda: _speaker_profile(speaker), kinds=(ANNOTATIONS, CORPUS))
+
+
+def _speaker_profile(speaker):
     from annotations.models import Annotation, Polarity
 
-    key = f"speaker-profile:{speaker.pk}:{fingerprint()}"
-    profile = cache.get(key)
-    if profile is not None:
-        return profile
     annotations = Annotation.objects.filter(turn__speaker=speaker)
     topics = list(
         annotations.values("topics__pk", "topics__name")
@@ -185,7 +174,6 @@ def speaker_profile(speaker):
         ],
         "annotation_count": annotations.count(),
     }
-    cache.set(key, profile, CACHE_SECONDS)
     return profile
 
 
