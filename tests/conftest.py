@@ -47,7 +47,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def clear_cache():
-    # The dashboard is cached by a fingerprint of ids; a rolled-back test can leave ids to be reused.
+    # Kept results are keyed by generations that rolled-back tests never moved on (desk.cache).
     from django.core.cache import cache
 
     cache.clear()
