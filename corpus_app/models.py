@@ -1,8 +1,9 @@
 import pgtrigger
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 # The reading view shows a long transcript a page of this many turns at a time (with the
@@ -177,6 +178,9 @@ class Document(models.Model):
             models.Index(fields=["source_name"], name="document_source_name_idx"),
             # The dashboard's latest imports, and the list sorted by import.
             models.Index(fields=["-imported_at", "-id"], name="document_imported_id_idx"),
+            # The text filter's title half (title__icontains: UPPER(title) LIKE UPPER('%…%')), from
+            # the titles' trigrams (pg_trgm), as corpus_app.filters asks it.
+            PostgresGinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="document_title_trgm_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),

@@ -1,8 +1,8 @@
 """The turns' search vector, its index, the documents' lexemes and their triggers, declared on the
 models (``corpus_app.models``), so that ``makemigrations --check`` guards them.
 
-On PostgreSQL the column, the index and the table exist (migrations 0004, 0009, 0012): they enter
-Django's state only. On other databases (SQLite) the column and the table are created, empty, so
+On PostgreSQL the column, the indexes and the table exist (migrations 0004, 0009, 0012): they
+enter Django's state only. On other databases (SQLite) the column and the table are created, empty, so
 that the models' rows can be written and read there too. The triggers of migrations 0008 and 0009,
 written as strings, are dropped with their functions, and the declared ones created. So is the
 "corpus version" sequence of migration 0010 and its triggers: the cache's generations took its
@@ -10,9 +10,11 @@ place (``desk.cache``).
 """
 
 import corpus_app.models
+import django.contrib.postgres.indexes
 import django.contrib.postgres.search
 import django.db.models.deletion
 import django.db.models.expressions
+import django.db.models.functions.text
 import pgtrigger.compiler
 import pgtrigger.migrations
 from django.db import migrations, models
@@ -100,6 +102,15 @@ class Migration(migrations.Migration):
                         django.db.models.expressions.CombinedExpression(models.F("id"), "/", models.Value(100000)),
                         models.F("search_vector"),
                         name="turn_slice_search_idx",
+                    ),
+                ),
+                migrations.AddIndex(
+                    model_name="document",
+                    index=corpus_app.models.PostgresGinIndex(
+                        django.contrib.postgres.indexes.OpClass(
+                            django.db.models.functions.text.Upper("title"), name="gin_trgm_ops"
+                        ),
+                        name="document_title_trgm_idx",
                     ),
                 ),
                 migrations.AddIndex(

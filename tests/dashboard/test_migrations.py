@@ -42,3 +42,23 @@ def test_the_dashboard_and_the_declared_search_columns_migrate_back_and_forward(
         assert [t.pk for t in search.search_turns("rouble")] == [turn.pk]
     else:
         assert [t.pk for t in search.search_turns("convergence")] == [turn.pk]
+
+
+@pytest.mark.django_db
+def test_every_declared_postgresql_index_is_in_the_database_there_and_nowhere_else():
+    from django.apps import apps
+
+    from corpus_app.models import PostgresGinIndex
+
+    declared = {
+        (model._meta.db_table, index.name)
+        for model in apps.get_models()
+        for index in model._meta.indexes
+        if isinstance(index, PostgresGinIndex)
+    }
+    assert len(declared) == 3  # the search index, the documents' words, the titles' trigrams
+    with connection.cursor() as cursor:
+        found = {
+            (table, name) for table, name in declared if name in connection.introspection.get_constraints(cursor, table)
+        }
+    assert found == (declared if POSTGRES else set())
