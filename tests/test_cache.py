@@ -116,3 +116,27 @@ def test_the_cache_is_redis_when_redis_url_is_set_and_local_memory_otherwise():
     assert _run_manage("shell", "-c", show, env_overrides={"REDIS_URL": ""}).stdout.split()[-1].endswith("LocMemCache")
     on_redis = _run_manage("shell", "-c", show, env_overrides={"REDIS_URL": TEST_REDIS_URL})
     assert on_redis.stdout.split()[-1] == "django.core.cache.backends.redis.RedisCache"
+
+
+@pytest.mark.django_db
+def test_rows_the_importers_write_around_the_orm_move_the_generation_on():
+    from annotations.interchange.rows import insert
+    from corpus_app.models import Speaker
+
+    before = generations(CORPUS)
+    insert(Speaker, ["name", "kind", "role", "affiliation"], [("Maria Zakharova", "person", "", "")])
+    assert generations(CORPUS) != before
+
+
+@pytest.mark.django_db
+def test_an_imported_transcript_shows_on_the_kept_dashboard(client, viewer, settings):
+    from pathlib import Path
+
+    from corpus_app.importing import transcript_import
+
+    client.force_login(viewer)
+    assert client.get("/").context["counts"]["documents"] == 0
+    path = sorted((Path(settings.BASE_DIR) / "fixtures" / "transcripts").glob("*.txt"))[0]
+    turns = transcript_import(path=path).document.turns.count()
+    counts = client.get("/").context["counts"]
+    assert (counts["documents"], counts["turns"]) == (1, turns)
