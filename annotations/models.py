@@ -325,30 +325,3 @@ class Claim(models.Model):
     @property
     def is_open(self):
         return self.status in ClaimStatus.open_values()
-
-
-class DashboardTally(models.Model):
-    """A change to one of the dashboard's counts, written by the database (PostgreSQL only).
-
-    Triggers on the annotations, their topics, the claims, the documents and the turns add a row
-    for every statement that changes a count:
-    - the number of annotations, of documents and of turns;
-    - annotations per stance (``key`` "target:polarity"), per top-level topic (``key`` the root
-      topic's id) and per UTC hour of creation (``key`` "YYYY-MM-DDTHH");
-    - claims per status.
-
-    A count is the sum of its rows, so writers only ever insert, and never wait on each other for
-    a shared counter; the dashboard sums the rows and now and then folds them into one row per
-    count (``annotations.dashboard``). Migration ``annotations`` 0008 holds the triggers and fills
-    the table from the data already there.
-    """
-
-    kind = models.CharField(max_length=12)
-    key = models.CharField(max_length=40, blank=True)
-    n = models.BigIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["kind", "key"], name="dashboard_tally_kind_key_idx")]
-
-    def __str__(self):
-        return f"{self.kind} {self.key}: {self.n:+d}"

@@ -4,7 +4,6 @@ annotations of those turns (for the side list, and as the API's JSON for ``reade
 topic tree and targets of the tagging panel, and what the user may do.
 """
 
-import hashlib
 from functools import partial
 from typing import NamedTuple
 
@@ -12,13 +11,14 @@ from annotations import highlight, services
 from annotations.forms import AnnotateForm
 from annotations.models import TOPIC_PATH_SEPARATOR, Annotation, ClaimStatus, Polarity, Target, Topic, topic_lineages
 from annotations.serializers import annotations_json, topics_json
-from corpus_app.models import READING_PAGE_TURNS, Turn
+from corpus_app.models import READING_PAGE_TURNS
+from desk.cache import ANNOTATIONS, CORPUS, generations_key
 from desk.text import truncate_chars
 
 LIST_EXCERPT_CHARS = 90  # as reader.js writes the list after a save
-# The turn sections and the annotation list of a page are cached under a digest of what they show
-# (a long document's page has hundreds of turns and can have a thousand annotations: rendering
-# them is most of the page's time).
+# The turn sections and the annotation list of a page are cached until the data changes (a long
+# document's page has hundreds of turns and can have a thousand annotations: rendering them is most
+# of the page's time).
 FRAGMENT_CACHE_SECONDS = 15 * 60
 
 
@@ -115,17 +115,6 @@ class ListedAnnotation(NamedTuple):
     claim_label: str
 
 
-def fingerprint(values, texts=()):
-    """A digest of ``repr(values)`` and of ``texts``: what a cached fragment shows, as its cache key.
-    Any change to what it shows gives a new key, so nothing is ever invalidated by hand."""
-    digest = hashlib.blake2b(digest_size=16)
-    for value in values:
-        digest.update(repr(value).encode())
-    for text in texts:
-        digest.update(text.encode())
-    return digest.hexdigest()
-
-
 def highlight_classes(annotation):
     """The classes that colour an annotation (its JSON) in the text and the list."""
     stance, claim = annotation["stance"], annotation["claim"]
@@ -155,23 +144,6 @@ def listed_annotations(annotations):
             )
         )
     return listed
-
-
-def turns_fingerprint(turns):
-    """The cache key of the turn sections: every column of each turn, its speaker's name and its passages."""
-    columns = [field.attname for field in Turn._meta.concrete_fields if field.attname != "text"]
-    return fingerprint(
-        (
-            (
-                [getattr(turn, column) for column in columns],
-                len(turn.text),
-                turn.speaker and turn.speaker.name,
-                turn.passages,
-            )
-            for turn in turns
-        ),
-        texts=(turn.text for turn in turns),
-    )
 
 
 def tagging_choices():
@@ -205,18 +177,21 @@ def reader_context(document, user, *, annotate_form=None, page=None):
     for turn in turns:
         turn.passages = passages[turn.pk]
 
+    fragments_key = f"{generations_key(CORPUS, ANNOTATIONS)}:{document.pk}:{page.number if page else 0}"
     can_edit = services.can_edit_annotations(user)
     if can_edit and annotate_form is None:
         annotate_form = annotate_form_for(turns, topic_pairs, targets)
     return {
         "document": document,
         "turns": turns,
-        "turns_fingerprint": turns_fingerprint(turns),
+        # The cached fragments follow the data's generations (desk.cache): any write of the corpus or
+        # the annotations gives them new keys. The annotations' JSON says what this user may delete.
+        "fragments_key": fragments_key,
+        "user_fragments_key": f"{fragments_key}:{user.pk}",
         "fragment_cache_seconds": FRAGMENT_CACHE_SECONDS,
         # The list is built only when its cached fragment is not found (a template calls a callable).
         "listed_annotations": partial(listed_annotations, annotations),
         "annotations_json": annotations,
-        "annotations_fingerprint": fingerprint(annotations),
         "topic_tree": [
             {"id": topic.pk, "name": topic.name, "path": path, "depth": depths[topic.pk]} for topic, path in topic_pairs
         ],

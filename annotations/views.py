@@ -11,11 +11,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from annotations.dashboard import fingerprint
 from annotations.filters import AnnotationFilter, ClaimFilter
 from annotations.forms import ClaimReviewForm
 from annotations.models import Annotation, Claim, Topic, claim_queue_rank
 from annotations.services import AnnotationError, VersionConflict, can_review_claims, claim_set_status
+from desk.cache import ANNOTATIONS, CORPUS, generations_key
 from desk.pagination import CappedPaginator, query_without_page
 
 CONTEXT_CHARS = 160  # how much of the turn around a claim the queue shows
@@ -38,9 +38,8 @@ def attach_topics(annotations):
     return annotations
 
 
-#: How long a page's rendered rows are cached. Keyed by the dashboard's fingerprint, they follow
-#: every write of annotations, claims, documents and turns at once; a topic, target or user renamed
-#: in the admin shows within this time.
+#: How long a page's rendered rows are cached. Keyed by the data's generations (desk.cache), they
+#: follow every write of the corpus and the annotations at once; a user renamed shows within this time.
 ROWS_CACHE_SECONDS = 300
 
 
@@ -50,15 +49,14 @@ class DataListView(LoginRequiredMixin, FilterView):
 
     @cached_property
     def data_version(self):
-        """The dashboard's fingerprint: one query of index lookups, moved on by every write."""
-        return fingerprint()
+        """The generations of the corpus and the annotations: one cache read, moved on by every write."""
+        return generations_key(CORPUS, ANNOTATIONS)
 
     def get_paginator(self, queryset, per_page, **kwargs):
         return CappedPaginator.for_request(
             self.request,
             queryset,
             per_page,
-            # An unfiltered count is cheaper than the fingerprint's lookup: counted each time.
             count_version=self.data_version if self.filterset.narrows() else None,
             unfiltered=self.get_queryset(),
             **kwargs,

@@ -273,7 +273,7 @@ def dashboard_counts():
     django.setup()
     from django.db import connection
 
-    from annotations.dashboard import KeptCounts, TableCounts, _root_topics
+    from dashboard.counts import KeptCounts, TableCounts, _root_topics
 
     roots, _ = _root_topics()
 

@@ -22,6 +22,7 @@ from corpus_app.models import Document, DocumentFile, Speaker, Turn
 from corpus_app.parsing import ParsedDocument, ParseError, parse_extracted
 from corpus_app.parsing.extract import ExtractedText, ExtractError, extract_text
 from corpus_app.parsing.worker import parse_in_worker
+from desk.cache import CORPUS, bump
 
 
 class TranscriptError(Exception):
@@ -384,6 +385,7 @@ def _insert_turns(document_id, rows, search_vectors: SearchVectors | None = None
     PostgreSQL (several times faster than a multi-row ``INSERT`` for thousands of rows),
     ``bulk_create`` elsewhere. ``search_vectors`` (PostgreSQL only) are stored with them."""
     connection = connections[Turn.objects.db]
+    bump(CORPUS, using=connection.alias)  # bulk_create and COPY send no signals
     if connection.vendor != "postgresql":
         Turn.objects.bulk_create(Turn(**dict(zip(_TURN_COLUMNS, row, strict=True))) for row in rows)
         return

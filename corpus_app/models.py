@@ -1,12 +1,36 @@
+import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 # The reading view shows a long transcript a page of this many turns at a time (with the
 # annotations of those turns): a 5 MB text is thousands of turns, tens of megabytes on one page.
 READING_PAGE_TURNS = 200
+
+#: The full-text search configuration of the turns' search vectors (PostgreSQL).
+SEARCH_CONFIG = "english"
+#: Turn ids per slice of the search index: a search reads the newest slices first (corpus_app.search).
+TURN_ID_SLICE = 100_000
+
+
+class PostgresGinIndex(GinIndex):
+    """A GIN index on PostgreSQL; nothing on other databases (SQLite), where the column stays empty
+    and the searches that use it take another way."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return ""
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return ""
+        return super().remove_sql(model, schema_editor, **kwargs)
 
 
 class SpeakerKind(models.TextChoices):
@@ -159,10 +183,36 @@ class Document(models.Model):
             models.Index(fields=["source_name"], name="document_source_name_idx"),
             # The dashboard's latest imports, and the list sorted by import.
             models.Index(fields=["-imported_at", "-id"], name="document_imported_id_idx"),
+            # The text filter's title half (title__icontains: UPPER(title) LIKE UPPER('%…%')), from
+            # the titles' trigrams (pg_trgm), as corpus_app.filters asks it.
+            PostgresGinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="document_title_trgm_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
             models.CheckConstraint(condition=~Q(replaces=F("pk")), name="document_not_own_edition"),
+        ]
+        # A document's words (DocumentLexemes) go with it; not by a foreign key, which would make
+        # Django's TRUNCATE of the documents (flush, tests) refuse.
+        triggers = [
+            pgtrigger.Trigger(
+                name="lexemes_forget_deleted",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Delete,
+                referencing=pgtrigger.Referencing(old="old_rows"),
+                func=(
+                    "DELETE FROM corpus_app_document_lexemes WHERE document_id IN (SELECT id FROM old_rows);"
+                    " RETURN NULL;"
+                ),
+            ),
+            pgtrigger.Trigger(
+                name="lexemes_forget_truncated",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Truncate,
+                # Not TRUNCATE: a TRUNCATE of both tables at once (flush) holds the table "in use".
+                func="DELETE FROM corpus_app_document_lexemes; RETURN NULL;",
+            ),
         ]
 
     def __str__(self):
@@ -221,6 +271,10 @@ class TurnQuerySet(models.QuerySet):
 
 
 class TurnManager(models.Manager.from_queryset(TurnQuerySet)):
+    def get_queryset(self):
+        # The search vector is read by searches only, through the column itself (corpus_app.search).
+        return super().get_queryset().defer("search_vector")
+
     def get_by_natural_key(self, content_hash, position):
         return self.get(document__content_hash=content_hash, position=position)
 
@@ -246,9 +300,13 @@ class Turn(models.Model):
         help_text="Page furniture the importer took for speech: hidden from reading, listings, exports, search "
         "and counts; kept in the raw text, and restorable.",
     )
+    # The text's words for full-text search (PostgreSQL): to_tsvector('english'::regconfig, text), by
+    # the triggers below unless the importer gives it (it has the same server compute it ahead, on
+    # another connection). Left out of every turn read (TurnManager); empty on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False, serialize=False)
 
     # Editors' edits (split, merge, speaker, kind, noise), with who and when; imports write no history.
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_vector"])
     objects = TurnManager()
 
     class Meta:
@@ -257,11 +315,74 @@ class Turn(models.Model):
             models.Index(fields=["speaker", "document"], name="turn_speaker_document_idx"),
             # The few noise turns, for counts that leave them out (empty for most documents).
             models.Index(fields=["document"], condition=Q(is_noise=True), name="turn_noise_idx"),
+            # Led by the slice of ids (btree_gin): a search asks one slice at a time, newest first,
+            # until it has its candidates, so it reads the matches of those slices only.
+            PostgresGinIndex(F("id") / TURN_ID_SLICE, "search_vector", name="turn_slice_search_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["document", "position"], name="turn_position_unique_in_document"),
             models.CheckConstraint(condition=Q(kind__in=TurnKind.values), name="turn_kind_valid"),
             models.CheckConstraint(condition=~Q(text=""), name="turn_text_not_empty"),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="search_vector_inserted",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                condition=pgtrigger.Q(new__search_vector__isnull=True),
+                func=f"NEW.search_vector := to_tsvector('{SEARCH_CONFIG}'::regconfig, NEW.text); RETURN NEW;",
+            ),
+            pgtrigger.Trigger(
+                name="search_vector_updated",
+                when=pgtrigger.Before,
+                operation=pgtrigger.UpdateOf("text", "search_vector"),
+                condition=pgtrigger.Condition("NEW.text IS DISTINCT FROM OLD.text OR NEW.search_vector IS NULL"),
+                func=f"NEW.search_vector := to_tsvector('{SEARCH_CONFIG}'::regconfig, NEW.text); RETURN NEW;",
+            ),
+            # Inserted turns add their words to their documents' rows, unless the importer stored
+            # that document's row itself (as the setting corpus_app.lexemes_given says).
+            pgtrigger.Trigger(
+                name="lexemes_added",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                referencing=pgtrigger.Referencing(new="new_rows"),
+                func="""
+IF NOT EXISTS (
+    SELECT FROM new_rows
+    WHERE document_id::text IS DISTINCT FROM current_setting('corpus_app.lexemes_given', true)
+) THEN
+    RETURN NULL;
+END IF;
+INSERT INTO corpus_app_document_lexemes AS stored (document_id, lexemes)
+SELECT document_id, array_to_tsvector(array_agg(lexeme))
+FROM new_rows, unnest(tsvector_to_array(search_vector)) AS lexeme GROUP BY document_id
+ON CONFLICT (document_id) DO UPDATE SET lexemes = stored.lexemes || EXCLUDED.lexemes;  -- a union: no positions
+RETURN NULL;""",
+            ),
+            # A turn edited or deleted: its document's words are computed again from its turns.
+            *[
+                pgtrigger.Trigger(
+                    name=f"lexemes_refreshed_{event}",
+                    level=pgtrigger.Statement,
+                    when=pgtrigger.After,
+                    operation=operation,
+                    referencing=referencing,
+                    declare=[("documents", "bigint[]")],
+                    func=f"""
+documents := ARRAY(SELECT DISTINCT document_id FROM {rows});
+DELETE FROM corpus_app_document_lexemes WHERE document_id = ANY(documents);
+INSERT INTO corpus_app_document_lexemes (document_id, lexemes)
+SELECT document_id, array_to_tsvector(array_agg(lexeme))
+FROM corpus_app_turn, unnest(tsvector_to_array(search_vector)) AS lexeme
+WHERE document_id = ANY(documents) GROUP BY document_id;
+RETURN NULL;""",
+                )
+                for event, operation, referencing, rows in [
+                    ("update", pgtrigger.Update, pgtrigger.Referencing(new="new_rows"), "new_rows"),
+                    ("delete", pgtrigger.Delete, pgtrigger.Referencing(old="old_rows"), "old_rows"),
+                ]
+            ],
         ]
 
     def __str__(self):
@@ -378,3 +499,26 @@ class ImportFile(models.Model):
     def file_name(self) -> str:
         """The name the importer records (and recognises editions by): the last part of the path."""
         return self.name.rsplit("/", 1)[-1]
+
+
+class DocumentLexemes(models.Model):
+    """Every word of a document's turns (the lexemes of their search vectors, without positions), in
+    one GIN-indexed row per document (PostgreSQL), kept by the turns' triggers.
+
+    The documents list's text filter asks it which documents hold a word: asked of a million turns,
+    a common word took a second a page; asked of twenty thousand documents, through the index, a
+    few milliseconds (``corpus_app.filters``). Empty on SQLite, where the filter reads the turns.
+    """
+
+    document = models.OneToOneField(
+        Document, models.DO_NOTHING, primary_key=True, db_constraint=False, related_name="+"
+    )  # deleted with it by its trigger: a foreign key would make TRUNCATE of the documents refuse
+    lexemes = SearchVectorField()
+
+    class Meta:
+        db_table = "corpus_app_document_lexemes"
+        verbose_name_plural = "document lexemes"
+        indexes = [PostgresGinIndex(fields=["lexemes"], name="document_lexemes_idx")]
+
+    def __str__(self):
+        return f"words of document {self.document_id}"

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from corpus_app import exports, search, views
+from corpus_app import exports, views
+from corpus_app.search.views import search_view
 
 app_name = "corpus"
 
@@ -11,5 +12,5 @@ urlpatterns = [
     path("documents/<int:pk>/file/", views.document_file, name="document-file"),
     path("speakers/", views.SpeakerListView.as_view(), name="speaker-list"),
     path("speakers/<int:pk>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),
-    path("search/", search.search_view, name="search"),
+    path("search/", search_view, name="search"),
 ]

@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
@@ -10,7 +9,7 @@ from django_filters.views import FilterView
 
 from corpus_app.filters import DocumentFilter, SpeakerFilter
 from corpus_app.models import Document, DocumentFile, SourceFormat, Speaker, Turn
-from corpus_app.version import corpus_version
+from desk.cache import ANNOTATIONS, CORPUS, cached, generations_key
 from desk.pagination import CappedPaginator, query_without_page
 
 
@@ -36,12 +35,14 @@ class DocumentListView(LoginRequiredMixin, FilterView):
         )
 
     def count_version(self):
-        """Filtered counts are kept until the corpus changes; the claims filter's, which follow
-        the claims too, and the unfiltered count (cheaper than a lookup) are not kept."""
+        """Filtered counts are kept until the data they count changes (the claims filter follows the
+        annotations too); the unfiltered count, cheaper than a lookup, is not kept."""
         filterset = self.filterset
-        if not filterset.narrows() or filterset.form.cleaned_data.get("unverified_claims") is not None:
+        if not filterset.narrows():
             return None
-        return f"corpus:{corpus_version()}"
+        if filterset.form.cleaned_data.get("unverified_claims") is not None:
+            return generations_key(CORPUS, ANNOTATIONS)
+        return generations_key(CORPUS)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -64,22 +65,13 @@ class DocumentListView(LoginRequiredMixin, FilterView):
         return context
 
 
-SPEAKER_COUNTS_SECONDS = 300
-
-
 def speaker_counts():
-    """``{speaker id: (turns, documents)}`` over the whole corpus.
+    """``{speaker id: (turns, documents)}`` over the whole corpus, kept until the corpus changes.
 
-    Counting them is a GROUP BY over every turn (more than a second on a million turns), so the
-    result is cached under a key that changes whenever turns come or go: the newest turn and
-    document and the number of documents, and the corpus version (a turn's speaker corrected, or a
-    turn marked as page noise, shows at once).
+    Counting them is a GROUP BY over every turn (more than a second on a million turns).
     """
-    newest_turn = Turn.objects.aggregate(top=Max("pk"))["top"]
-    newest_document = Document.objects.aggregate(top=Max("pk"))["top"]
-    key = f"speaker-counts:{newest_turn}:{newest_document}:{Document.objects.count()}:{corpus_version()}"
-    counts = cache.get(key)
-    if counts is None:
+
+    def count():
         rows = (
             Turn.objects.readable()
             .filter(speaker__isnull=False)
@@ -87,9 +79,9 @@ def speaker_counts():
             .annotate(turns=Count("pk"), documents=Count("document", distinct=True))
             .order_by()
         )
-        counts = {speaker_id: (turns, documents) for speaker_id, turns, documents in rows}
-        cache.set(key, counts, SPEAKER_COUNTS_SECONDS)
-    return counts
+        return {speaker_id: (turns, documents) for speaker_id, turns, documents in rows}
+
+    return cached("speaker-counts", count, kinds=(CORPUS,))
 
 
 class SpeakerListView(LoginRequiredMixin, FilterView):
@@ -118,16 +110,15 @@ def speaker_profile(speaker):
     """The speaker page's figures: annotation count, topics and stance profile.
 
     They aggregate every annotation of the speaker's turns (seconds for a minister heard in a
-    third of a large corpus), so they are cached under the dashboard's fingerprint, which
-    changes with every annotation, claim or document written: a change shows on the next view.
+    third of a large corpus), so they are kept until annotations or the corpus change: a change
+    shows on the next view.
     """
-    from annotations.dashboard import CACHE_SECONDS, fingerprint
+    return cached(f"speaker-profile:{speaker.pk}", lambda: _speaker_profile(speaker), kinds=(ANNOTATIONS, CORPUS))
+
+
+def _speaker_profile(speaker):
     from annotations.models import Annotation, Polarity
 
-    key = f"speaker-profile:{speaker.pk}:{fingerprint()}"
-    profile = cache.get(key)
-    if profile is not None:
-        return profile
     annotations = Annotation.objects.filter(turn__speaker=speaker)
     topics = list(
         annotations.values("topics__pk", "topics__name")
@@ -155,7 +146,6 @@ def speaker_profile(speaker):
         ],
         "annotation_count": annotations.count(),
     }
-    cache.set(key, profile, CACHE_SECONDS)
     return profile
 
 

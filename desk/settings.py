@@ -67,8 +67,10 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "pgtrigger",
     "corpus_app",
     "annotations",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +129,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Computed pages and counts (desk.cache): in Redis when REDIS_URL is set (redis://host:6379/0),
+# shared by every worker and server; otherwise in each process's memory (one server, or development).
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "desk"}}
 
 # `manage.py loaddata speakers corpus …` finds the project fixtures by name.
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]

@@ -1,14 +1,6 @@
 from axes.helpers import get_cool_off
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
-
-from annotations.dashboard import dashboard_context
-
-
-@login_required
-def dashboard(request):
-    return render(request, "dashboard.html", dashboard_context())
 
 
 def login_locked_out(request, original_response=None, credentials=None):

@@ -47,9 +47,54 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def clear_cache():
-    # The dashboard is cached by a fingerprint of ids; a rolled-back test can leave ids to be reused.
+    # Kept results are keyed by generations that rolled-back tests never moved on (desk.cache).
     from django.core.cache import cache
 
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def commit_callbacks_run_at_commit_points(request):
+    """Run ``transaction.on_commit`` callbacks where the code under test would commit.
+
+    A test runs inside a transaction that is rolled back, so Django keeps such callbacks (the
+    cache's generation bumps, ``desk.cache``) and never runs them. Here they run when the
+    outermost block the code opened itself ends without an error, or at once when registered
+    outside any, as they would in production. Transactional tests commit for real."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from django.db import connections
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.transaction import Atomic
+
+    def only_the_tests_blocks(connection):
+        return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+    def run_pending(connection):
+        pending, connection.run_on_commit = connection.run_on_commit, []
+        for _, callback, _ in pending:
+            callback()
+
+    original_exit, original_on_commit = Atomic.__exit__, BaseDatabaseWrapper.on_commit
+
+    def exit_and_commit(self, exc_type, exc_value, traceback):
+        result = original_exit(self, exc_type, exc_value, traceback)
+        connection = connections[self.using or "default"]
+        if exc_type is None and connection.in_atomic_block and only_the_tests_blocks(connection):
+            run_pending(connection)
+        return result
+
+    def on_commit(self, func, robust=False):
+        if self.in_atomic_block and only_the_tests_blocks(self):
+            func()
+        else:
+            original_on_commit(self, func, robust)
+
+    Atomic.__exit__, BaseDatabaseWrapper.on_commit = exit_and_commit, on_commit
+    try:
+        yield
+    finally:
+        Atomic.__exit__, BaseDatabaseWrapper.on_commit = original_exit, original_on_commit

@@ -11,11 +11,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 
-from annotations.dashboard import TableCounts, counts
 from annotations.models import Annotation, Claim
 from annotations.roles import ensure_roles
 from annotations.services import annotation_update, claim_set_status
 from corpus_app.models import Document, Speaker, Turn
+from dashboard.counts import TableCounts, counts
 from tests.factories import make_user
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,7 +3,7 @@ from django import forms
 
 from annotations.filters import AnnotationFilter
 from corpus_app.filters import DocumentFilter
-from corpus_app.search import SearchForm
+from corpus_app.forms import SearchForm
 from desk.choices import LabelColumnChoiceField
 from tests.factories import make_speaker
 

@@ -16,6 +16,8 @@ database's (checked on insert, as for ``bulk_create``), and the values the model
 
 from django.db import connections, models
 
+from desk.cache import ANNOTATIONS, CORPUS, bump
+
 _CONVERTED = (models.JSONField,)
 _CONVERTED_ON_SQLITE = (models.JSONField, models.DateTimeField, models.DateField, models.UUIDField)
 
@@ -46,6 +48,7 @@ def insert(model, columns: list[str], rows: list[tuple], using="default"):
     """Insert ``rows`` (tuples of Python values, in ``columns`` order, attnames) into ``model``'s table."""
     if not rows:
         return
+    bump(CORPUS if model._meta.app_label == "corpus_app" else ANNOTATIONS, using=using)  # no signals here
     connection = connections[using]
     fields = [model._meta.get_field(_field_name(model, column)) for column in columns]
     kinds = _CONVERTED if connection.vendor == "postgresql" else _CONVERTED_ON_SQLITE

@@ -2,7 +2,7 @@
 
 No model state changes: the index is on an expression, created with raw SQL, and skipped on
 other databases (SQLite searches with a substring fallback, see corpus_app/search.py).
-The expression must stay identical to ``corpus_app.search.TurnSearchVector`` so the planner
+The expression must stay identical to the one the search used, so the planner
 uses the index: ``to_tsvector('english'::regconfig, text)``.
 """
 

@@ -6,7 +6,7 @@ text)) STORED``: the database computes it once when a turn is written, so a sear
 the column replaces the expression index of migration 0002.
 
 No model state changes: the column is unknown to Django (it is never written by it, and read
-only through ``corpus_app.search.StoredSearchVector``), and nothing runs on other databases
+only by the search; declared on the model since migration 0014), and nothing runs on other databases
 (SQLite searches with a substring fallback, see corpus_app/search.py).
 """
 

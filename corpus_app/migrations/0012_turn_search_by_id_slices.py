@@ -1,10 +1,10 @@
 """The turns' search index, led by slices of turn ids, so that a search reads the newest slices first.
 
-A search ranks a capped set of candidates (``corpus_app.search.CANDIDATES``). Taken from the GIN
+A search ranks a capped set of candidates (``corpus_app.search.postgres.CANDIDATES``). Taken from the GIN
 index of migration 0004, that set cost as much as every match of the query: the index answers a
 query with all the turns that match it, tens of thousands for a common phrase, before the first
 thousand are kept; the time grew with the corpus. This index puts a slice number (``id / 100000``,
-``corpus_app.search.ID_SLICE``) before the vector (``btree_gin``), and the search asks it for one
+``corpus_app.models.TURN_ID_SLICE``) before the vector (``btree_gin``), and the search asks it for one
 slice at a time, newest first, until it has its candidates: the index then reads the matches of
 that slice only. A search for the vector alone (no slice) still uses it. It replaces 0004's index.
 
@@ -16,7 +16,7 @@ from django.db import migrations
 
 INDEX_NAME = "turn_slice_search_idx"
 OLD_INDEX_NAME = "turn_search_vector_idx"  # migration 0004
-ID_SLICE = 100_000  # as corpus_app.search.ID_SLICE
+ID_SLICE = 100_000  # as corpus_app.models.TURN_ID_SLICE (the index is declared there since 0014)
 
 
 def create(apps, schema_editor):

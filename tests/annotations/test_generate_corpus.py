@@ -95,8 +95,8 @@ def test_refuses_to_generate_twice_without_replace():
 def test_the_dashboards_kept_counts_are_one_row_each_after_generating():
     from django.db import connection
 
-    from annotations.dashboard import TableCounts, counts
-    from annotations.models import DashboardTally
+    from dashboard.counts import TableCounts, counts
+    from dashboard.models import DashboardTally
 
     generate()
     generate(replace=True)  # the generated rows deleted, then written again

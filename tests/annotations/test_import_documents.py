@@ -13,7 +13,7 @@ from annotations.models import Annotation, Claim, ClaimStatus, Target, Topic
 from corpus_app import search
 from corpus_app.models import Document, Speaker, SpeakerAlias, Turn
 from tests.annotations.interchange_helpers import empty_the_desk, run_import, snapshot, write_jsonl
-from tests.annotations.test_dashboard_counts import dashboard_figures
+from tests.dashboard.test_dashboard_counts import dashboard_figures
 from tests.factories import make_document, make_speaker, make_target, make_topic
 
 pytestmark = pytest.mark.django_db

@@ -184,15 +184,15 @@ def test_dashboard_query_count_is_fixed(client, viewer, rows):
     with CaptureQueriesContext(connection) as measured:
         client.get(reverse("dashboard"))
     # On PostgreSQL, the rows of the kept counts that 200 annotations add are folded once, in one
-    # more statement (annotations.dashboard.KeptCounts).
+    # more statement (dashboard.counts.KeptCounts).
     folds = [query for query in measured if query["sql"].startswith("WITH folded AS (DELETE")]
     assert len(folds) == (1 if rows == 200 and connection.vendor == "postgresql" else 0)
     assert len(measured) - len(folds) == len(baseline)
 
 
 def test_activity_chart_counts_annotations_per_month_across_a_year_boundary():
-    from annotations.dashboard import activity_bars
     from annotations.models import Annotation
+    from dashboard.figures import activity_bars
 
     january = make_annotation()
     december = make_annotation()
@@ -208,8 +208,8 @@ def test_activity_chart_counts_annotations_per_month_across_a_year_boundary():
 def test_activity_chart_starts_at_the_first_months_midnight_in_the_current_time_zone(zone, settings):
     from django.utils import timezone
 
-    from annotations.dashboard import activity_bars
     from annotations.models import Annotation
+    from dashboard.figures import activity_bars
 
     settings.TIME_ZONE = zone
     midnight = timezone.make_aware(datetime.datetime(2025, 3, 1))  # the first month's start, there

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from annotations import turn_edits
-from annotations.dashboard import counts
 from corpus_app.models import Speaker, SpeakerAlias, Turn
+from dashboard.counts import counts
 from tests.factories import make_document, make_user
 
 pytestmark = pytest.mark.django_db

@@ -224,19 +224,13 @@ def test_vectors_computed_for_another_parse_or_not_ready_are_left_to_the_databas
         assert prepared.vectors is None  # asked once
 
 
-def test_the_trigger_computes_missing_vectors_and_follows_text_changes_and_the_migration_reverses():
-    import importlib
-
-    from django.apps import apps
-
+def test_the_triggers_compute_missing_vectors_and_follow_text_changes():
     from tests.factories import make_document
     from tests.migrations import assert_run_no_sql_here
 
-    name = "corpus_app.migrations.0008_turn_search_vector_trigger"
     if connection.vendor != "postgresql":  # no search vectors elsewhere
-        assert_run_no_sql_here(name)
+        assert_run_no_sql_here("corpus_app.migrations.0008_turn_search_vector_trigger")
         return
-    migration = importlib.import_module(name)
 
     def column_is_generated():
         with connection.cursor() as cursor:
@@ -265,13 +259,6 @@ def test_the_trigger_computes_missing_vectors_and_follows_text_changes_and_the_m
             [document.pk],
         )
         given = Turn.objects.get(pk=cursor.fetchone()[0])
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks left before ALTER TABLE
     assert vector(given) == "'roubl':3 'trade':1"
-    with connection.schema_editor() as editor:
-        migration.use_generated_column(apps, editor)
-        assert column_is_generated() and vector(turn) == "'roubl':3 'trade':1"
-        migration.use_trigger(apps, editor)
-        migration.use_trigger(apps, editor)  # idempotent
-    assert not column_is_generated() and vector(turn) == "'roubl':3 'trade':1"
     Turn.objects.filter(pk=turn.pk).update(text="Sanctions.")
-    assert vector(turn) == "'sanction':1"
+    assert vector(turn) == "'sanction':1"  # whatever writes it

@@ -5,20 +5,20 @@ the expectation branches on ``connection.vendor``.
 """
 
 import datetime
-import importlib
 import re
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from corpus_app import search
 from corpus_app.models import Turn
 from tests.factories import make_document
-from tests.migrations import assert_run_no_sql_here
 
 pytestmark = pytest.mark.django_db
 
@@ -226,18 +226,18 @@ def test_fallback_highlight_escapes_first_and_merges_overlapping_terms():
     long = "x " * 400 + "target " + "y " * 400
     excerpt = search.highlight(long, ["target"])
     assert excerpt.startswith("… ") and excerpt.endswith(" …") and "<mark>target</mark>" in excerpt
-    assert len(excerpt) <= search.EXCERPT_CHARS + 30
+    assert len(excerpt) <= search.query.EXCERPT_CHARS + 30
 
 
 def test_headline_post_processing_adds_ellipses_and_never_trusts_stray_markup():
     text = "One two three payments four five six."
     turn = SimpleNamespace(text=text, headline="two three <mark>payments</mark> four")
-    assert search._postgres_excerpt(turn, ["payments"]) == "… two three <mark>payments</mark> four …"
+    assert search.postgres.excerpt(turn, ["payments"]) == "… two three <mark>payments</mark> four …"
     turn = SimpleNamespace(text=text, headline="One two three <mark>payments</mark> four five six.")
-    assert search._postgres_excerpt(turn, ["payments"]) == "One two three <mark>payments</mark> four five six."
+    assert search.postgres.excerpt(turn, ["payments"]) == "One two three <mark>payments</mark> four five six."
     # Should a headline ever carry markup of its own, it is rebuilt from the escaped text.
     turn = SimpleNamespace(text="a <b>payments</b>", headline="a <b><mark>payments</mark></b>")
-    assert search._postgres_excerpt(turn, ["payments"]) == "a &lt;b&gt;<mark>payments</mark>&lt;/b&gt;"
+    assert search.postgres.excerpt(turn, ["payments"]) == "a &lt;b&gt;<mark>payments</mark>&lt;/b&gt;"
 
 
 # --- What a result shows --------------------------------------------------------------------
@@ -337,7 +337,7 @@ def test_query_count_does_not_grow_with_the_number_of_results(logged_in):
     assert response.context["paginator"].count == 60
     assert len(response.context["results"]) == 25
     assert len(many) == len(few)
-    assert len(few) <= 8  # session, user, its permissions (2, the nav), speakers, corpus version, ranked ids, turns
+    assert len(few) <= 7  # session, user, its permissions (2, the nav), speakers for the form, ranked ids, turns
 
 
 def test_ranked_results_are_kept_until_the_corpus_changes(logged_in):
@@ -356,7 +356,9 @@ def test_ranked_results_are_kept_until_the_corpus_changes(logged_in):
     third, third_queries = search_again()
     # No search, and no query for the form either: it is cached a minute per query string.
     assert texts(third) == texts(first) and third_queries == first_queries - 2
-    Turn.objects.filter(document=other).update(text="Convergence, at last.")  # an edit, as in the admin
+    turn = other.turns.get()
+    turn.text = "Convergence, at last."
+    turn.save()  # an edit, as in the admin
     fourth, fourth_queries = search_again()
     assert fourth.context["paginator"].count == 31 and fourth_queries == first_queries - 1  # searched again
     assert search_again(speaker=document.turns.first().speaker_id)[0].context["paginator"].count == 30
@@ -365,7 +367,7 @@ def test_ranked_results_are_kept_until_the_corpus_changes(logged_in):
 
 
 def test_past_the_candidate_cap_the_count_says_more_than_and_pages_stop(logged_in, monkeypatch):
-    monkeypatch.setattr(search, "CANDIDATES", 30)
+    monkeypatch.setattr(search.postgres, "CANDIDATES", 30)
     monkeypatch.setattr(search.SearchPaginator, "cap", 30)
     make_matching_turns(40)
     first = logged_in.get(URL, {"q": "convergence"})
@@ -430,87 +432,40 @@ def test_postgresql_uses_the_gin_index_and_the_fallback_does_not_need_one():
     assert [turn.text for turn in queryset] == ["Payments in national currencies."]
     if POSTGRES:
         assert search.engine_for() == "postgresql"
-        assert search.INDEX_NAME in plan, plan
+        assert search.postgres.INDEX_NAME in plan, plan
     else:
         assert search.engine_for() == "fallback"
-        assert search.INDEX_NAME not in plan
+        assert search.postgres.INDEX_NAME not in plan
         assert "LIKE" in str(queryset.query)
 
 
-def test_the_migration_creates_the_stored_vector_and_its_index_on_postgresql_only_and_reverses():
-    migration = importlib.import_module("corpus_app.migrations.0004_turn_search_vector")
-    old = importlib.import_module("corpus_app.migrations.0002_turn_search_index")
-    from django.apps import apps
-
-    slices = importlib.import_module("corpus_app.migrations.0012_turn_search_by_id_slices")
-
-    def index_definition(name=migration.INDEX_NAME):
-        with connection.cursor() as cursor:
-            if POSTGRES:
-                cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
-            else:
-                cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [name])
-            row = cursor.fetchone()
-        return row[0] if row else None
-
-    def column_definition():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT generation_expression FROM information_schema.columns "
-                "WHERE table_name = 'corpus_app_turn' AND column_name = %s",
-                [search.VECTOR_COLUMN],
-            )
-            row = cursor.fetchone()
-        return row[0] if row else None
-
-    if POSTGRES:
-        with connection.cursor() as cursor:  # no deferred foreign-key checks left before the DDL
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        with connection.schema_editor() as editor:  # migration 0012's index back to 0004's
-            slices.drop(apps, editor)
-        assert index_definition() == (
-            f"CREATE INDEX {migration.INDEX_NAME} ON public.corpus_app_turn USING gin ({search.VECTOR_COLUMN})"
-        )
-        # Migration 0008 keeps the column with a trigger instead (tested with the importer): back to 0004's state.
-        trigger = importlib.import_module("corpus_app.migrations.0008_turn_search_vector_trigger")
-        assert column_definition() is None
-        with connection.schema_editor() as editor:
-            trigger.use_generated_column(apps, editor)
-        assert column_definition() == search.VECTOR_EXPRESSION
-        assert index_definition(old.INDEX_NAME) is None  # replaced by the index on the column
-        # The database keeps the vector up to date: written on insert, rewritten on update.
-        document = make_document(turns=[("Sergey Lavrov", "answer", "Payments in national currencies.")])
-        turn = document.turns.get()
-        assert [t.pk for t in search.search_turns("payment")] == [turn.pk]
-        Turn.objects.filter(pk=turn.pk).update(text="Trade in roubles.")
-        assert list(search.search_turns("payment")) == []
-        assert [t.pk for t in search.search_turns("rouble")] == [turn.pk]
-        with connection.cursor() as cursor:  # no deferred foreign-key checks left before ALTER TABLE
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        with connection.schema_editor() as editor:
-            migration.drop_column(apps, editor)
-            assert index_definition() is None and column_definition() is None
-            assert index_definition(old.INDEX_NAME).endswith(f"USING gin ({search.VECTOR_EXPRESSION})")
-            migration.add_column(apps, editor)
-            migration.add_column(apps, editor)  # idempotent
-        assert index_definition().endswith(f"USING gin ({search.VECTOR_COLUMN})")
-        assert column_definition() == search.VECTOR_EXPRESSION
-        assert index_definition(old.INDEX_NAME) is None
-        with connection.schema_editor() as editor:
-            trigger.use_trigger(apps, editor)
-            slices.create(apps, editor)
-        assert column_definition() is None
-        assert index_definition() is None
+def test_the_declared_vector_index_and_triggers_are_the_databases():
+    """The search vector, its index and its triggers are declared on ``Turn`` (makemigrations guards
+    them); on PostgreSQL the database keeps the vector, on SQLite the column stays empty."""
+    document = make_document(turns=[("Sergey Lavrov", "answer", "Payments in national currencies.")])
+    turn = document.turns.get()
+    assert "search_vector" in turn.get_deferred_fields()  # no turn read carries it
+    with connection.cursor() as cursor:
+        if not POSTGRES:
+            cursor.execute("SELECT search_vector FROM corpus_app_turn WHERE id = %s", [turn.pk])
+            assert cursor.fetchone() == (None,)
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = %s", [search.postgres.INDEX_NAME])
+            assert cursor.fetchone() == (0,)
+            return
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [search.postgres.INDEX_NAME])
         # The slices the search asks for are the index's: the same width on both sides.
-        assert f"USING gin (((id / {search.ID_SLICE})), {search.VECTOR_COLUMN})" in index_definition(search.INDEX_NAME)
-    else:
-        assert index_definition() is None
-
-        # Elsewhere both directions are no-ops: they must not even try to run SQL.
-        assert_run_no_sql_here(
-            old.__name__, migration.__name__, "corpus_app.migrations.0008_turn_search_vector_trigger", slices.__name__
-        )
-        assert index_definition() is None
+        assert cursor.fetchone()[0].endswith(f"USING gin (((id / {search.postgres.ID_SLICE})), search_vector)")
+    # Written on insert, rewritten when the text changes, whatever writes it.
+    assert [t.pk for t in search.search_turns("payment")] == [turn.pk]
+    Turn.objects.filter(pk=turn.pk).update(text="Trade in roubles.")
+    assert list(search.search_turns("payment")) == []
+    assert [t.pk for t in search.search_turns("rouble")] == [turn.pk]
+    # A vector given while the text stays is kept (the importer gives the vectors it computed ahead).
+    given = Turn.objects.create(document=document, position=1, kind="answer", text="Energy.")
+    Turn.objects.filter(pk=given.pk).update(search_vector=SearchVector(Value("uranium")))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {search.VECTOR_EXPRESSION_OF % 'text'} = search_vector FROM corpus_app_turn")
+        assert sorted(row[0] for row in cursor.fetchall()) == [False, True]
 
 
 def test_ranked_ids_follow_the_search_order_with_filters_and_ties():
@@ -541,8 +496,8 @@ def test_ranked_ids_follow_the_search_order_with_filters_and_ties():
 
 def test_candidates_come_from_the_newest_slices_of_turn_ids_first(monkeypatch):
     """Past the cap, the candidates are the matching turns of the newest slices of ids (ID_SLICE each)."""
-    monkeypatch.setattr(search, "ID_SLICE", 10)
-    monkeypatch.setattr(search, "CANDIDATES", 5)
+    monkeypatch.setattr(search.postgres, "ID_SLICE", 10)
+    monkeypatch.setattr(search.postgres, "CANDIDATES", 5)
     for _ in range(3):
         make_document(turns=[("Sergey Lavrov", "answer", f"Sanctions, point {n}.") for n in range(12)])
     make_document(turns=[("Sergey Lavrov", "answer", "Nothing to see.")])  # the newest turn does not match

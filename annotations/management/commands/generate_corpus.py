@@ -1,8 +1,6 @@
 import datetime
-import io
 import time
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations import synthetic
@@ -59,9 +57,6 @@ class Command(BaseCommand):
                 self.stdout.write(message)
 
         stats = synthetic.generate(documents=documents, seed=seed, now=now, progress=progress)
-        # The dashboard's stored counts (PostgreSQL): each batch added a row for nearly every hour of the
-        # year, which the dashboard would fold on its first view; counted again from the tables instead.
-        call_command("recount_dashboard", stdout=io.StringIO())
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('corpus_app', '0014_turn_version_noise_history'),
+        ('corpus_app', '0015_turn_version_noise_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

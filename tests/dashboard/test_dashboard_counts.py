@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations import services
-from annotations.dashboard import KeptCounts, TableCounts, _root_topics, counts
-from annotations.models import Annotation, ClaimStatus, DashboardTally, Topic
+from annotations.models import Annotation, ClaimStatus, Topic
+from dashboard.counts import KeptCounts, TableCounts, _root_topics, count_kept_again, counts
+from dashboard.models import DashboardTally
 from tests.factories import make_annotation, make_document, make_target, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -155,8 +156,8 @@ def test_counts_made_again_from_the_tables_equal_the_kept_ones(client, viewer):
         return
     kept = figures(KeptCounts(connection))
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM annotations_dashboardtally")
-        cursor.execute("SELECT annotations_tally_count_all()")  # what migration 0008 runs
+        cursor.execute("DELETE FROM dashboard_tally")
+    count_kept_again(connection)
     assert figures(KeptCounts(connection)) == kept == figures(TableCounts())
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no checks of the test's rows left pending
@@ -177,39 +178,35 @@ def test_an_hour_written_more_times_than_the_months_have_hours_is_folded():
     assert kept_rows == (1 if POSTGRES else 0)
 
 
-def test_the_migration_reverses_runs_twice_and_fills_the_counts_again():
+def test_the_declared_triggers_are_installed_and_the_migration_counts_what_is_there():
     import importlib
     from types import SimpleNamespace
 
     from django.apps import apps
 
-    migration = importlib.import_module("annotations.migrations.0008_dashboard_tallies")
+    migration = importlib.import_module("dashboard.migrations.0002_counting_triggers")
     make_annotation(topics=[make_topic("Economy")], polarity="mixed", target=make_target(), claim=True)
     if not POSTGRES:
 
         def refuse(sql, params=()):
             raise AssertionError(f"the migration ran SQL on {connection.vendor}: {sql}")
 
-        editor = SimpleNamespace(connection=connection, execute=refuse)
-        migration.drop(apps, editor)
-        migration.create(apps, editor)
+        migration.count_all(apps, SimpleNamespace(connection=connection, execute=refuse))
+        assert not DashboardTally.objects.exists()
         return
+    declared = {
+        trigger.get_pgid(model)
+        for model in apps.get_app_config("dashboard").get_models()
+        for trigger in getattr(model._meta, "triggers", [])
+    }
     with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks left before the DDL
-        editor = SimpleNamespace(connection=connection, execute=lambda sql: cursor.execute(sql))
-
-        def triggers():
-            cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%%\\_tally\\_%%'")
-            return cursor.fetchone()[0]
-
-        assert triggers() == len(migration.TRIGGERS) == 19
-        migration.drop(apps, editor)
-        assert triggers() == 0
-        make_annotation()  # written while nothing keeps the counts
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'pgtrigger\\_tally\\_%%'")
+        assert {name for (name,) in cursor.fetchall()} == declared
+        assert len(declared) == 13
+        cursor.execute("DELETE FROM dashboard_tally")
+        make_annotation()  # counted by the triggers, on top of nothing
         assert figures(KeptCounts(connection))["annotations"] == 1
-        migration.create(apps, editor)
-        migration.create(apps, editor)  # idempotent
-        assert triggers() == 19
+        migration.count_all(apps, SimpleNamespace(connection=connection, execute=cursor.execute))
     assert figures(KeptCounts(connection)) == figures(TableCounts())
     assert figures(KeptCounts(connection))["annotations"] == 2
 

@@ -2,11 +2,8 @@
 ``annotations.turn_edits``).
 
 Both new columns have a database default too, since the importers write turns with ``COPY``
-naming only their own columns. On SQLite, adding them rebuilds the turns' table, which drops its
-triggers: the corpus version's (migration 0010) are made again at the end.
+naming only their own columns.
 """
-
-import importlib
 
 import django.db.models.deletion
 import simple_history.models
@@ -14,15 +11,9 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def restore_sqlite_corpus_version_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        version = importlib.import_module("corpus_app.migrations.0010_corpus_version_and_word_check")
-        version.create_sqlite_version(apps, schema_editor)  # CREATE … IF NOT EXISTS: safe to repeat
-
-
 class Migration(migrations.Migration):
     dependencies = [
-        ("corpus_app", "0013_document_file"),
+        ("corpus_app", "0014_declared_search_columns_and_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -183,5 +174,4 @@ class Migration(migrations.Migration):
                 to="corpus_app.speaker",
             ),
         ),
-        migrations.RunPython(restore_sqlite_corpus_version_triggers, migrations.RunPython.noop, elidable=False),
     ]
