@@ -1,15 +1,21 @@
-"""The speaker merge page: an editor merges a duplicate speaker into the one that stays
-(``annotations.turn_edits.speaker_merge``; the JSON API has the same at /api/speakers/<id>/merge/)."""
+"""A speaker's page, with what was annotated in their turns, and the speaker merge page: an editor
+merges a duplicate speaker into the one that stays (``annotations.turn_edits.speaker_merge``; the
+JSON API has the same at /api/speakers/<id>/merge/)."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.generic import DetailView
 
 from annotations import turn_edits
+from annotations.models import Annotation, Polarity
 from corpus_app.models import Speaker
+from desk.cache import ANNOTATIONS, CORPUS, cached
+from desk.pagination import CappedPaginator
 
 
 class SpeakerMergeForm(forms.Form):
@@ -52,3 +58,72 @@ def speaker_merge(request, pk):
         turns=Count("turns", distinct=True), aliases=Count("aliases", distinct=True)
     )
     return render(request, "annotations/speaker_merge.html", {"speaker": source, "form": form, **counts})
+
+
+def speaker_profile(speaker):
+    """The speaker page's figures: annotation count, topics and stance profile.
+
+    They aggregate every annotation of the speaker's turns (seconds for a minister heard in a
+    third of a large corpus), so they are kept until annotations or the corpus change: a change
+    shows on the next view.
+    """
+    return cached(f"speaker-profile:{speaker.pk}", lambda: _speaker_profile(speaker), kinds=(ANNOTATIONS, CORPUS))
+
+
+def _speaker_profile(speaker):
+    annotations = Annotation.objects.filter(turn__speaker=speaker)
+    topics = list(
+        annotations.values("topics__pk", "topics__name")
+        .exclude(topics__pk=None)
+        .annotate(n=Count("pk"))
+        .order_by("-n", "topics__name")
+    )
+    stance_rows = {}
+    for row in (
+        annotations.exclude(polarity="")
+        .values("target__pk", "target__name", "polarity")
+        .annotate(n=Count("pk"))
+        .order_by("target__name")
+    ):
+        entry = stance_rows.setdefault(
+            row["target__pk"], {"target": row["target__name"], "target_id": row["target__pk"], "total": 0}
+        )
+        entry[row["polarity"]] = row["n"]
+        entry["total"] += row["n"]
+    profile = {
+        "topic_counts": topics,
+        "stance_profile": [
+            {**entry, "counts": [entry.get(value, 0) for value in Polarity.values]}
+            for entry in sorted(stance_rows.values(), key=lambda e: -e["total"])
+        ],
+        "annotation_count": annotations.count(),
+    }
+    return profile
+
+
+class SpeakerDetailView(LoginRequiredMixin, DetailView):
+    model = Speaker
+    template_name = "annotations/speaker_detail.html"
+    turns_per_page = 25
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        speaker = self.object
+        turns = (
+            speaker.turns.readable()
+            .select_related("document")
+            .defer("document__raw_text", "document__import_warnings")
+            .order_by("-document__date", "document_id", "position")
+        )
+        # A capped count: a minister can have hundreds of thousands of turns.
+        page = CappedPaginator(turns, self.turns_per_page).get_page(self.request.GET.get("page"))
+        context.update(
+            page_obj=page,
+            turns=page.object_list,
+            is_paginated=page.has_other_pages(),
+            paginator=page.paginator,
+            query_without_page="",
+            polarities=Polarity.choices,
+            **speaker_profile(speaker),
+        )
+        return context

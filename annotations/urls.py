@@ -15,5 +15,6 @@ urlpatterns = [
     path("claims/", views.ClaimQueueView.as_view(), name="claim-list"),
     path("claims/export/", exports.claim_export, name="claim-export"),
     path("claims/<int:pk>/review/", views.claim_review, name="claim-review"),
+    path("speakers/<int:pk>/", speaker_views.SpeakerDetailView.as_view(), name="speaker-detail"),
     path("speakers/<int:pk>/merge/", speaker_views.speaker_merge, name="speaker-merge"),
 ]

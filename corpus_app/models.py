@@ -96,7 +96,7 @@ class Speaker(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("corpus:speaker-detail", args=[self.pk])
+        return reverse("annotations:speaker-detail", args=[self.pk])
 
     def natural_key(self):
         return (self.name,)

@@ -11,6 +11,5 @@ urlpatterns = [
     path("documents/import/", include("corpus_app.import_urls")),
     path("documents/<int:pk>/file/", views.document_file, name="document-file"),
     path("speakers/", views.SpeakerListView.as_view(), name="speaker-list"),
-    path("speakers/<int:pk>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),
     path("search/", search_view, name="search"),
 ]

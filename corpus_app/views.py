@@ -4,7 +4,6 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
-from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from corpus_app.filters import DocumentFilter, SpeakerFilter
@@ -103,79 +102,6 @@ class SpeakerListView(LoginRequiredMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["query_without_page"] = query_without_page(self.request)
-        return context
-
-
-def speaker_profile(speaker):
-    """The speaker page's figures: annotation count, topics and stance profile.
-
-    They aggregate every annotation of the speaker's turns (seconds for a minister heard in a
-    third of a large corpus), so they are kept until annotations or the corpus change: a change
-    shows on the next view.
-    """
-    return cached(f"speaker-profile:{speaker.pk}", lambda: _speaker_profile(speaker), kinds=(ANNOTATIONS, CORPUS))
-
-
-def _speaker_profile(speaker):
-    from annotations.models import Annotation, Polarity
-
-    annotations = Annotation.objects.filter(turn__speaker=speaker)
-    topics = list(
-        annotations.values("topics__pk", "topics__name")
-        .exclude(topics__pk=None)
-        .annotate(n=Count("pk"))
-        .order_by("-n", "topics__name")
-    )
-    stance_rows = {}
-    for row in (
-        annotations.exclude(polarity="")
-        .values("target__pk", "target__name", "polarity")
-        .annotate(n=Count("pk"))
-        .order_by("target__name")
-    ):
-        entry = stance_rows.setdefault(
-            row["target__pk"], {"target": row["target__name"], "target_id": row["target__pk"], "total": 0}
-        )
-        entry[row["polarity"]] = row["n"]
-        entry["total"] += row["n"]
-    profile = {
-        "topic_counts": topics,
-        "stance_profile": [
-            {**entry, "counts": [entry.get(value, 0) for value in Polarity.values]}
-            for entry in sorted(stance_rows.values(), key=lambda e: -e["total"])
-        ],
-        "annotation_count": annotations.count(),
-    }
-    return profile
-
-
-class SpeakerDetailView(LoginRequiredMixin, DetailView):
-    model = Speaker
-    template_name = "corpus_app/speaker_detail.html"
-    turns_per_page = 25
-
-    def get_context_data(self, **kwargs):
-        from annotations.models import Polarity
-
-        context = super().get_context_data(**kwargs)
-        speaker = self.object
-        turns = (
-            speaker.turns.readable()
-            .select_related("document")
-            .defer("document__raw_text", "document__import_warnings")
-            .order_by("-document__date", "document_id", "position")
-        )
-        # A capped count: a minister can have hundreds of thousands of turns.
-        page = CappedPaginator(turns, self.turns_per_page).get_page(self.request.GET.get("page"))
-        context.update(
-            page_obj=page,
-            turns=page.object_list,
-            is_paginated=page.has_other_pages(),
-            paginator=page.paginator,
-            query_without_page="",
-            polarities=Polarity.choices,
-            **speaker_profile(speaker),
-        )
         return context
 
 

@@ -132,7 +132,7 @@ def test_speaker_pages_show_turns_topics_and_stances(client, viewer):
     client.force_login(viewer)
     listing = client.get(reverse("corpus:speaker-list")).content.decode()
     assert "Sergey Lavrov" in listing
-    content = client.get(reverse("corpus:speaker-detail", args=[turn.speaker_id])).content.decode()
+    content = client.get(reverse("annotations:speaker-detail", args=[turn.speaker_id])).content.decode()
     assert "Payments" in content and "European Union" in content
     assert f"#turn-{turn.position}" in content
 
@@ -142,7 +142,7 @@ def test_speaker_page_query_count_is_fixed(client, viewer, rows):
     document = make_document()
     turn = document.turns.get(position=0)
     client.force_login(viewer)
-    url = reverse("corpus:speaker-detail", args=[turn.speaker_id])
+    url = reverse("annotations:speaker-detail", args=[turn.speaker_id])
     make_annotation(turn=turn, topics=[make_topic()])
     with CaptureQueriesContext(connection) as baseline:
         client.get(url)

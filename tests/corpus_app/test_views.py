@@ -168,7 +168,7 @@ def test_speaker_profile_follows_new_annotations(client, viewer):
     document = make_document()
     turn = document.turns.get(position=0)
     client.force_login(viewer)
-    url = reverse("corpus:speaker-detail", args=[turn.speaker_id])
+    url = reverse("annotations:speaker-detail", args=[turn.speaker_id])
     assert client.get(url).context["annotation_count"] == 0
     make_annotation(turn=turn, topics=[make_topic("Payments")])
     page = client.get(url)
