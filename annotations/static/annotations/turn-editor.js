@@ -286,9 +286,13 @@
     var section = turnOf(button);
     if (section) act(button.getAttribute("data-turn-action"), turnInfo(section));
   });
-  // Split acts at the caret, which pressing a tool must not move.
+  // Split acts at the caret, which pressing a tool must not move; and a tool pressed while text is
+  // selected is not a selection to annotate (reader.js acts on a mouseup in the text).
   reader.addEventListener("mousedown", function (event) {
     if (event.target.closest("[data-turn-action]")) event.preventDefault();
+  });
+  reader.querySelectorAll(".turn-tools").forEach(function (tools) {
+    tools.addEventListener("mouseup", function (event) { event.stopPropagation(); });
   });
 
   // --- undo ----------------------------------------------------------------------------------
