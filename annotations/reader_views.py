@@ -29,7 +29,8 @@ ERROR_FIELDS = {
 class DocumentDetailView(LoginRequiredMixin, DetailView):
     """A document's turns with their highlights, the annotations and the tagging panel; a long
     document a page of turns at a time (``?page=N``, or ``?turn=<position>`` / ``?annotation=<id>``
-    for the page that holds it: reader.js follows a link to ``#turn-…`` or ``#annotation-…`` there)."""
+    for the page that holds it: reader.js follows a link to ``#turn-…`` or ``#annotation-…`` there);
+    for an editor, the turn tools, and ``?noise=1`` shows the turns marked as page noise."""
 
     model = Document
     template_name = TEMPLATE
@@ -43,7 +44,7 @@ class DocumentDetailView(LoginRequiredMixin, DetailView):
         page = reading_page(
             self.object, page=query.get("page"), turn=query.get("turn"), annotation=query.get("annotation")
         )
-        context.update(reader_context(self.object, self.request.user, page=page))
+        context.update(reader_context(self.object, self.request.user, page=page, show_noise=query.get("noise") == "1"))
         return context
 
 

@@ -7,11 +7,13 @@ topic tree and targets of the tagging panel, and what the user may do.
 from functools import partial
 from typing import NamedTuple
 
+from django.urls import reverse
+
 from annotations import highlight, services
 from annotations.forms import AnnotateForm
 from annotations.models import TOPIC_PATH_SEPARATOR, Annotation, ClaimStatus, Polarity, Target, Topic, topic_lineages
 from annotations.serializers import annotations_json, topics_json
-from corpus_app.models import READING_PAGE_TURNS
+from corpus_app.models import READING_PAGE_TURNS, Speaker, TurnKind
 from desk.cache import ANNOTATIONS, CORPUS, generations_key
 from desk.text import truncate_chars
 
@@ -97,9 +99,11 @@ def _on_page(queryset, page, position_field):
     )
 
 
-def reading_turns(document, page=None):
-    """The document's turns in order (those of ``page`` only, if given): one query."""
-    return list(_on_page(document.turns.for_reading(), page, "position"))
+def reading_turns(document, page=None, *, with_noise=False):
+    """The document's turns in order (those of ``page`` only, if given): one query. Turns marked
+    as page noise are left out unless ``with_noise`` (an editor restoring one)."""
+    turns = document.turns.for_reading() if not with_noise else document.turns.select_related("speaker")
+    return list(_on_page(turns.order_by("position"), page, "position"))
 
 
 class ListedAnnotation(NamedTuple):
@@ -160,9 +164,27 @@ def annotate_form_for(turns, topic_pairs, targets, data=None):
     return AnnotateForm(data, turns=turns, topics=topic_pairs, targets=targets)
 
 
-def reader_context(document, user, *, annotate_form=None, page=None):
-    """Everything the reading view's template shows, in a fixed number of queries."""
-    turns = reading_turns(document, page)
+def turn_editor_context(document):
+    """What the turn tools of an editor's page need: the page-noise count (for "Show page noise (N)")
+    and the speakers offered in the speaker field (the document's; another name is looked up, or
+    created, by the API). Two queries."""
+    speakers = Speaker.objects.filter(turns__document=document).distinct().order_by("name").values("id", "name")
+    return {
+        "noise_count": document.turns.filter(is_noise=True).count(),
+        "turn_kinds": TurnKind.choices,
+        "turn_editor_config": {
+            "api": reverse("annotations:api-turn", args=[0]).removesuffix("0/"),
+            "speakers": list(speakers),
+        },
+    }
+
+
+def reader_context(document, user, *, annotate_form=None, page=None, show_noise=False):
+    """Everything the reading view's template shows, in a fixed number of queries. ``show_noise``:
+    an editor sees the turns marked as page noise too (to restore one)."""
+    can_edit = services.can_edit_annotations(user)
+    show_noise = show_noise and can_edit
+    turns = reading_turns(document, page, with_noise=show_noise)
     topic_pairs, depths, targets = tagging_choices()
     annotations = annotations_json(
         _on_page(Annotation.objects.filter(turn__document=document), page, "turn__position").order_by(
@@ -178,10 +200,11 @@ def reader_context(document, user, *, annotate_form=None, page=None):
         turn.passages = passages[turn.pk]
 
     fragments_key = f"{generations_key(CORPUS, ANNOTATIONS)}:{document.pk}:{page.number if page else 0}"
-    can_edit = services.can_edit_annotations(user)
     if can_edit and annotate_form is None:
-        annotate_form = annotate_form_for(turns, topic_pairs, targets)
+        annotate_form = annotate_form_for([turn for turn in turns if not turn.is_noise], topic_pairs, targets)
     return {
+        **(turn_editor_context(document) if can_edit else {}),
+        "show_noise": show_noise,
         "document": document,
         "turns": turns,
         # The cached fragments follow the data's generations (desk.cache): any write of the corpus or
