@@ -9,6 +9,7 @@ ParseWarning with the 1-based line number of the raw text.
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,8 @@ class ParsedDocument:
     speakers: list[ParsedSpeaker]
     warnings: list[ParseWarning]
     format: str = "text"  # the file's format: "text", "markdown", "html", "docx" or "pdf"
+    url: str = ""  # where it was published, when the file says (front matter, a page's metadata)
+    publisher: str = ""  # who published it, when the file says (a site's name)
 
     def to_dict(self) -> dict:
         """The JSON contract of ``import_transcripts --dry-run --json``: plain, JSON-serialisable values."""
@@ -87,6 +90,8 @@ class ParsedDocument:
             "place": self.place,
             "kind": self.kind,
             "author": self.author,
+            "url": self.url,
+            "publisher": self.publisher,
             "turns": [
                 {
                     "position": turn.position,
@@ -222,7 +227,15 @@ def parse_transcript(
         turns=result.turns,
         speakers=result.speakers,
         warnings=warnings,
+        url=_web_address(metadata.get("url", "")),
+        publisher=" ".join(metadata.get("site_name", "").split())[:200],
     )
+
+
+def _web_address(value: str) -> str:
+    """``value`` if it is an http(s) address a reader can follow, else nothing."""
+    value = value.strip()
+    return value if re.fullmatch(r"https?://[^\s<>\"]{1,2000}", value) else ""
 
 
 def parse_file(

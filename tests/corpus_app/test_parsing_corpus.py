@@ -133,6 +133,8 @@ class TestEveryFile:
             "title",
             "date",
             "place",
+            "url",
+            "publisher",
             "kind",
             "author",
             "turns",
