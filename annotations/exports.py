@@ -26,6 +26,7 @@ from annotations.export_w3c import W3C_TYPE, w3c_collection_lines
 from annotations.filters import AnnotationFilter, ClaimFilter
 from annotations.interchange.export import desk_document_lines
 from annotations.models import Annotation, Claim, ClaimStatus, Topic
+from annotations.serializers import PASSAGE_COLUMNS
 from corpus_app.exports import (
     CHUNK_SIZE,
     CSV_TYPE,
@@ -128,11 +129,7 @@ ANNOTATION_VALUES = (
     "turn__position",
     "turn__speaker__name",
     "turn__kind",
-    "start",
-    "end",
-    "quote",
-    "prefix",
-    "suffix",
+    *PASSAGE_COLUMNS,
     "polarity",
     "target_id",
     "target__name",
