@@ -256,7 +256,10 @@ def annotation_update(request, pk: Path[PathId], payload: AnnotationUpdateIn):
 
 
 @api.delete(
-    "/annotations/{int:pk}/", auth=DELETE, url_name="api-annotation", response={204: None, **ANNOTATION_CHANGE_REFUSALS}
+    "/annotations/{int:pk}/",
+    auth=DELETE,
+    url_name="api-annotation",
+    response={204: None, **ANNOTATION_CHANGE_REFUSALS},
 )
 def annotation_delete(request, pk: Path[PathId], version: Query[QueryVersion | None] = None):
     """Delete from ``?version=`` (or a JSON body ``{"version": …}``); the author, a reviewer or an administrator."""

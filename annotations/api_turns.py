@@ -29,7 +29,6 @@ router = Router(tags=["turns"])
 READ_TURNS = SessionRole("corpus_app.view_turn", "Your role cannot read turns.")
 EDIT_TURNS = SessionRole("annotations.change_annotation", "Only editors can fix turns and speakers.")
 
-
 TurnKindName = Literal[tuple(TurnKind.values)]
 SpeakerKindName = Literal[tuple(SpeakerKind.values)]
 Separator = Annotated[StrictStr, Field(max_length=20)]
