@@ -15,6 +15,8 @@ from ninja import Path, Query, Status
 
 from annotations import api_turns, selectors, services
 from annotations.api_base import (
+    REFUSALS,
+    WRITE_REFUSALS,
     ApiError,
     CheckedJsonParser,
     DeskAPI,
@@ -33,7 +35,6 @@ from annotations.api_schemas import (
     AnnotationUpdateIn,
     ClaimConflictOut,
     ClaimWithAnnotationOut,
-    ErrorOut,
     LinkOut,
     PassageIn,
     PathId,
@@ -75,9 +76,6 @@ DELETE = SessionRole(
 REVIEW = SessionRole("annotations.review_claim", "Only reviewers rule on claims.")
 READ_CLAIMS = SessionRole("annotations.view_claim", "Your role cannot read claims.")
 LINK = SessionRole("annotations.add_claim", "Your role cannot flag claims.")
-
-REFUSALS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_REFUSALS = {**REFUSALS, 413: ErrorOut, 415: ErrorOut}
 
 
 def urlpatterns():
@@ -147,6 +145,10 @@ def _fetch(pk, user):
 
 def _conflict(pk, user, message):
     return error_response(409, message, None, current=annotation_json(pk, user))
+
+
+# A change to a stored annotation may also be refused because someone saved it in between.
+ANNOTATION_CHANGE_REFUSALS = {409: AnnotationConflictOut, **WRITE_REFUSALS}
 
 
 # --- the endpoints -----------------------------------------------------------------------------------------
@@ -222,7 +224,7 @@ def annotation_detail(request, pk: Path[PathId]):
     "/annotations/{int:pk}/",
     auth=CHANGE,
     url_name="api-annotation",
-    response={200: AnnotationOut, 409: AnnotationConflictOut, **WRITE_REFUSALS},
+    response={200: AnnotationOut, **ANNOTATION_CHANGE_REFUSALS},
 )
 def annotation_update(request, pk: Path[PathId], payload: AnnotationUpdateIn):
     """Change the fields given, from ``version``: a 409 with the stored annotation when someone saved in between,
@@ -257,7 +259,7 @@ def annotation_update(request, pk: Path[PathId], payload: AnnotationUpdateIn):
     "/annotations/{int:pk}/",
     auth=DELETE,
     url_name="api-annotation",
-    response={204: None, 409: AnnotationConflictOut, **WRITE_REFUSALS},
+    response={204: None, **ANNOTATION_CHANGE_REFUSALS},
 )
 def annotation_delete(request, pk: Path[PathId], version: Query[QueryVersion | None] = None):
     """Delete from ``?version=`` (or a JSON body ``{"version": …}``); the author, a reviewer or an administrator."""

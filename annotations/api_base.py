@@ -28,12 +28,17 @@ from ninja.security import APIKeyCookie
 from ninja.utils import check_csrf
 
 from annotations import services
+from annotations.api_schemas import ErrorOut
 from annotations.models import Annotation, Claim
 from desk.text import text_problem
 
 MAX_JSON_DEPTH = 64  # no body of this API nests deeper than 3; Python's parser recurses past ~1000
 MULTILINE_FIELDS = frozenset({"note", "rationale", "quote", "separator"})
 METHOD_ORDER = ("GET", "POST", "PATCH", "DELETE")
+
+# The refusals every endpoint may answer (for its ``response=`` in the schema), and a write's too.
+REFUSALS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE_REFUSALS = {**REFUSALS, 413: ErrorOut, 415: ErrorOut}
 
 
 class ApiError(Exception):

@@ -18,7 +18,7 @@ from ninja import Path, Router, Status
 from pydantic import Field, StrictBool, StrictStr
 
 from annotations import turn_edits
-from annotations.api_base import ApiError, SessionRole, error_response
+from annotations.api_base import REFUSALS, WRITE_REFUSALS, ApiError, SessionRole, error_response
 from annotations.api_schemas import ErrorOut, Id, Input, Offset, Output, PathId, Version
 from annotations.exceptions import AnnotationError
 from annotations.offsets import utf16_to_codepoint
@@ -28,9 +28,6 @@ router = Router(tags=["turns"])
 
 READ_TURNS = SessionRole("corpus_app.view_turn", "Your role cannot read turns.")
 EDIT_TURNS = SessionRole("annotations.change_annotation", "Only editors can fix turns and speakers.")
-
-REFUSALS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_REFUSALS = {**REFUSALS, 413: ErrorOut, 415: ErrorOut}
 
 TurnKindName = Literal[tuple(TurnKind.values)]
 SpeakerKindName = Literal[tuple(SpeakerKind.values)]
@@ -130,6 +127,9 @@ class SplitRefusedOut(ErrorOut):
     annotation: int | None = Field(None, description="The annotation whose passage runs across the split point.")
 
 
+TURN_EDIT_ANSWERS = {200: TurnEditOut, 409: TurnConflictOut, **WRITE_REFUSALS}  # what every turn fix may answer
+
+
 class SpeakerOut(Output):
     id: int
     name: str
@@ -198,10 +198,10 @@ def _refused(error):
     return error_response(400, error.message, error.field)
 
 
-def _edit(change, **arguments):
-    """Run a service, and answer its result or refusal."""
+def _edit(change, request, turn, payload, **arguments):
+    """Run the service ``change`` on ``turn`` from the payload's ``version``, and answer its result or refusal."""
     try:
-        return edit_json(change(**arguments))
+        return edit_json(change(turn=turn, version=payload.version, user=request.user, **arguments))
     except turn_edits.TurnVersionConflict as conflict:
         return _conflict(conflict)
     except turn_edits.PassageAcrossSplit as refusal:
@@ -225,7 +225,7 @@ def turn_detail(request, pk: Path[PathId]):
     "/turns/{int:pk}/split/",
     auth=EDIT_TURNS,
     url_name="api-turn-split",
-    response={200: TurnEditOut, 409: TurnConflictOut, **WRITE_REFUSALS, 400: SplitRefusedOut},
+    response={**TURN_EDIT_ANSWERS, 400: SplitRefusedOut},
 )
 def turn_split(request, pk: Path[PathId], payload: TurnSplitIn):
     """Split the turn at ``offset`` into two (the second right after it, the later turns one position
@@ -246,33 +246,17 @@ def turn_split(request, pk: Path[PathId], payload: TurnSplitIn):
         second["kind"] = payload.kind
     if payload.label is not None:
         second["label"] = payload.label
-    return _edit(turn_edits.turn_split, turn=turn, offset=offset, version=payload.version, user=request.user, **second)
+    return _edit(turn_edits.turn_split, request, turn, payload, offset=offset, **second)
 
 
-@router.post(
-    "/turns/{int:pk}/merge/",
-    auth=EDIT_TURNS,
-    url_name="api-turn-merge",
-    response={200: TurnEditOut, 409: TurnConflictOut, **WRITE_REFUSALS},
-)
+@router.post("/turns/{int:pk}/merge/", auth=EDIT_TURNS, url_name="api-turn-merge", response=TURN_EDIT_ANSWERS)
 def turn_merge(request, pk: Path[PathId], payload: TurnMergeIn):
     """Merge the turn into the one before it: its text joined after a paragraph break, its passages
     kept (offsets re-based), the later turns one position up. Undo: ``split`` the merged turn."""
-    return _edit(
-        turn_edits.turn_merge,
-        turn=_turn(pk),
-        version=payload.version,
-        user=request.user,
-        separator=payload.separator,
-    )
+    return _edit(turn_edits.turn_merge, request, _turn(pk), payload, separator=payload.separator)
 
 
-@router.patch(
-    "/turns/{int:pk}/",
-    auth=EDIT_TURNS,
-    url_name="api-turn",
-    response={200: TurnEditOut, 409: TurnConflictOut, **WRITE_REFUSALS},
-)
+@router.patch("/turns/{int:pk}/", auth=EDIT_TURNS, url_name="api-turn", response=TURN_EDIT_ANSWERS)
 def turn_update(request, pk: Path[PathId], payload: TurnUpdateIn):
     """Change the turn's speaker and/or kind (fields left out are not changed). ``always``: the turn's
     label becomes an alias of the speaker, so the next import gets it right. Undo: change them back."""
@@ -285,28 +269,14 @@ def turn_update(request, pk: Path[PathId], payload: TurnUpdateIn):
         changes["kind"] = payload.kind
     if "label_means" in given:
         changes["label_means"] = payload.label_means
-    return _edit(
-        turn_edits.turn_update,
-        turn=_turn(pk),
-        version=payload.version,
-        user=request.user,
-        always=payload.always,
-        **changes,
-    )
+    return _edit(turn_edits.turn_update, request, _turn(pk), payload, always=payload.always, **changes)
 
 
-@router.post(
-    "/turns/{int:pk}/noise/",
-    auth=EDIT_TURNS,
-    url_name="api-turn-noise",
-    response={200: TurnEditOut, 409: TurnConflictOut, **WRITE_REFUSALS},
-)
+@router.post("/turns/{int:pk}/noise/", auth=EDIT_TURNS, url_name="api-turn-noise", response=TURN_EDIT_ANSWERS)
 def turn_noise(request, pk: Path[PathId], payload: TurnNoiseIn):
     """Mark the turn as page noise (``"noise": true``: hidden from reading, listings, exports, search
     and counts, kept in the raw text) or restore it. Undo: the opposite."""
-    return _edit(
-        turn_edits.turn_mark_noise, turn=_turn(pk), noise=payload.noise, version=payload.version, user=request.user
-    )
+    return _edit(turn_edits.turn_mark_noise, request, _turn(pk), payload, noise=payload.noise)
 
 
 def speaker_json(speaker):

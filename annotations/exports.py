@@ -26,6 +26,7 @@ from annotations.export_w3c import W3C_TYPE, w3c_collection_lines
 from annotations.filters import AnnotationFilter, ClaimFilter
 from annotations.interchange.export import desk_document_lines
 from annotations.models import Annotation, Claim, ClaimStatus, Topic
+from annotations.serializers import PASSAGE_COLUMNS
 from corpus_app.exports import (
     CHUNK_SIZE,
     CSV_TYPE,
@@ -88,6 +89,25 @@ def _sorted_paths(topics, paths):
     return sorted(paths[topic.pk] for topic in topics)
 
 
+TABLE_FORMATS = ("csv", "jsonl")  # one row a line, the same columns in either
+
+
+def _filtered_export(request, formats, filterset_class, queryset):
+    """(format, filtered queryset, None), or (…, an error response) for an unknown format or bad filters."""
+    fmt = request.GET.get("format", "")
+    if fmt not in formats:
+        return fmt, None, bad_format(fmt, formats)
+    queryset, error = filtered(filterset_class, request, queryset)
+    return fmt, queryset, error
+
+
+def _table_stream(fmt, columns, rows, *, name):
+    """The rows as a CSV file with ``columns``, or as JSON lines."""
+    if fmt == "csv":
+        return stream(csv_lines(columns, rows), content_type=CSV_TYPE, name=name, extension="csv")
+    return stream(jsonl_lines(rows), content_type=JSONL_TYPE, name=name, extension="jsonl")
+
+
 def desk_export_lines(documents):
     """The documents export's ``desk`` format: whole documents, one JSON line each."""
     return jsonl_lines(desk_document_lines(documents, Topic.objects.paths()))
@@ -109,11 +129,7 @@ ANNOTATION_VALUES = (
     "turn__position",
     "turn__speaker__name",
     "turn__kind",
-    "start",
-    "end",
-    "quote",
-    "prefix",
-    "suffix",
+    *PASSAGE_COLUMNS,
     "polarity",
     "target_id",
     "target__name",
@@ -186,18 +202,11 @@ def _annotation_rows(request, queryset):
 @login_required
 @require_GET
 def annotation_export(request):
-    fmt = request.GET.get("format", "")
-    if fmt not in ANNOTATION_FORMATS:
-        return bad_format(fmt, ANNOTATION_FORMATS)
-    queryset, error = filtered(AnnotationFilter, request, Annotation.objects.all())
+    fmt, queryset, error = _filtered_export(request, ANNOTATION_FORMATS, AnnotationFilter, Annotation.objects.all())
     if error:
         return error
-    if fmt == "csv":
-        rows = _annotation_rows(request, queryset)
-        return stream(csv_lines(ANNOTATION_COLUMNS, rows), content_type=CSV_TYPE, name="annotations", extension="csv")
-    if fmt == "jsonl":
-        rows = _annotation_rows(request, queryset)
-        return stream(jsonl_lines(rows), content_type=JSONL_TYPE, name="annotations", extension="jsonl")
+    if fmt in TABLE_FORMATS:
+        return _table_stream(fmt, ANNOTATION_COLUMNS, _annotation_rows(request, queryset), name="annotations")
     lines = w3c_collection_lines(
         request, annotation_value_rows(queryset), total=queryset.count(), paths=Topic.objects.paths()
     )
@@ -245,18 +254,11 @@ def _claim_rows(request, queryset):
 @login_required
 @require_GET
 def claim_export(request):
-    fmt = request.GET.get("format", "")
-    if fmt not in CLAIM_FORMATS:
-        return bad_format(fmt, CLAIM_FORMATS)
-    queryset, error = filtered(ClaimFilter, request, _claim_queryset())
+    fmt, queryset, error = _filtered_export(request, CLAIM_FORMATS, ClaimFilter, _claim_queryset())
     if error:
         return error
-    if fmt == "csv":
-        rows = _claim_rows(request, queryset)
-        return stream(csv_lines(CLAIM_COLUMNS, rows), content_type=CSV_TYPE, name="claims", extension="csv")
-    if fmt == "jsonl":
-        rows = _claim_rows(request, queryset)
-        return stream(jsonl_lines(rows), content_type=JSONL_TYPE, name="claims", extension="jsonl")
+    if fmt in TABLE_FORMATS:
+        return _table_stream(fmt, CLAIM_COLUMNS, _claim_rows(request, queryset), name="claims")
     # An unreviewed claim gets no ClaimReview. A ClaimReview carries no topics, but the claim's whole
     # sentence, so the turn's text is read.
     reviewed = queryset.filter(status__in=ClaimStatus.verdict_values())

@@ -5,14 +5,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus, Polarity, Target, Topic
-from corpus_app.models import Document, Speaker, TurnKind
+from corpus_app.filters import SpeakerChoiceFilter
+from corpus_app.models import Document, TurnKind
 from desk.choices import LabelColumnChoiceFilter
-from desk.forms import TextCheckedFilterSet
+from desk.forms import DatePickerFilter, NewestFirstOrderingFilter, TextCheckedFilterSet
 from desk.text import nfc
-
-
-def _date_widget():
-    return forms.DateInput(attrs={"type": "date"})
 
 
 def _id_widget():
@@ -69,25 +66,15 @@ class AnnotationFilter(TextCheckedFilterSet):
     topic = TopicTreeFilter(field_name="topics", label="Topic", empty_label="Any topic")
     polarity = django_filters.ChoiceFilter(choices=Polarity.choices, label="Stance", empty_label="Any stance")
     target = LabelColumnChoiceFilter(queryset=Target.objects.all(), label_column="name", empty_label="Any target")
-    speaker = LabelColumnChoiceFilter(
-        label_column="name",
-        field_name="turn__speaker",
-        queryset=Speaker.objects.all(),
-        label="Speaker",
-        empty_label="Any speaker",
-    )
+    speaker = SpeakerChoiceFilter(field_name="turn__speaker")
     turn_kind = django_filters.ChoiceFilter(
         field_name="turn__kind", choices=TurnKind.choices, label="Turn kind", empty_label="Any kind"
     )
     document = django_filters.ModelChoiceFilter(
         field_name="turn__document", queryset=Document.objects.all(), label="Document id", widget=_id_widget()
     )
-    date_after = django_filters.DateFilter(
-        field_name="turn__document__date", lookup_expr="gte", label="Said from", widget=_date_widget()
-    )
-    date_before = django_filters.DateFilter(
-        field_name="turn__document__date", lookup_expr="lte", label="Said until", widget=_date_widget()
-    )
+    date_after = DatePickerFilter(field_name="turn__document__date", lookup_expr="gte", label="Said from")
+    date_before = DatePickerFilter(field_name="turn__document__date", lookup_expr="lte", label="Said until")
     author = LabelColumnChoiceFilter(
         label_column="username",
         queryset=get_user_model()
@@ -104,11 +91,9 @@ class AnnotationFilter(TextCheckedFilterSet):
         empty_label="Any",
         help_text="Orphaned: not found again in a new edition of its document.",
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = NewestFirstOrderingFilter(
         fields=[("created_at", "created"), ("turn__document__date", "date"), ("quote", "quote")],
         field_labels={"created_at": "Created", "turn__document__date": "Date said", "quote": "Quote"},
-        label="Sort by",
-        empty_label="Newest first",
     )
 
     class Meta:
@@ -118,13 +103,7 @@ class AnnotationFilter(TextCheckedFilterSet):
 
 class ClaimFilter(TextCheckedFilterSet):
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, empty_label="Any status")
-    speaker = LabelColumnChoiceFilter(
-        label_column="name",
-        field_name="annotation__turn__speaker",
-        queryset=Speaker.objects.all(),
-        label="Speaker",
-        empty_label="Any speaker",
-    )
+    speaker = SpeakerChoiceFilter(field_name="annotation__turn__speaker")
     topic = TopicTreeFilter(field_name="annotation__topics", label="Topic", empty_label="Any topic")
     document = django_filters.ModelChoiceFilter(
         field_name="annotation__turn__document",
@@ -132,12 +111,8 @@ class ClaimFilter(TextCheckedFilterSet):
         label="Document id",
         widget=_id_widget(),
     )
-    date_after = django_filters.DateFilter(
-        field_name="annotation__turn__document__date", lookup_expr="gte", label="Said from", widget=_date_widget()
-    )
-    date_before = django_filters.DateFilter(
-        field_name="annotation__turn__document__date", lookup_expr="lte", label="Said until", widget=_date_widget()
-    )
+    date_after = DatePickerFilter(field_name="annotation__turn__document__date", lookup_expr="gte", label="Said from")
+    date_before = DatePickerFilter(field_name="annotation__turn__document__date", lookup_expr="lte", label="Said until")
     reviewer = LabelColumnChoiceFilter(
         label_column="username",
         queryset=get_user_model().objects.filter(Q(groups__name="Reviewer") | Q(is_superuser=True)).distinct(),

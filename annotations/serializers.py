@@ -43,17 +43,17 @@ def claim_json(claim):
     }
 
 
+# An annotation's passage, as each of its JSON shapes (the API's, the exports', the desk format's)
+# reads it: its offsets in the turn's text, and its quote with the words just before and after it.
+PASSAGE_COLUMNS = ("start", "end", "quote", "prefix", "suffix")
+
 # The annotation columns its JSON shows, read as plain rows: a page of a long document has a
 # thousand annotations, and rows cost a fraction of model instances with their authors and targets.
 _ANNOTATION_COLUMNS = (
     "id",
     "turn_id",
     "turn__document_id",
-    "start",
-    "end",
-    "quote",
-    "prefix",
-    "suffix",
+    *PASSAGE_COLUMNS,
     "polarity",
     "target_id",
     "target__name",

@@ -3,7 +3,6 @@ import math
 from dataclasses import dataclass
 
 import django_filters
-from django import forms
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Q
@@ -12,7 +11,7 @@ from django.db.models.expressions import RawSQL
 from corpus_app.models import Document, DocumentKind, Speaker, SpeakerAlias, SpeakerKind, Turn
 from corpus_app.search import SEARCH_CONFIG, engine_for
 from desk.choices import LabelColumnChoiceFilter
-from desk.forms import TextCheckedFilterSet, YesNoFilter
+from desk.forms import DatePickerFilter, NewestFirstOrderingFilter, TextCheckedFilterSet, YesNoFilter
 from desk.text import nfc
 
 #: The documents with a word in the title (as ``title__icontains``) or in some turn (their lexemes),
@@ -73,23 +72,23 @@ class FirstRows:
     rows: int
 
 
+class SpeakerChoiceFilter(LabelColumnChoiceFilter):
+    """A listing's "Speaker" choice, by name."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Speaker.objects.all())
+        kwargs.setdefault("label", "Speaker")
+        kwargs.setdefault("empty_label", "Any speaker")
+        super().__init__(*args, label_column="name", **kwargs)
+
+
 class DocumentFilter(TextCheckedFilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Text", help_text="Words in the title or the turns.")
     kind = django_filters.ChoiceFilter(choices=DocumentKind.choices, empty_label="Any kind")
-    date_after = django_filters.DateFilter(
-        field_name="date", lookup_expr="gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_before = django_filters.DateFilter(
-        field_name="date", lookup_expr="lte", label="Until", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_after = DatePickerFilter(field_name="date", lookup_expr="gte", label="From")
+    date_before = DatePickerFilter(field_name="date", lookup_expr="lte", label="Until")
     place = django_filters.CharFilter(lookup_expr="iexact", label="Place")
-    speaker = LabelColumnChoiceFilter(
-        label_column="name",
-        queryset=Speaker.objects.all(),
-        method="filter_speaker",
-        label="Speaker",
-        empty_label="Any speaker",
-    )
+    speaker = SpeakerChoiceFilter(method="filter_speaker")
     unverified_claims = YesNoFilter(
         method="filter_unverified_claims",
         label="Has unverified claims",
@@ -101,11 +100,9 @@ class DocumentFilter(TextCheckedFilterSet):
         label="Editions",
         empty_label="Current editions",
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = NewestFirstOrderingFilter(
         fields=[("date", "date"), ("title", "title"), ("imported_at", "imported")],
         field_labels={"date": "Date", "title": "Title", "imported_at": "Imported"},
-        label="Sort by",
-        empty_label="Newest first",
     )
 
     class Meta:
@@ -188,17 +185,11 @@ class SpeakerFilter(TextCheckedFilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=SpeakerKind.choices, empty_label="Any kind")
     affiliation = django_filters.CharFilter(lookup_expr="icontains", label="Affiliation")
-    spoke_from = django_filters.DateFilter(
-        method="filter_spoke",
-        label="Has turns from",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Documents dated on or after this day.",
+    spoke_from = DatePickerFilter(
+        method="filter_spoke", label="Has turns from", help_text="Documents dated on or after this day."
     )
-    spoke_until = django_filters.DateFilter(
-        method="filter_spoke",
-        label="Has turns until",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Documents dated on or before this day.",
+    spoke_until = DatePickerFilter(
+        method="filter_spoke", label="Has turns until", help_text="Documents dated on or before this day."
     )
 
     class Meta:

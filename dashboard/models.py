@@ -81,15 +81,26 @@ END IF;
 RETURN NULL;"""
 
 
-def _forgotten(name, kinds):
-    """A TRUNCATE of the table forgets the counts it held."""
-    listed = ", ".join(f"'{kind}'" for kind in kinds)
+def _after_statement(name, operation, func):
+    """A trigger run once after each statement of ``operation``, with ``func`` as its body, which sees
+    the rows the statement inserted as ``new_rows`` and those it deleted as ``old_rows`` (an update: both)."""
+    old = "old_rows" if operation in (pgtrigger.Delete, pgtrigger.Update) else None
+    new = "new_rows" if operation in (pgtrigger.Insert, pgtrigger.Update) else None
     return pgtrigger.Trigger(
         name=name,
         level=pgtrigger.Statement,
         when=pgtrigger.After,
-        operation=pgtrigger.Truncate,
-        func=f"DELETE FROM dashboard_tally WHERE kind IN ({listed}); RETURN NULL;",
+        operation=operation,
+        referencing=pgtrigger.Referencing(old=old, new=new) if old or new else None,
+        func=func,
+    )
+
+
+def _forgotten(name, kinds):
+    """A TRUNCATE of the table forgets the counts it held."""
+    listed = ", ".join(f"'{kind}'" for kind in kinds)
+    return _after_statement(
+        name, pgtrigger.Truncate, f"DELETE FROM dashboard_tally WHERE kind IN ({listed}); RETURN NULL;"
     )
 
 
@@ -122,38 +133,22 @@ class CountedAnnotation(Annotation):
     class Meta:
         proxy = True
         triggers = [
-            pgtrigger.Trigger(
-                name="tally_annotations_inserted",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert,
-                referencing=pgtrigger.Referencing(new="new_rows"),
-                func=(
-                    "WITH changed AS (SELECT created_at, target_id, polarity, 1 AS sign FROM new_rows)"
-                    + ANNOTATION_COUNTS
-                ),
+            _after_statement(
+                "tally_annotations_inserted",
+                pgtrigger.Insert,
+                "WITH changed AS (SELECT created_at, target_id, polarity, 1 AS sign FROM new_rows)" + ANNOTATION_COUNTS,
             ),
-            pgtrigger.Trigger(
-                name="tally_annotations_deleted",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Delete,
-                referencing=pgtrigger.Referencing(old="old_rows"),
-                func=(
-                    "WITH changed AS (SELECT created_at, target_id, polarity, -1 AS sign FROM old_rows)"
-                    + ANNOTATION_COUNTS
-                ),
+            _after_statement(
+                "tally_annotations_deleted",
+                pgtrigger.Delete,
+                "WITH changed AS (SELECT created_at, target_id, polarity, -1 AS sign FROM old_rows)"
+                + ANNOTATION_COUNTS,
             ),
-            pgtrigger.Trigger(
-                name="tally_annotations_updated",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Update,
-                referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
-                func=(
-                    "WITH changed AS (SELECT created_at, target_id, polarity, 1 AS sign FROM new_rows"
-                    " UNION ALL SELECT created_at, target_id, polarity, -1 FROM old_rows)" + ANNOTATION_COUNTS
-                ),
+            _after_statement(
+                "tally_annotations_updated",
+                pgtrigger.Update,
+                "WITH changed AS (SELECT created_at, target_id, polarity, 1 AS sign FROM new_rows"
+                " UNION ALL SELECT created_at, target_id, polarity, -1 FROM old_rows)" + ANNOTATION_COUNTS,
             ),
             _forgotten("tally_annotations_truncated", ["annotations", "stance", "hour"]),
         ]
@@ -165,32 +160,21 @@ class CountedClaim(Claim):
     class Meta:
         proxy = True
         triggers = [
-            pgtrigger.Trigger(
-                name="tally_claims_inserted",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert,
-                referencing=pgtrigger.Referencing(new="new_rows"),
-                func="WITH changed AS (SELECT status, 1 AS sign FROM new_rows)" + CLAIM_COUNTS,
+            _after_statement(
+                "tally_claims_inserted",
+                pgtrigger.Insert,
+                "WITH changed AS (SELECT status, 1 AS sign FROM new_rows)" + CLAIM_COUNTS,
             ),
-            pgtrigger.Trigger(
-                name="tally_claims_deleted",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Delete,
-                referencing=pgtrigger.Referencing(old="old_rows"),
-                func="WITH changed AS (SELECT status, -1 AS sign FROM old_rows)" + CLAIM_COUNTS,
+            _after_statement(
+                "tally_claims_deleted",
+                pgtrigger.Delete,
+                "WITH changed AS (SELECT status, -1 AS sign FROM old_rows)" + CLAIM_COUNTS,
             ),
-            pgtrigger.Trigger(
-                name="tally_claims_updated",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Update,
-                referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
-                func=(
-                    "WITH changed AS (SELECT status, 1 AS sign FROM new_rows"
-                    " UNION ALL SELECT status, -1 FROM old_rows)" + CLAIM_COUNTS
-                ),
+            _after_statement(
+                "tally_claims_updated",
+                pgtrigger.Update,
+                "WITH changed AS (SELECT status, 1 AS sign FROM new_rows"
+                " UNION ALL SELECT status, -1 FROM old_rows)" + CLAIM_COUNTS,
             ),
             _forgotten("tally_claims_truncated", ["claims"]),
         ]
@@ -205,38 +189,23 @@ class CountedTopicTag(Annotation.topics.through):
     class Meta:
         proxy = True
         triggers = [
-            pgtrigger.Trigger(
-                name="tally_tags_inserted",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert,
-                referencing=pgtrigger.Referencing(new="new_rows"),
-                func=(
-                    "WITH RECURSIVE inserted AS (SELECT annotation_id, topic_id FROM new_rows),"
-                    f" deleted AS ({NO_TAGS}),{TOPIC_COUNTS}"
-                ),
+            _after_statement(
+                "tally_tags_inserted",
+                pgtrigger.Insert,
+                "WITH RECURSIVE inserted AS (SELECT annotation_id, topic_id FROM new_rows),"
+                f" deleted AS ({NO_TAGS}),{TOPIC_COUNTS}",
             ),
-            pgtrigger.Trigger(
-                name="tally_tags_deleted",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Delete,
-                referencing=pgtrigger.Referencing(old="old_rows"),
-                func=(
-                    f"WITH RECURSIVE inserted AS ({NO_TAGS}),"
-                    f" deleted AS (SELECT annotation_id, topic_id FROM old_rows),{TOPIC_COUNTS}"
-                ),
+            _after_statement(
+                "tally_tags_deleted",
+                pgtrigger.Delete,
+                f"WITH RECURSIVE inserted AS ({NO_TAGS}),"
+                f" deleted AS (SELECT annotation_id, topic_id FROM old_rows),{TOPIC_COUNTS}",
             ),
-            pgtrigger.Trigger(
-                name="tally_tags_updated",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Update,
-                referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
-                func=(
-                    "WITH RECURSIVE inserted AS (SELECT annotation_id, topic_id FROM new_rows),"
-                    f" deleted AS (SELECT annotation_id, topic_id FROM old_rows),{TOPIC_COUNTS}"
-                ),
+            _after_statement(
+                "tally_tags_updated",
+                pgtrigger.Update,
+                "WITH RECURSIVE inserted AS (SELECT annotation_id, topic_id FROM new_rows),"
+                f" deleted AS (SELECT annotation_id, topic_id FROM old_rows),{TOPIC_COUNTS}",
             ),
             _forgotten("tally_tags_truncated", ["topic"]),
         ]
@@ -248,12 +217,5 @@ class CountedTopic(Topic):
     class Meta:
         proxy = True
         triggers = [
-            pgtrigger.Trigger(
-                name="tally_topics_moved",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Update,
-                referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
-                func=TOPICS_RECOUNTED,
-            ),
+            _after_statement("tally_topics_moved", pgtrigger.Update, TOPICS_RECOUNTED),
         ]

@@ -43,6 +43,23 @@ class YesNoFilter(django_filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class DatePickerFilter(django_filters.DateFilter):
+    """A date filter offered as the browser's date picker."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        super().__init__(*args, **kwargs)
+
+
+class NewestFirstOrderingFilter(django_filters.OrderingFilter):
+    """A listing's "Sort by" choice; left empty, the listing keeps its own order, the newest first."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", "Sort by")
+        kwargs.setdefault("empty_label", "Newest first")
+        super().__init__(*args, **kwargs)
+
+
 class TextCheckedFilterSet(django_filters.FilterSet):
     """A filter set whose form's text fields are checked (``check_text_fields``), for the lists and exports."""
 

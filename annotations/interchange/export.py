@@ -13,6 +13,7 @@ from itertools import islice
 from django.contrib.auth import get_user_model
 
 from annotations.models import Annotation, Claim
+from annotations.serializers import PASSAGE_COLUMNS
 from corpus_app.models import Document, SpeakerAlias, Turn
 
 CHUNK_SIZE = 500
@@ -101,11 +102,7 @@ def _annotations(document_ids, topic_paths):
             "uuid",
             "turn__document_id",
             "turn__position",
-            "start",
-            "end",
-            "quote",
-            "prefix",
-            "suffix",
+            *PASSAGE_COLUMNS,
             "polarity",
             "target__name",
             "target__kind",
