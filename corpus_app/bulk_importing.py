@@ -1,0 +1,469 @@
+"""Many transcript files at once, as ``import_transcripts`` imports a folder.
+
+Worker processes (one per core) read and parse the files ahead, a chunk at a time; this process
+writes them a batch at a time: one lookup of the batch's content hashes and editions, one insert
+of its documents, one ``COPY`` (PostgreSQL) or bulk insert (SQLite) of its turns, one transaction.
+A file that cannot be read, parsed or checked fails alone before anything is written. Only the
+files that need more go through the one-file import (``corpus_app.importing.transcript_import``),
+after their batch: new editions (which re-anchor annotations), a file identical to one before it in
+the batch, and, should the database refuse a batch, each of its files in its own transaction,
+so that a bad file still costs only itself.
+
+Every file is parsed with the speakers stored before it, as a one-file import would: a file parsed
+ahead with older speakers is parsed again if a speaker created since could name someone in it.
+"""
+
+import logging
+import multiprocessing
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+
+from corpus_app.importing import (
+    ImportResult,
+    SpeakerCache,
+    TranscriptError,
+    insert_turns,
+    speaker_ids_for,
+    transcript_check,
+    transcript_import,
+    transcript_read,
+    use_asynchronous_commit,
+)
+from corpus_app.models import Document, DocumentFile
+from corpus_app.parsing import ParsedDocument, ParseError, parse_extracted
+from corpus_app.parsing.extract import ExtractedText
+from corpus_app.parsing.names import lookup_key
+
+logger = logging.getLogger(__name__)
+
+logger = logging.getLogger(__name__)
+
+IMPORTED, NEW_EDITION, SKIPPED, FAILED, CHECKED = "imported", "new edition", "skipped", "failed", "checked"
+
+
+@dataclass
+class FileOutcome:
+    """What became of one file of a run."""
+
+    path: Path
+    status: str  # IMPORTED, NEW_EDITION, SKIPPED (already imported), FAILED or CHECKED (a dry run)
+    document_id: int | None = None
+    parsed: ParsedDocument | None = None
+    reason: str = ""  # why it failed
+    replaced_id: int | None = None  # the edition a NEW_EDITION replaced
+    reanchoring: object | None = None  # what re-anchoring the annotations reported (ImportResult.reanchoring)
+    exception: BaseException | None = None  # the failure, for the log when it is a bug
+
+
+@dataclass
+class ReadFile:
+    """A file as a worker read and parsed it."""
+
+    path: Path
+    speakers_version: int
+    extracted: ExtractedText | None = None
+    content_hash: str = ""
+    file_data: bytes | None = None  # the file's bytes, unless they are its raw text (most UTF-8 text files)
+    parsed: ParsedDocument | None = None
+    error: str | None = None  # why it cannot be imported (None when parsed)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def _read_and_parse(path: Path, speakers: tuple, speakers_version: int) -> ReadFile:
+    try:
+        source = transcript_read(path=path)
+    except TranscriptError as exc:
+        return ReadFile(path=path, speakers_version=speakers_version, error=str(exc))
+    is_its_text = source.format == "text" and source.raw_bytes == source.text.encode()
+    read = ReadFile(
+        path=path,
+        speakers_version=speakers_version,
+        extracted=source.extracted,
+        content_hash=source.content_hash,
+        file_data=None if is_its_text else source.raw_bytes,
+    )
+    _parse(read, speakers, speakers_version)
+    return read
+
+
+def _parse(read: ReadFile, speakers: tuple, speakers_version: int):
+    aliases, speaker_kinds = speakers
+    read.speakers_version, read.parsed, read.error = speakers_version, None, None
+    try:
+        parsed = parse_extracted(read.extracted, source=read.name, aliases=aliases, speaker_kinds=speaker_kinds)
+        transcript_check(parsed=parsed)
+    except (ParseError, TranscriptError) as exc:
+        read.error = str(exc)
+    except Exception as exc:  # a parser bug: this file's failure alone
+        read.error = f"an unexpected error while parsing it ({type(exc).__name__}: {exc})"
+    else:
+        read.parsed = parsed
+
+
+def read_chunk(paths: list[Path], speakers: tuple, speakers_version: int) -> list[ReadFile]:
+    """Read and parse files (in a worker process)."""
+    return [_read_and_parse(path, speakers, speakers_version) for path in paths]
+
+
+def parse_chunk(reads: list[ReadFile], speakers: tuple, speakers_version: int) -> list[ReadFile]:
+    """Parse files read before again, with other speakers (in a worker process)."""
+    for read in reads:
+        _parse(read, speakers, speakers_version)
+    return reads
+
+
+class _Speakers:
+    """The stored speakers, numbered: each file knows the number it was parsed with, and which
+    names were created since then."""
+
+    def __init__(self, cache: SpeakerCache):
+        self.cache = cache
+        self.version = 0
+        self._created: dict[int, set[str] | None] = {}  # version → the names it added (None: unknown)
+
+    def get(self) -> tuple:
+        return self.cache.get()
+
+    def created(self, names: Iterable[str] | None):
+        """Speakers were created (``names``), or the stored ones changed in a way not known (None)."""
+        self.cache.invalidate()
+        self.version += 1
+        self._created[self.version] = set(names) if names is not None else None
+
+    def stale(self, read: ReadFile) -> bool:
+        """Whether a speaker created since ``read`` was parsed could change its parse: one of its
+        names' words is in the text (the parser finds stored speakers by name, surname or alias)."""
+        if read.speakers_version == self.version or read.extracted is None:
+            return False
+        words = set()
+        for version in range(read.speakers_version + 1, self.version + 1):
+            names = self._created[version]
+            if names is None:
+                return True
+            for name in names:
+                words.update(lookup_key(name).split())
+        text = lookup_key(read.extracted.text)
+        return any(word in text for word in words)
+
+
+class FileReader:
+    """The files of a run, in order, read and parsed ahead by worker processes.
+
+    Used as a context manager: the workers stop at the end. Fewer than ``WORKERS_MIN_FILES`` files
+    are read here (starting workers would take longer), and so are all where processes cannot be forked.
+    """
+
+    CHUNK_FILES = 64
+    WORKERS_MIN_FILES = 64
+
+    def __init__(self, paths: list[Path], speakers: _Speakers, *, workers: int | None = None):
+        self.paths = list(paths)
+        self.speakers = speakers
+        self.workers = workers or _cores()
+        self._executor = None
+
+    def __enter__(self):
+        # Forked: a spawned worker would run the caller's main script again. The workers only
+        # parse; they never touch the database connections they inherit.
+        if len(self.paths) >= self.WORKERS_MIN_FILES and sys.platform == "linux":
+            try:
+                self._executor = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=multiprocessing.get_context("fork")
+                )
+            except (OSError, ImportError, NotImplementedError, ValueError):
+                self._executor = None
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __iter__(self) -> Iterator[ReadFile]:
+        chunks = [self.paths[start : start + self.CHUNK_FILES] for start in range(0, len(self.paths), self.CHUNK_FILES)]
+        pending: deque[Future | list[ReadFile]] = deque()
+        ahead = 2 * self.workers + 1  # chunks being read: enough to keep every worker busy
+        for chunk in chunks:
+            pending.append(self._submit(read_chunk, chunk))
+            if len(pending) > ahead:
+                yield from self._result(pending.popleft())
+        while pending:
+            yield from self._result(pending.popleft())
+
+    def parse_again(self, reads: list[ReadFile]):
+        """Parse these files again with the speakers stored now, split among the workers."""
+        if not reads:
+            return
+        size = -(-len(reads) // self.workers)
+        futures = [self._submit(parse_chunk, reads[start : start + size]) for start in range(0, len(reads), size)]
+        reparsed = [read for future in futures for read in self._result(future)]
+        for read, again in zip(reads, reparsed, strict=True):  # results come back as copies
+            read.parsed, read.error, read.speakers_version = again.parsed, again.error, again.speakers_version
+
+    def _submit(self, function, items):
+        speakers, version = self.speakers.get(), self.speakers.version
+        if self._executor is not None:
+            try:
+                return self._executor.submit(function, items, speakers, version)
+            except Exception:  # a lost worker: the rest is read here
+                self._executor = None
+        return function(items, speakers, version)
+
+    @staticmethod
+    def _result(pending) -> list[ReadFile]:
+        return pending.result() if isinstance(pending, Future) else pending
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class _Batch:
+    """A batch's files sorted out: what is written together, what is reported, what goes one by one after."""
+
+    new: list[ReadFile] = field(default_factory=list)
+    speaker_ids: list[dict[str, int]] = field(default_factory=list)  # of each new file
+    outcomes: list[tuple[int, FileOutcome]] = field(default_factory=list)  # (index in the batch, outcome)
+    one_by_one: list[tuple[int, ReadFile]] = field(default_factory=list)
+
+
+class TranscriptBulkImport:
+    """Import (or, with ``dry_run``, check) many files; ``report`` is called with each file's
+    :class:`FileOutcome`, in the files' order."""
+
+    BATCH_FILES = 500
+
+    def __init__(
+        self,
+        *,
+        report: Callable[[FileOutcome], None],
+        publisher: str = "",
+        detect_editions: bool = True,
+        dry_run: bool = False,
+        speaker_cache: SpeakerCache | None = None,
+    ):
+        self.report = report
+        self.publisher = publisher
+        self.detect_editions = detect_editions
+        self.dry_run = dry_run
+        self.speakers = _Speakers(speaker_cache or SpeakerCache())
+
+    def run(self, paths: list[Path]):
+        with FileReader(paths, self.speakers) as reader:
+            batch = []
+            for read in reader:
+                if self.dry_run:
+                    self.report(self._checked(read))
+                    continue
+                batch.append(read)
+                if len(batch) >= self.BATCH_FILES:
+                    self._import_batch(batch, reader)
+                    batch = []
+            if batch:
+                self._import_batch(batch, reader)
+
+    @staticmethod
+    def _checked(read: ReadFile) -> FileOutcome:
+        if read.error is not None:
+            return FileOutcome(path=read.path, status=FAILED, reason=read.error)
+        return FileOutcome(path=read.path, status=CHECKED, parsed=read.parsed)
+
+    def _import_batch(self, files: list[ReadFile], reader: FileReader):
+        try:
+            with transaction.atomic():
+                use_asynchronous_commit()
+                batch = self._sort_out(files, reader)
+                self._write(batch)
+        except Exception as exc:
+            # Refused by the database (a file the checks let through): each file on its own.
+            if not isinstance(exc, DatabaseError | ValidationError | TranscriptError):
+                logger.exception("a batch of transcripts failed unexpectedly; importing its files one by one")
+            self.speakers.created(None)
+            for read in files:
+                self.report(self._import_one(read))
+            return
+        outcomes = dict(batch.outcomes)
+        for index, read in batch.one_by_one:
+            outcomes[index] = self._import_one(read)
+        for index in sorted(outcomes):
+            self.report(outcomes[index])
+
+    def _sort_out(self, files: list[ReadFile], reader: FileReader) -> _Batch:
+        """Which files are new, already imported, new editions, or failed; the new speakers created."""
+        batch = _Batch()
+        stored = dict(
+            Document.objects.filter(content_hash__in={read.content_hash for read in files if read.content_hash})
+            .order_by()
+            .values_list("content_hash", "pk")
+        )
+        by_name, by_heading = self._current_editions([read for read in files if read.parsed is not None])
+        in_batch_hashes, in_batch_names, in_batch_headings = set(), set(), set()
+        for index, read in enumerate(files):
+            if read.content_hash in stored:
+                batch.outcomes.append(
+                    (index, FileOutcome(path=read.path, status=SKIPPED, document_id=stored[read.content_hash]))
+                )
+                continue
+            if read.content_hash and read.content_hash in in_batch_hashes:
+                batch.one_by_one.append((index, read))  # identical to a file before it: skipped once that one is in
+                continue
+            if self.speakers.stale(read):
+                reader.parse_again([later for later in files[index:] if self.speakers.stale(later)])
+            if read.error is not None:
+                batch.outcomes.append((index, FileOutcome(path=read.path, status=FAILED, reason=read.error)))
+                continue
+            in_batch_hashes.add(read.content_hash)
+            parsed = read.parsed
+            name, heading = read.name[:255], _heading(parsed)
+            later_edition = name in in_batch_names or (heading is not None and heading in in_batch_headings)
+            in_batch_names.add(name)
+            if heading is not None:
+                in_batch_headings.add(heading)
+            if self.detect_editions and (later_edition or name in by_name or heading in by_heading):
+                batch.one_by_one.append((index, read))  # a new edition: locked, replaced and re-anchored on its own
+                continue
+            try:
+                speaker_ids = self._speaker_ids(parsed)
+            except (TranscriptError, ValidationError) as exc:
+                batch.outcomes.append((index, FileOutcome(path=read.path, status=FAILED, reason=failure_reason(exc))))
+                continue
+            batch.new.append(read)
+            batch.speaker_ids.append(speaker_ids)
+            batch.outcomes.append((index, FileOutcome(path=read.path, status=IMPORTED, parsed=parsed)))
+        return batch
+
+    def _speaker_ids(self, parsed: ParsedDocument) -> dict[str, int]:
+        """The ids of the speakers of ``parsed``, creating the new ones (in a savepoint of their own:
+        a file that cannot create its speakers fails alone)."""
+        known = self.speakers.cache.ids()
+        if all(turn.speaker in known for turn in parsed.turns if turn.speaker):
+            return known
+        created = []
+        try:
+            with transaction.atomic():
+                ids = speaker_ids_for(parsed, self.speakers.cache, created)
+        except BaseException:
+            self.speakers.created(None)  # some may have been created, then rolled back
+            raise
+        if created:
+            self.speakers.created(speaker.name for speaker in created)
+        return ids
+
+    def _current_editions(self, reads: list[ReadFile]) -> tuple[dict, dict]:
+        """The current documents these files may be new editions of, by file name and by (title, date, place)."""
+        if not self.detect_editions or not reads:
+            return {}, {}
+        current = Document.objects.filter(is_current=True).order_by()
+        fields = ("pk", "source_name", "title", "date", "place")
+        by_name = set(
+            current.filter(source_name__in={read.name[:255] for read in reads}).values_list("source_name", flat=True)
+        )
+        headings = {_heading(read.parsed) for read in reads} - {None}
+        by_heading = {
+            (title, date, place)
+            for _, _, title, date, place in current.filter(title__in={heading[0] for heading in headings}).values_list(
+                *fields
+            )
+        } & headings
+        return by_name, by_heading
+
+    def _write(self, batch: _Batch):
+        documents = [
+            Document(
+                title=read.parsed.title[:500],
+                kind=read.parsed.kind,
+                date=read.parsed.date,
+                place=(read.parsed.place or "")[:200],
+                author=(read.parsed.author or "")[:200],
+                publisher=self.publisher[:200],
+                source_name=read.name[:255],
+                raw_text=read.extracted.text,
+                content_hash=read.content_hash,
+                import_warnings=[
+                    {"line": warning.line, "code": warning.code, "message": warning.message}
+                    for warning in read.parsed.warnings
+                ],
+            )
+            for read in batch.new
+        ]
+        Document.objects.bulk_create(documents)
+        DocumentFile.objects.bulk_create(
+            DocumentFile(document=document, format=read.extracted.format, data=read.file_data)
+            for document, read in zip(documents, batch.new, strict=True)
+            if read.file_data is not None
+        )
+        insert_turns(
+            (
+                document.pk,
+                turn.position,
+                speaker_ids[turn.speaker] if turn.speaker else None,
+                (turn.label or "")[:200],
+                turn.kind.value if hasattr(turn.kind, "value") else str(turn.kind),
+                turn.text,
+                turn.line,
+            )
+            for document, read, speaker_ids in zip(documents, batch.new, batch.speaker_ids, strict=True)
+            for turn in read.parsed.turns
+        )
+        ids = iter(document.pk for document in documents)
+        for _, outcome in batch.outcomes:
+            if outcome.status == IMPORTED:
+                outcome.document_id = next(ids)
+
+    def _import_one(self, read: ReadFile) -> FileOutcome:
+        """One file through the one-file import, in its own transaction."""
+        try:
+            result: ImportResult = transcript_import(
+                path=read.path,
+                publisher=self.publisher,
+                detect_editions=self.detect_editions,
+                speaker_cache=self.speakers.cache,
+            )
+        except Exception as exc:  # this file's failure alone: its transaction is rolled back
+            self.speakers.created(None)
+            return FileOutcome(path=read.path, status=FAILED, reason=failure_reason(exc), exception=exc)
+        if result.parsed is not None and result.parsed.speakers:
+            self.speakers.created(None)  # it may have created speakers
+        if not result.created:
+            return FileOutcome(path=read.path, status=SKIPPED, document_id=result.document.pk)
+        return FileOutcome(
+            path=read.path,
+            status=NEW_EDITION if result.replaced is not None else IMPORTED,
+            document_id=result.document.pk,
+            parsed=result.parsed,
+            replaced_id=result.replaced.pk if result.replaced is not None else None,
+            reanchoring=result.reanchoring,
+        )
+
+
+def _heading(parsed: ParsedDocument) -> tuple | None:
+    """What finds an earlier edition besides the file name: the title, date and place (never without a date)."""
+    if parsed.date is None:
+        return None
+    return (parsed.title[:500], parsed.date, (parsed.place or "")[:200])
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What went wrong with one file, for the editor."""
+    if isinstance(exc, TranscriptError):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        return "the file's content does not fit the database: " + "; ".join(exc.messages)
+    if isinstance(exc, DatabaseError):
+        return f"the database refused the file ({type(exc).__name__}: {str(exc).strip()})"
+    return f"an unexpected error while importing it ({type(exc).__name__}: {exc})"

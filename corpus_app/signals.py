@@ -1,0 +1,8 @@
+"""Signals of the corpus, so that apps built on it can act on its changes without the corpus importing them."""
+
+from django.dispatch import Signal
+
+# Sent by the importer inside its transaction when a new edition replaces a document, with
+# ``old_document`` and ``new_document``. A receiver that raises rolls the import back; what the
+# receivers return (e.g. the annotations' re-anchoring report) is kept in ``ImportResult.reanchoring``.
+edition_replaced = Signal()
