@@ -13,6 +13,7 @@ Every file is parsed with the speakers stored before it, as a one-file import wo
 ahead with older speakers is parsed again if a speaker created since could name someone in it.
 """
 
+import json
 import logging
 import multiprocessing
 import os
@@ -24,12 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
+from django.utils import timezone
 
 from corpus_app.importing import (
     ImportResult,
     SpeakerCache,
     TranscriptError,
+    insert_rows,
     insert_turns,
     speaker_ids_for,
     transcript_check,
@@ -43,6 +46,22 @@ from corpus_app.parsing.extract import ExtractedText
 from corpus_app.parsing.names import lookup_key
 
 logger = logging.getLogger(__name__)
+
+# The columns the batch writes, in this order (the others keep their defaults: no earlier edition).
+_DOCUMENT_COLUMNS = (
+    "title",
+    "kind",
+    "date",
+    "place",
+    "publisher",
+    "author",
+    "source_name",
+    "raw_text",
+    "content_hash",
+    "import_warnings",
+    "imported_at",
+    "is_current",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +183,11 @@ class FileReader:
     are read here (starting workers would take longer), and so are all where processes cannot be forked.
     """
 
+    FIRST_CHUNK_FILES = 16
     CHUNK_FILES = 64
+    CHUNK_BYTES = 4 << 20
+    AHEAD_FILES = 1000  # a batch's worth and more: the workers go on while a batch is written
+    AHEAD_BYTES = 64 << 20
     WORKERS_MIN_FILES = 64
 
     def __init__(self, paths: list[Path], speakers: _Speakers, *, workers: int | None = None):
@@ -191,38 +214,79 @@ class FileReader:
             self._executor = None
 
     def __iter__(self) -> Iterator[ReadFile]:
-        chunks = [self.paths[start : start + self.CHUNK_FILES] for start in range(0, len(self.paths), self.CHUNK_FILES)]
-        pending: deque[Future | list[ReadFile]] = deque()
-        ahead = 2 * self.workers + 1  # chunks being read: enough to keep every worker busy
-        for chunk in chunks:
-            pending.append(self._submit(read_chunk, chunk))
-            if len(pending) > ahead:
-                yield from self._result(pending.popleft())
+        # The first few files alone: the importer writes them (and the speakers they bring, often
+        # those of the whole run) before the others are parsed, with those speakers.
+        first, rest = self.paths[: self.FIRST_CHUNK_FILES], self.paths[self.FIRST_CHUNK_FILES :]
+        yield from self._result(self._submit(read_chunk, first))
+        # Then enough ahead to keep every worker busy while a batch is written, within a memory budget.
+        pending: deque[tuple[object, int]] = deque()
+        files_ahead = bytes_ahead = 0
+        for chunk, size in self._chunks(rest):
+            pending.append((self._submit(read_chunk, chunk), size))
+            files_ahead, bytes_ahead = files_ahead + len(chunk), bytes_ahead + size
+            while pending and (files_ahead > self.AHEAD_FILES or bytes_ahead > self.AHEAD_BYTES):
+                submitted, size = pending.popleft()
+                reads = self._result(submitted)
+                files_ahead, bytes_ahead = files_ahead - len(reads), bytes_ahead - size
+                yield from reads
         while pending:
-            yield from self._result(pending.popleft())
+            yield from self._result(pending.popleft()[0])
+
+    def _chunks(self, paths: list[Path]) -> Iterator[tuple[list[Path], int]]:
+        """The files in chunks of ``CHUNK_FILES``, fewer when they are large: (paths, their bytes)."""
+        chunk, chunk_bytes = [], 0
+        for path in paths:
+            try:
+                size = path.stat().st_size
+            except OSError:  # told when it is read
+                size = 0
+            if chunk and (len(chunk) >= self.CHUNK_FILES or chunk_bytes + size > self.CHUNK_BYTES):
+                yield chunk, chunk_bytes
+                chunk, chunk_bytes = [], 0
+            chunk.append(path)
+            chunk_bytes += size
+        if chunk:
+            yield chunk, chunk_bytes
 
     def parse_again(self, reads: list[ReadFile]):
         """Parse these files again with the speakers stored now, split among the workers."""
         if not reads:
             return
         size = -(-len(reads) // self.workers)
-        futures = [self._submit(parse_chunk, reads[start : start + size]) for start in range(0, len(reads), size)]
-        reparsed = [read for future in futures for read in self._result(future)]
-        for read, again in zip(reads, reparsed, strict=True):  # results come back as copies
+        submitted = [self._submit(parse_chunk, reads[start : start + size]) for start in range(0, len(reads), size)]
+        reparsed = [read for each in submitted for read in self._result(each)]
+        for read, again in zip(reads, reparsed, strict=True):  # from a worker, they come back as copies
             read.parsed, read.error, read.speakers_version = again.parsed, again.error, again.speakers_version
 
-    def _submit(self, function, items):
+    def _submit(self, function, items) -> "_Submitted":
         speakers, version = self.speakers.get(), self.speakers.version
+        future = None
         if self._executor is not None:
             try:
-                return self._executor.submit(function, items, speakers, version)
+                future = self._executor.submit(function, items, speakers, version)
             except Exception:  # a lost worker: the rest is read here
                 self._executor = None
-        return function(items, speakers, version)
+        return _Submitted(function, items, speakers, version, future)
 
     @staticmethod
-    def _result(pending) -> list[ReadFile]:
-        return pending.result() if isinstance(pending, Future) else pending
+    def _result(submitted: "_Submitted") -> list[ReadFile]:
+        if submitted.future is not None:
+            try:
+                return submitted.future.result()
+            except Exception:  # a lost worker (a parser bug raises here again, in the file's own report)
+                pass
+        return submitted.function(submitted.items, submitted.speakers, submitted.version)
+
+
+@dataclass
+class _Submitted:
+    """Files given to a worker (``future``), or to be read here when there is none."""
+
+    function: Callable
+    items: list
+    speakers: tuple
+    version: int
+    future: Future | None
 
 
 def _cores() -> int:
@@ -247,6 +311,7 @@ class TranscriptBulkImport:
     :class:`FileOutcome`, in the files' order."""
 
     BATCH_FILES = 500
+    BATCH_BYTES = 32 << 20
 
     def __init__(
         self,
@@ -265,15 +330,17 @@ class TranscriptBulkImport:
 
     def run(self, paths: list[Path]):
         with FileReader(paths, self.speakers) as reader:
-            batch = []
+            # The first chunk is written before the others are parsed.
+            batch, batch_bytes, size = [], 0, reader.FIRST_CHUNK_FILES
             for read in reader:
                 if self.dry_run:
                     self.report(self._checked(read))
                     continue
                 batch.append(read)
-                if len(batch) >= self.BATCH_FILES:
+                batch_bytes += len(read.extracted.text) if read.extracted is not None else 0
+                if len(batch) >= size or batch_bytes >= self.BATCH_BYTES:
                     self._import_batch(batch, reader)
-                    batch = []
+                    batch, batch_bytes, size = [], 0, self.BATCH_FILES
             if batch:
                 self._import_batch(batch, reader)
 
@@ -383,33 +450,49 @@ class TranscriptBulkImport:
         return by_name, by_heading
 
     def _write(self, batch: _Batch):
-        documents = [
-            Document(
-                title=read.parsed.title[:500],
-                kind=read.parsed.kind,
-                date=read.parsed.date,
-                place=(read.parsed.place or "")[:200],
-                author=(read.parsed.author or "")[:200],
-                publisher=self.publisher[:200],
-                source_name=read.name[:255],
-                raw_text=read.extracted.text,
-                content_hash=read.content_hash,
-                import_warnings=[
-                    {"line": warning.line, "code": warning.code, "message": warning.message}
-                    for warning in read.parsed.warnings
-                ],
-            )
-            for read in batch.new
-        ]
-        Document.objects.bulk_create(documents)
+        connection = connections[Document.objects.db]
+        date_field = Document._meta.get_field("date")
+        imported_at = connection.ops.adapt_datetimefield_value(timezone.now())
+        publisher = self.publisher[:200]
+        insert_rows(
+            Document,
+            _DOCUMENT_COLUMNS,
+            (
+                (
+                    read.parsed.title[:500],
+                    read.parsed.kind,
+                    date_field.get_db_prep_value(read.parsed.date, connection),
+                    (read.parsed.place or "")[:200],
+                    publisher,
+                    (read.parsed.author or "")[:200],
+                    read.name[:255],
+                    read.extracted.text,
+                    read.content_hash,
+                    json.dumps(
+                        [
+                            {"line": warning.line, "code": warning.code, "message": warning.message}
+                            for warning in read.parsed.warnings
+                        ]
+                    ),
+                    imported_at,
+                    True,
+                )
+                for read in batch.new
+            ),
+        )
+        ids = dict(
+            Document.objects.filter(content_hash__in=[read.content_hash for read in batch.new])
+            .order_by()
+            .values_list("content_hash", "pk")
+        )
         DocumentFile.objects.bulk_create(
-            DocumentFile(document=document, format=read.extracted.format, data=read.file_data)
-            for document, read in zip(documents, batch.new, strict=True)
+            DocumentFile(document_id=ids[read.content_hash], format=read.extracted.format, data=read.file_data)
+            for read in batch.new
             if read.file_data is not None
         )
         insert_turns(
             (
-                document.pk,
+                ids[read.content_hash],
                 turn.position,
                 speaker_ids[turn.speaker] if turn.speaker else None,
                 (turn.label or "")[:200],
@@ -417,13 +500,13 @@ class TranscriptBulkImport:
                 turn.text,
                 turn.line,
             )
-            for document, read, speaker_ids in zip(documents, batch.new, batch.speaker_ids, strict=True)
+            for read, speaker_ids in zip(batch.new, batch.speaker_ids, strict=True)
             for turn in read.parsed.turns
         )
-        ids = iter(document.pk for document in documents)
+        new = iter(batch.new)
         for _, outcome in batch.outcomes:
             if outcome.status == IMPORTED:
-                outcome.document_id = next(ids)
+                outcome.document_id = ids[next(new).content_hash]
 
     def _import_one(self, read: ReadFile) -> FileOutcome:
         """One file through the one-file import, in its own transaction."""

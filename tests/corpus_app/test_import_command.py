@@ -72,7 +72,7 @@ def test_verbosity_0_prints_nothing_but_failures(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
     out, err, _ = run_failing("-v", "0", TRANSCRIPTS, tmp_path)
     assert out == ""
-    assert err.strip().splitlines() == [f"{tmp_path / 'empty.txt'}: the file is empty" ] or "empty.txt" in err
+    assert err.strip().splitlines() == [f"{tmp_path / 'empty.txt'}: the file is empty"] or "empty.txt" in err
 
 
 def test_missing_path_names_it_and_fails():
