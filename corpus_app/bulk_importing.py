@@ -187,7 +187,7 @@ class FileReader:
     CHUNK_FILES = 64
     CHUNK_BYTES = 4 << 20
     AHEAD_FILES = 1000  # a batch's worth and more: the workers go on while a batch is written
-    AHEAD_BYTES = 64 << 20
+    AHEAD_BYTES = 16 << 20
     WORKERS_MIN_FILES = 64
 
     def __init__(self, paths: list[Path], speakers: _Speakers, *, workers: int | None = None):
@@ -311,7 +311,7 @@ class TranscriptBulkImport:
     :class:`FileOutcome`, in the files' order."""
 
     BATCH_FILES = 500
-    BATCH_BYTES = 32 << 20
+    BATCH_BYTES = 16 << 20
 
     def __init__(
         self,
