@@ -13,7 +13,6 @@ Every file is parsed with the speakers stored before it, as a one-file import wo
 ahead with older speakers is parsed again if a speaker created since could name someone in it.
 """
 
-import json
 import logging
 import multiprocessing
 import os
@@ -25,14 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from corpus_app.importing import (
     ImportResult,
     SpeakerCache,
     TranscriptError,
-    insert_rows,
     insert_turns,
     speaker_ids_for,
     transcript_check,
@@ -44,6 +42,8 @@ from corpus_app.models import Document, DocumentFile
 from corpus_app.parsing import ParsedDocument, ParseError, parse_extracted
 from corpus_app.parsing.extract import ExtractedText
 from corpus_app.parsing.names import lookup_key
+from corpus_app.rows import allocate_ids
+from corpus_app.rows import insert as rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -450,49 +450,44 @@ class TranscriptBulkImport:
         return by_name, by_heading
 
     def _write(self, batch: _Batch):
-        connection = connections[Document.objects.db]
-        date_field = Document._meta.get_field("date")
-        imported_at = connection.ops.adapt_datetimefield_value(timezone.now())
+        using = Document.objects.db
+        ids = allocate_ids(Document, len(batch.new), using=using)
+        imported_at = timezone.now()
         publisher = self.publisher[:200]
-        insert_rows(
+        rows_insert(
             Document,
-            _DOCUMENT_COLUMNS,
-            (
+            ["id", *_DOCUMENT_COLUMNS],
+            [
                 (
+                    document_id,
                     read.parsed.title[:500],
                     read.parsed.kind,
-                    date_field.get_db_prep_value(read.parsed.date, connection),
+                    read.parsed.date,
                     (read.parsed.place or "")[:200],
                     publisher,
                     (read.parsed.author or "")[:200],
                     read.name[:255],
                     read.extracted.text,
                     read.content_hash,
-                    json.dumps(
-                        [
-                            {"line": warning.line, "code": warning.code, "message": warning.message}
-                            for warning in read.parsed.warnings
-                        ]
-                    ),
+                    [
+                        {"line": warning.line, "code": warning.code, "message": warning.message}
+                        for warning in read.parsed.warnings
+                    ],
                     imported_at,
                     True,
                 )
-                for read in batch.new
-            ),
-        )
-        ids = dict(
-            Document.objects.filter(content_hash__in=[read.content_hash for read in batch.new])
-            .order_by()
-            .values_list("content_hash", "pk")
+                for document_id, read in zip(ids, batch.new, strict=True)
+            ],
+            using=using,
         )
         DocumentFile.objects.bulk_create(
-            DocumentFile(document_id=ids[read.content_hash], format=read.extracted.format, data=read.file_data)
-            for read in batch.new
+            DocumentFile(document_id=document_id, format=read.extracted.format, data=read.file_data)
+            for document_id, read in zip(ids, batch.new, strict=True)
             if read.file_data is not None
         )
         insert_turns(
             (
-                ids[read.content_hash],
+                document_id,
                 turn.position,
                 speaker_ids[turn.speaker] if turn.speaker else None,
                 (turn.label or "")[:200],
@@ -500,13 +495,13 @@ class TranscriptBulkImport:
                 turn.text,
                 turn.line,
             )
-            for read, speaker_ids in zip(batch.new, batch.speaker_ids, strict=True)
+            for document_id, read, speaker_ids in zip(ids, batch.new, batch.speaker_ids, strict=True)
             for turn in read.parsed.turns
         )
-        new = iter(batch.new)
+        new_ids = iter(ids)
         for _, outcome in batch.outcomes:
             if outcome.status == IMPORTED:
-                outcome.document_id = ids[next(new).content_hash]
+                outcome.document_id = next(new_ids)
 
     def _import_one(self, read: ReadFile) -> FileOutcome:
         """One file through the one-file import, in its own transaction."""

@@ -9,7 +9,6 @@ import hashlib
 import multiprocessing
 import sys
 from collections import deque
-from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +22,7 @@ from corpus_app.models import Document, DocumentFile, Speaker, Turn
 from corpus_app.parsing import ParsedDocument, ParseError, parse_extracted
 from corpus_app.parsing.extract import ExtractedText, ExtractError, extract_text
 from corpus_app.parsing.worker import parse_in_worker
+from corpus_app.rows import insert as rows_insert
 from corpus_app.signals import edition_replaced
 
 
@@ -378,34 +378,15 @@ def speaker_ids_for(parsed: ParsedDocument, speaker_cache: SpeakerCache, created
     return ids
 
 
-def insert_rows(model, columns: tuple[str, ...], rows: Iterable[tuple]):
-    """Insert rows of ``model``'s table, given as tuples of database values in ``columns`` order:
-    one ``COPY`` on PostgreSQL (several times faster than a multi-row ``INSERT`` for thousands of
-    rows), one prepared ``INSERT`` run for each row elsewhere (SQLite: faster than ``bulk_create``,
-    which builds SQL for every few hundred rows). Without the model's ``save()`` or its defaults."""
-    connection = connections[model.objects.db]
-    quote = connection.ops.quote_name
-    table, names = quote(model._meta.db_table), ", ".join(quote(column) for column in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
-
-
 _TURN_COLUMNS = ("document_id", "position", "speaker_id", "label", "kind", "text", "source_line")
 
 
 def insert_turns(rows, *, search_vectors: SearchVectors | None = None, document_id=None):
-    """Insert turns, given as tuples in ``_TURN_COLUMNS`` order: one ``COPY`` on PostgreSQL
-    (several times faster than a multi-row ``INSERT`` for thousands of rows), ``bulk_create``
-    elsewhere. ``search_vectors`` (PostgreSQL only) are those of ``document_id``'s turns."""
+    """Insert turns, given as tuples in ``_TURN_COLUMNS`` order (``corpus_app.rows``: one ``COPY``
+    on PostgreSQL). ``search_vectors`` (PostgreSQL only) are those of ``document_id``'s turns."""
     connection = connections[Turn.objects.db]
     if connection.vendor != "postgresql" or search_vectors is None:
-        insert_rows(Turn, _TURN_COLUMNS, rows)
+        rows_insert(Turn, list(_TURN_COLUMNS), list(rows), using=Turn.objects.db)
         return
     table = connection.ops.quote_name(Turn._meta.db_table)
     from corpus_app.search import VECTOR_COLUMN
