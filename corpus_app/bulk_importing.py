@@ -505,6 +505,7 @@ class TranscriptBulkImport:
 
     def _import_one(self, read: ReadFile) -> FileOutcome:
         """One file through the one-file import, in its own transaction."""
+        before = self.speakers.cache.ids()
         try:
             result: ImportResult = transcript_import(
                 path=read.path,
@@ -513,10 +514,10 @@ class TranscriptBulkImport:
                 speaker_cache=self.speakers.cache,
             )
         except Exception as exc:  # this file's failure alone: its transaction is rolled back
-            self.speakers.created(None)
             return FileOutcome(path=read.path, status=FAILED, reason=failure_reason(exc), exception=exc)
-        if result.parsed is not None and result.parsed.speakers:
-            self.speakers.created(None)  # it may have created speakers
+        finally:
+            if self.speakers.cache.ids() is not before:  # the import read them again: it created some
+                self.speakers.created(self.speakers.cache.ids().keys() - before.keys())
         if not result.created:
             return FileOutcome(path=read.path, status=SKIPPED, document_id=result.document.pk)
         return FileOutcome(
