@@ -184,10 +184,11 @@ class FileReader:
     """
 
     FIRST_CHUNK_FILES = 16
-    CHUNK_FILES = 64
+    CHUNK_FILES = 32
+    REPARSE_FILES = 8  # parsed again together when speakers created since make them stale
     CHUNK_BYTES = 4 << 20
     AHEAD_FILES = 1000  # a batch's worth and more: the workers go on while a batch is written
-    AHEAD_BYTES = 16 << 20
+    AHEAD_BYTES = 4 << 20
     WORKERS_MIN_FILES = 64
 
     def __init__(self, paths: list[Path], speakers: _Speakers, *, workers: int | None = None):
@@ -219,18 +220,29 @@ class FileReader:
         first, rest = self.paths[: self.FIRST_CHUNK_FILES], self.paths[self.FIRST_CHUNK_FILES :]
         yield from self._result(self._submit(read_chunk, first))
         # Then enough ahead to keep every worker busy while a batch is written, within a memory budget.
-        pending: deque[tuple[object, int]] = deque()
+        pending: deque[list] = deque()  # [submitted, bytes]
         files_ahead = bytes_ahead = 0
         for chunk, size in self._chunks(rest):
-            pending.append((self._submit(read_chunk, chunk), size))
+            pending.append([self._submit(read_chunk, chunk), size])
             files_ahead, bytes_ahead = files_ahead + len(chunk), bytes_ahead + size
             while pending and (files_ahead > self.AHEAD_FILES or bytes_ahead > self.AHEAD_BYTES):
+                self._resubmit_if_stale(pending)
                 submitted, size = pending.popleft()
                 reads = self._result(submitted)
                 files_ahead, bytes_ahead = files_ahead - len(reads), bytes_ahead - size
                 yield from reads
         while pending:
+            self._resubmit_if_stale(pending)
             yield from self._result(pending.popleft()[0])
+
+    def _resubmit_if_stale(self, pending):
+        """Chunks a worker has not started, given again with the speakers stored now if they changed."""
+        for entry in pending:
+            submitted = entry[0]
+            if submitted.version != self.speakers.version and submitted.future is not None:
+                if not submitted.future.cancel():
+                    continue  # being parsed already: the files are parsed again if they need it
+                entry[0] = self._submit(submitted.function, submitted.items)
 
     def _chunks(self, paths: list[Path]) -> Iterator[tuple[list[Path], int]]:
         """The files in chunks of ``CHUNK_FILES``, fewer when they are large: (paths, their bytes)."""
@@ -311,7 +323,7 @@ class TranscriptBulkImport:
     :class:`FileOutcome`, in the files' order."""
 
     BATCH_FILES = 500
-    BATCH_BYTES = 16 << 20
+    BATCH_BYTES = 2 << 20  # small enough that the workers parse the next batch while one is written
 
     def __init__(
         self,
@@ -390,7 +402,9 @@ class TranscriptBulkImport:
                 batch.one_by_one.append((index, read))  # identical to a file before it: skipped once that one is in
                 continue
             if self.speakers.stale(read):
-                reader.parse_again([later for later in files[index:] if self.speakers.stale(later)])
+                # This file and a few after it (each perhaps parsed again later, should more speakers come).
+                window = files[index : index + reader.REPARSE_FILES]
+                reader.parse_again([later for later in window if self.speakers.stale(later)])
             if read.error is not None:
                 batch.outcomes.append((index, FileOutcome(path=read.path, status=FAILED, reason=read.error)))
                 continue
