@@ -12,9 +12,10 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection
 
 from corpus_app import bulk_importing, importing
-from corpus_app.bulk_importing import FileReader, TranscriptBulkImport
+from corpus_app.bulk_importing import TranscriptBulkImport
 from corpus_app.importing import transcript_import
 from corpus_app.models import Document, Speaker, Turn
+from corpus_app.parse_ahead import FileReader
 from corpus_app.signals import edition_replaced
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -237,7 +238,13 @@ def test_a_new_edition_is_announced_inside_the_import_transaction(tmp_path):
 
 
 def test_the_importer_imports_nothing_of_the_annotations():
-    for module in ("importing.py", "bulk_importing.py", "signals.py", "management/commands/import_transcripts.py"):
+    for module in (
+        "importing.py",
+        "bulk_importing.py",
+        "parse_ahead.py",
+        "signals.py",
+        "management/commands/import_transcripts.py",
+    ):
         tree = ast.parse((ROOT / "corpus_app" / module).read_text(encoding="utf-8"))
         imported = [
             node.module if isinstance(node, ast.ImportFrom) else alias.name

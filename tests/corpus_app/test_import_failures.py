@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 
-from corpus_app import bulk_importing, importing
+from corpus_app import bulk_importing, importing, parse_ahead
 from corpus_app.importing import TranscriptError, transcript_decode
 from corpus_app.models import Document, Speaker, Turn
 
@@ -62,7 +62,7 @@ def test_dry_run_reports_the_name_too_long_too(tmp_path):
 
 def test_a_validation_error_the_checks_missed_is_reported_and_the_run_goes_on(tmp_path, monkeypatch):
     # Without the check before writing, the speaker's own validation refuses the name, as in issue 15.
-    monkeypatch.setattr(bulk_importing, "transcript_check", lambda *, parsed: None)
+    monkeypatch.setattr(parse_ahead, "transcript_check", lambda *, parsed: None)
     folder = folder_with_a_bad_file_between_good_ones(tmp_path, LONG_LEGEND)
     out, err, _ = run_failing(folder)
     assert "b_bad.txt" in err and "does not fit the database" in err and "at most 200 characters" in err
