@@ -6,7 +6,7 @@ FIXTURES := speakers corpus topics targets demo_annotations
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run serve backup restore test lint format fixtures browser-deps probe clean bench-import
+.PHONY: install migrate demo run serve backup restore test lint format fixtures browser-deps probe clean bench bench-pages bench-import
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,15 +79,21 @@ fixtures: install
 	DATABASE_URL=sqlite:///$(CURDIR)/.fixtures.sqlite3 $(PY) manage.py build_fixtures
 	rm -f .fixtures.sqlite3
 
-# Benchmark on PostgreSQL, in its own database (desk_bench, dropped and re-created):
-# `make bench` for 2,000 and 20,000 documents, `make bench BENCH_ARGS="--sizes 200,2000"` for a quick run.
-bench: install
+# `make bench`: both benchmarks below, in turn.
+bench: bench-pages bench-import
+
+# Pages, exports and the importer on a generated corpus, on PostgreSQL in its own database
+# (desk_bench, dropped and re-created): `make bench-pages` for 2,000 and 20,000 documents,
+# `make bench-pages BENCH_ARGS="--sizes 200,2000"` for a quick run.
+bench-pages: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-# import_documents on the peer workload (../shared/bench/peer_workload.py) at 2,000 and 20,000 items,
+# import_transcripts (one file per item) and import_documents (one JSONL, 3 spans per item as
+# annotations) on the peer workload (../shared/bench/peer_workload.py) at 2,000 and 20,000 items,
 # on SQLite and PostgreSQL (its own desk_bench_ic database): items/s and peak memory.
+# `make bench-import IMPORT_BENCH_ARGS="--sizes 2000 --commands transcripts"` for a part.
 bench-import: install
-	$(PY) bench/interchange.py $(BENCH_ARGS)
+	$(PY) bench/imports.py $(IMPORT_BENCH_ARGS)
 
 # 20 concurrent editors against gunicorn on 127.0.0.1, in its own database (desk_load).
 load: install

@@ -12,6 +12,7 @@ class AnnotationsConfig(AppConfig):
     name = "annotations"
 
     def ready(self):
+        from annotations import receivers  # noqa: F401  (connects them)
         from annotations.exports import desk_export_lines
         from corpus_app.exports import JSONL_TYPE, DocumentFormat, add_document_format
 

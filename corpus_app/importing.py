@@ -22,6 +22,8 @@ from corpus_app.models import Document, DocumentFile, Speaker, Turn
 from corpus_app.parsing import ParsedDocument, ParseError, parse_extracted
 from corpus_app.parsing.extract import ExtractedText, ExtractError, extract_text
 from corpus_app.parsing.worker import parse_in_worker
+from corpus_app.rows import insert as rows_insert
+from corpus_app.signals import edition_replaced
 from desk.cache import CORPUS, bump
 
 
@@ -56,7 +58,7 @@ class ImportResult:
     parsed: ParsedDocument | None  # None when the file was already imported
     created: bool
     replaced: Document | None = None  # the earlier edition this import superseded
-    reanchoring: object | None = None  # annotations.services.ReanchorReport when an edition was replaced
+    reanchoring: object | None = None  # what the receivers of ``edition_replaced`` reported (re-anchoring)
 
 
 def _size(size: int) -> str:
@@ -349,7 +351,7 @@ class SearchVectorMaker:
         self._thread.shutdown(wait=True)
 
 
-def _speaker_ids_for(parsed: ParsedDocument, speaker_cache: SpeakerCache, created: list) -> dict[str, int]:
+def speaker_ids_for(parsed: ParsedDocument, speaker_cache: SpeakerCache, created: list) -> dict[str, int]:
     """The id of every speaker name the parsed document uses, creating the new speakers (listed in ``created``)."""
     names = {turn.speaker for turn in parsed.turns if turn.speaker}
     known = speaker_cache.ids()
@@ -380,22 +382,15 @@ def _speaker_ids_for(parsed: ParsedDocument, speaker_cache: SpeakerCache, create
 _TURN_COLUMNS = ("document_id", "position", "speaker_id", "label", "kind", "text", "source_line")
 
 
-def _insert_turns(document_id, rows, search_vectors: SearchVectors | None = None):
-    """Insert a document's turns, given as tuples in ``_TURN_COLUMNS`` order: one ``COPY`` on
-    PostgreSQL (several times faster than a multi-row ``INSERT`` for thousands of rows),
-    ``bulk_create`` elsewhere. ``search_vectors`` (PostgreSQL only) are stored with them."""
+def insert_turns(rows, *, search_vectors: SearchVectors | None = None, document_id=None):
+    """Insert turns, given as tuples in ``_TURN_COLUMNS`` order (``corpus_app.rows``: one ``COPY``
+    on PostgreSQL). ``search_vectors`` (PostgreSQL only) are those of ``document_id``'s turns."""
     connection = connections[Turn.objects.db]
-    bump(CORPUS, using=connection.alias)  # bulk_create and COPY send no signals
-    if connection.vendor != "postgresql":
-        Turn.objects.bulk_create(Turn(**dict(zip(_TURN_COLUMNS, row, strict=True))) for row in rows)
+    bump(CORPUS, using=connection.alias)  # COPY and bulk inserts send no signals
+    if connection.vendor != "postgresql" or search_vectors is None:
+        rows_insert(Turn, list(_TURN_COLUMNS), list(rows), using=Turn.objects.db)
         return
     table = connection.ops.quote_name(Turn._meta.db_table)
-    if search_vectors is None:
-        columns = ", ".join(connection.ops.quote_name(column) for column in _TURN_COLUMNS)
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
     from corpus_app.search import VECTOR_COLUMN
 
     columns = ", ".join(connection.ops.quote_name(column) for column in (*_TURN_COLUMNS, VECTOR_COLUMN))
@@ -450,8 +445,10 @@ def _stored_or_previous_edition(*, source: TranscriptSource, parsed: ParsedDocum
     quote = connection.ops.quote_name
     sql = (
         f"SELECT {quote('id')}, {quote('content_hash')} = %(hash)s FROM {quote(Document._meta.db_table)} "
-        f"WHERE {quote('content_hash')} = %(hash)s OR ({quote('is_current')} AND ({quote('source_name')} = %(name)s"
-        f" OR ({quote('date')} = %(date)s AND {quote('title')} = %(title)s AND {quote('place')} = %(place)s))) "
+        # Three terms each answered by an index (SQLite too: a "current" factored out made it read every row).
+        f"WHERE {quote('content_hash')} = %(hash)s OR ({quote('is_current')} AND {quote('source_name')} = %(name)s)"
+        f" OR ({quote('is_current')} AND {quote('date')} = %(date)s AND {quote('title')} = %(title)s"
+        f" AND {quote('place')} = %(place)s) "
         # The same bytes first, then the same name, then the same title, date and place; the newest among them.
         f"ORDER BY CASE WHEN {quote('content_hash')} = %(hash)s THEN 0 WHEN {quote('source_name')} = %(name)s THEN 1"
         f" ELSE 2 END, {quote('imported_at')} DESC, {quote('id')} DESC LIMIT 1"
@@ -498,7 +495,8 @@ def transcript_import(
 
     A new edition of a document already in the corpus (``replaces``, or found by
     the edition lookup unless ``detect_editions`` is off) becomes the current one, and the
-    annotations of the old edition are re-anchored onto its text, in this same transaction.
+    receivers of ``corpus_app.signals.edition_replaced`` act on it (the annotations app re-anchors
+    the old edition's annotations onto the new text) in this same transaction.
     ``speaker_cache`` (one per run of many files) saves reading the speakers for every file;
     ``prepared`` is the file as a ``TranscriptReader`` read (and perhaps parsed) it.
     """
@@ -522,19 +520,15 @@ def transcript_import(
             speaker_cache.invalidate()
 
 
-def _commit_without_waiting_for_the_disk():
-    """On PostgreSQL, let this import's COMMIT return before its log reaches the disk.
+def use_asynchronous_commit():
+    """On PostgreSQL, let this transaction's COMMIT return before its write-ahead log reaches the disk
+    (``synchronous_commit`` off, for this transaction only).
 
-    A file's COMMIT flushes the write-ahead log of its document and all its turns; waiting for
-    that was a fifth of an import's time. The trade: if the database server crashes (not just
-    the importer) within a fraction of a second of an import, the last files imported may be
-    lost, never half-written; importing the folder again brings them back (files already in the
-    corpus are skipped). It applies to this transaction only (SET LOCAL): editors' work keeps
-    the server's own setting.
+    A crash of the database server just after may lose the last imports, never half of one;
+    importing the folder again brings them back. Not inside a caller's transaction, whose own
+    writes it would cover too.
     """
     connection = connections[Document.objects.db]
-    # Only when this import is the whole transaction: inside a caller's (a savepoint), the
-    # setting would last until the caller commits, and cover the caller's writes too.
     if connection.vendor == "postgresql" and not connection.savepoint_ids:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
@@ -542,7 +536,7 @@ def _commit_without_waiting_for_the_disk():
 
 @transaction.atomic
 def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_cache, prepared, created) -> ImportResult:
-    _commit_without_waiting_for_the_disk()
+    use_asynchronous_commit()
     speaker_cache = speaker_cache or SpeakerCache()
     source = prepared.read() if prepared is not None else transcript_read(path=path)
     # Parsed before looking for the file in the database, so that one query finds both the
@@ -573,7 +567,7 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
     elif found is not None:
         old = _lock_edition(found[0])
 
-    speaker_ids = _speaker_ids_for(parsed, speaker_cache, created)
+    speaker_ids = speaker_ids_for(parsed, speaker_cache, created)
     document = Document(
         title=parsed.title[:500],
         kind=parsed.kind,
@@ -598,8 +592,7 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
     # The file, unless it is the raw text itself (most UTF-8 text files are): then the raw text is the file.
     if not (source.format == "text" and source.raw_bytes == source.text.encode()):
         DocumentFile.objects.create(document=document, format=source.format, data=source.raw_bytes)
-    _insert_turns(
-        document.pk,
+    insert_turns(
         [
             (
                 document.pk,
@@ -613,12 +606,12 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
             for turn in parsed.turns
         ],
         search_vectors=prepared.search_vectors(parsed) if prepared is not None else None,
+        document_id=document.pk,
     )
     if old is None:
         return ImportResult(document=document, parsed=parsed, created=True)
 
-    from annotations.services import annotations_reanchor  # annotations build on the corpus, not the reverse
-
     Document.objects.filter(pk=old.pk).update(is_current=False)
-    report = annotations_reanchor(old_document=old, new_document=document)
+    responses = edition_replaced.send(sender=Document, old_document=old, new_document=document)
+    report = next((response for _, response in responses if response is not None), None)
     return ImportResult(document=document, parsed=parsed, created=True, replaced=old, reanchoring=report)

@@ -181,6 +181,8 @@ class Document(models.Model):
             models.Index(fields=["place"], name="document_place_idx"),
             # The importer looks for an earlier edition by file name for every file it reads.
             models.Index(fields=["source_name"], name="document_source_name_idx"),
+            # ... and by title and date (then place), for one file or a batch at a time.
+            models.Index(fields=["title", "date"], name="document_title_date_idx"),
             # The dashboard's latest imports, and the list sorted by import.
             models.Index(fields=["-imported_at", "-id"], name="document_imported_id_idx"),
             # The text filter's title half (title__icontains: UPPER(title) LIKE UPPER('%…%')), from

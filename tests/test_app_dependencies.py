@@ -16,12 +16,6 @@ FORBIDDEN = {
     "annotations": {"dashboard"},
 }
 
-# Modules that still import an app built on theirs, each waiting for a branch that moves the code.
-# Temporary: the lead empties this set when those branches are merged, and the test then holds for all.
-WAITING_FOR_OTHER_BRANCHES = {
-    "corpus_app/importing.py",  # re-anchoring a new edition's annotations
-}
-
 
 def imported_apps(path):
     """The top-level package of every module ``path`` imports."""
@@ -45,16 +39,9 @@ def test_an_app_imports_nothing_from_the_apps_built_on_it(app):
     for path in modules(app):
         name = path.relative_to(ROOT).as_posix()
         wrong = FORBIDDEN[app] & set(imported_apps(path))
-        if wrong and name not in WAITING_FOR_OTHER_BRANCHES:
+        if wrong:
             offenders[name] = sorted(wrong)
     assert offenders == {}, f"{app} must not import the apps built on it"
-
-
-def test_the_modules_waiting_for_other_branches_still_exist_and_still_need_the_exception():
-    """So that the exception list shrinks as the code moves, instead of hiding a new import later."""
-    for name in WAITING_FOR_OTHER_BRANCHES:
-        app = name.split("/")[0]
-        assert FORBIDDEN[app] & set(imported_apps(ROOT / name)), f"{name} is clean now: take it off the list"
 
 
 def test_the_check_sees_an_import_inside_a_function(tmp_path):

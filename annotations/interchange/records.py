@@ -65,6 +65,12 @@ def check_text(where, value):
         raise RecordError(f"{where} {problem}")
 
 
+def all_clean(values) -> bool:
+    """Whether every value is text ``check_text`` takes: one search of them all, the common case;
+    the caller then checks each to name the one that is not."""
+    return all(isinstance(value, str) for value in values) and text_problem("\n".join(values), multiline=True) is None
+
+
 @dataclass
 class TurnRecord:
     text: str
@@ -116,8 +122,17 @@ class AnnotationRecord:
     document: str = ""
     line: int = 0
 
+    def text_values(self) -> list:
+        values = [getattr(self, name) for name in _ANNOTATION_TEXTS]
+        values.extend(self.topics)
+        if self.claim is not None:
+            values += [self.claim.rationale, self.claim.reviewer]
+        return values
+
     def check_texts(self, where):
-        for name in ("quote", "prefix", "suffix", "note", "target", "author", "document"):
+        if all_clean(self.text_values()):
+            return
+        for name in _ANNOTATION_TEXTS:
             check_text(f"{where}'s {name}", getattr(self, name))
         for topic in self.topics:
             check_text(f"{where}'s topic", topic)
@@ -154,15 +169,8 @@ class DocumentRecord:
 
     def finish(self):
         """Fill the raw text and content hash when the file gave none; check the fields."""
-        for name in ("title", "place", "publisher", "author", "source", "raw_text"):
-            check_text(f"the {name.replace('_', ' ')}", getattr(self, name))
-        for position, turn in enumerate(self.turns):
-            for name in ("text", "speaker", "label"):
-                check_text(f"turn {position}'s {name}", getattr(turn, name))
-        for speaker in self.speakers:
-            check_text("a speaker's name", speaker.name)
-        for n, annotation in enumerate(self.annotations):
-            annotation.check_texts(f"annotation {n}")
+        if not all_clean(self._text_values()):
+            self._check_texts()
         if not self.title.strip():
             raise RecordError("the document has no title")
         if not self.turns:
@@ -183,6 +191,29 @@ class DocumentRecord:
         if not self.content_hash:
             self.content_hash = content_hash(self)
         return self
+
+    def _text_values(self) -> list:
+        values = [getattr(self, name) for name in _DOCUMENT_TEXTS]
+        values += [getattr(turn, name) for turn in self.turns for name in _TURN_TEXTS]
+        values += [speaker.name for speaker in self.speakers]
+        values += [value for annotation in self.annotations for value in annotation.text_values()]
+        return values
+
+    def _check_texts(self):
+        for name in _DOCUMENT_TEXTS:
+            check_text(f"the {name.replace('_', ' ')}", getattr(self, name))
+        for position, turn in enumerate(self.turns):
+            for name in _TURN_TEXTS:
+                check_text(f"turn {position}'s {name}", getattr(turn, name))
+        for speaker in self.speakers:
+            check_text("a speaker's name", speaker.name)
+        for n, annotation in enumerate(self.annotations):
+            annotation.check_texts(f"annotation {n}")
+
+
+_DOCUMENT_TEXTS = ("title", "place", "publisher", "author", "source", "raw_text")
+_TURN_TEXTS = ("text", "speaker", "label")
+_ANNOTATION_TEXTS = ("quote", "prefix", "suffix", "note", "target", "author", "document")
 
 
 def content_hash(record: DocumentRecord) -> str:

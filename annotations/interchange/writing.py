@@ -10,9 +10,9 @@ import uuid
 
 from django.db import connection
 
-from annotations.interchange.rows import allocate_ids, insert
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimStatus
 from corpus_app.models import Document, Turn
+from corpus_app.rows import allocate_ids, insert
 
 ANCHOR_STATUSES = tuple(AnchorStatus.values)
 DOCUMENT_COLUMNS = [

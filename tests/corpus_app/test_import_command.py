@@ -57,9 +57,22 @@ def test_import_writes_documents_turns_and_is_idempotent_by_content():
     assert Document.objects.count() == 5 and Turn.objects.count() == turn_count
 
 
-def test_progress_is_reported_per_file():
+def test_verbosity_2_prints_one_line_per_file_and_1_only_the_summary():
+    out, _ = run("-v", "2", TRANSCRIPTS)
+    lines = out.strip().splitlines()
+    assert [line.split("]")[0] for line in lines[:5]] == [f"[{n}/5" for n in range(1, 6)]
+    assert "imported as document" in lines[0] and lines[-1].startswith("Imported 5 file(s).")
+
     out, _ = run(TRANSCRIPTS)
-    assert "[1/5]" in out and "[5/5]" in out
+    assert out.startswith("Skipped") is False and len(out.strip().splitlines()) == 1
+    assert "Imported 0 file(s), skipped 5 already imported." in out
+
+
+def test_verbosity_0_prints_nothing_but_failures(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    out, err, _ = run_failing("-v", "0", TRANSCRIPTS, tmp_path)
+    assert out == ""
+    assert err.strip().splitlines() == [f"{tmp_path / 'empty.txt'}: the file is empty"] or "empty.txt" in err
 
 
 def test_missing_path_names_it_and_fails():
@@ -103,14 +116,15 @@ def test_dry_run_json_reports_bad_files_as_json_too(tmp_path):
 
 
 def test_a_failure_while_writing_leaves_nothing_of_that_file(monkeypatch):
-    from corpus_app import importing
+    from corpus_app import bulk_importing, importing
 
-    def broken_insert(document_id, turns, search_vectors=None):
+    def broken_insert(rows, **options):
         raise importing.TranscriptError("simulated failure while writing turns")
 
     # The turns are written last (COPY on PostgreSQL, bulk_create elsewhere): the document and
-    # its new speakers are already saved when this fails.
-    monkeypatch.setattr(importing, "_insert_turns", broken_insert)
+    # its new speakers are already saved when this fails, in the batch and then on its own.
+    monkeypatch.setattr(bulk_importing, "insert_turns", broken_insert)
+    monkeypatch.setattr(importing, "insert_turns", broken_insert)
     speakers_before = Speaker.objects.count()
     _, err, _ = run_failing(FILE_001)
     assert "simulated failure" in err

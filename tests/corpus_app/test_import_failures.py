@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 
-from corpus_app import importing
+from corpus_app import bulk_importing, importing, parse_ahead
 from corpus_app.importing import TranscriptError, transcript_decode
 from corpus_app.models import Document, Speaker, Turn
 
@@ -62,7 +62,7 @@ def test_dry_run_reports_the_name_too_long_too(tmp_path):
 
 def test_a_validation_error_the_checks_missed_is_reported_and_the_run_goes_on(tmp_path, monkeypatch):
     # Without the check before writing, the speaker's own validation refuses the name, as in issue 15.
-    monkeypatch.setattr(importing, "transcript_check", lambda *, parsed: None)
+    monkeypatch.setattr(parse_ahead, "transcript_check", lambda *, parsed: None)
     folder = folder_with_a_bad_file_between_good_ones(tmp_path, LONG_LEGEND)
     out, err, _ = run_failing(folder)
     assert "b_bad.txt" in err and "does not fit the database" in err and "at most 200 characters" in err
@@ -79,16 +79,17 @@ def test_a_validation_error_the_checks_missed_is_reported_and_the_run_goes_on(tm
     ],
 )
 def test_any_exception_while_writing_a_file_is_reported_with_its_name(tmp_path, monkeypatch, error, reported):
-    real_insert = importing._insert_turns
-    documents_seen = []
+    real_insert = importing.insert_turns
 
-    def insert_failing_for_the_second_file(document_id, rows, search_vectors=None):
-        documents_seen.append(document_id)
-        if len(documents_seen) == 2:
+    def insert_failing_for_the_bad_file(rows, **options):
+        rows = list(rows)
+        if Document.objects.filter(pk__in={row[0] for row in rows}, source_name="b_bad.txt").exists():
             raise error
-        return real_insert(document_id, rows, search_vectors)
+        return real_insert(rows, **options)
 
-    monkeypatch.setattr(importing, "_insert_turns", insert_failing_for_the_second_file)
+    # The batch's turns are written together, then each file's alone once the batch failed.
+    monkeypatch.setattr(bulk_importing, "insert_turns", insert_failing_for_the_bad_file)
+    monkeypatch.setattr(importing, "insert_turns", insert_failing_for_the_bad_file)
     folder = folder_with_a_bad_file_between_good_ones(tmp_path, GOOD_FILES[1].read_text(encoding="utf-8") + "\nX\n")
     out, err, _ = run_failing(folder)
     assert "b_bad.txt" in err and reported in err

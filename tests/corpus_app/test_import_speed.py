@@ -159,14 +159,17 @@ def test_search_vectors_computed_ahead_are_stored_with_the_turns_and_are_the_dat
     from corpus_app import importing
 
     given = []
-    insert_turns = importing._insert_turns
+    insert_turns = importing.insert_turns
 
-    def spy(document_id, rows, search_vectors=None):
+    def spy(rows, *, search_vectors=None, document_id=None):
         given.append(search_vectors is not None)
-        return insert_turns(document_id, rows, search_vectors)
+        return insert_turns(rows, search_vectors=search_vectors, document_id=document_id)
 
-    monkeypatch.setattr(importing, "_insert_turns", spy)
-    call_command("import_transcripts", str(TRANSCRIPTS), stdout=StringIO(), stderr=StringIO())
+    monkeypatch.setattr(importing, "insert_turns", spy)
+    cache = SpeakerCache()
+    with TranscriptReader(sorted(TRANSCRIPTS.glob("*.txt")), speaker_cache=cache) as reader:
+        for prepared in reader:
+            transcript_import(path=prepared.path, speaker_cache=cache, prepared=prepared)
     assert len(given) == Document.objects.count() == 5
     if connection.vendor != "postgresql":
         assert not any(given)  # no search vectors here: the search falls back to substrings

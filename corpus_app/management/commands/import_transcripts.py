@@ -1,35 +1,44 @@
 import json
 import logging
+import os
+import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from tqdm import tqdm
 
-from corpus_app.importing import (
-    SpeakerCache,
-    TranscriptError,
-    TranscriptReader,
-    transcript_check,
-    transcript_import,
+from corpus_app.bulk_importing import (
+    CHECKED,
+    FAILED,
+    NEW_EDITION,
+    SKIPPED,
+    FileOutcome,
+    TranscriptBulkImport,
+    failure_reason,
 )
+from corpus_app.importing import SpeakerCache, TranscriptError, transcript_import
 
 logger = logging.getLogger(__name__)
 
 
 def collect_files(paths):
-    """Files named on the command line, and every non-hidden file inside the folders named."""
+    """Files named on the command line, and every non-hidden file inside the folders named, in order."""
     files, missing = [], []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(
-                    child
-                    for child in path.rglob("*")
-                    if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts)
+            found = []
+            for folder, subfolders, names in os.walk(path):
+                subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+                found.extend(
+                    Path(folder, name)
+                    for name in names
+                    if not name.startswith(".") and os.path.isfile(Path(folder, name))
                 )
-            )
+            files.extend(sorted(found))
         elif path.exists():
             files.append(path)
         else:
@@ -41,8 +50,13 @@ class Command(BaseCommand):
     help = (
         "Import transcript files (or every file in the folders given) as documents with speaker turns. "
         "Reads plain text, Markdown (with YAML or TOML front matter), HTML pages, DOCX and PDF. "
-        "One transaction per file; a file whose content is already stored is skipped."
+        "A file whose content is already stored is skipped; a file that cannot be imported is reported "
+        "by name and nothing of it is written. Shows a progress bar on a terminal and a summary at the "
+        "end; -v 2 prints one line per file, -v 0 only the failures."
     )
+
+    # The checks import every URL and view: a second, for a command that needs none of them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, help="Transcript files or folders of them.")
@@ -81,57 +95,37 @@ class Command(BaseCommand):
             raise CommandError("--replaces takes exactly one file: the new edition of that document.")
         if background:
             return self._queue(files, missing, publisher=publisher, dry_run=dry_run, replaces=replaces)
-        failures = [(path, "no such file or folder") for path in missing]
-        for path, reason in failures:
-            self._report_failure(path, reason, as_json=as_json)
-        imported = skipped = 0
-        total = len(files)
+        self.as_json, self.verbosity, self.dry_run = as_json, verbosity, dry_run
+        self.counts = dict.fromkeys((CHECKED, "imported", NEW_EDITION, SKIPPED, FAILED), 0)
+        self.failures = []
+        self.number, self.total = 0, len(files)
+        for path in missing:
+            self._failed(FileOutcome(path=path, status=FAILED, reason="no such file or folder"))
         speaker_cache = SpeakerCache(without_tables_ok=dry_run)  # read once, again only after a file created speakers
         if dry_run and (speaker_cache.get() and speaker_cache.missing_tables):
             self.stderr.write(
                 "The database is not set up (run `manage.py migrate`): parsed without the stored speakers."
             )
-        # Files are read, and in a long run parsed, a few ahead of the one being written.
-        with TranscriptReader(files, speaker_cache=speaker_cache) as reader:
-            for number, prepared in enumerate(reader, start=1):
-                path = prepared.path
-                try:
-                    if dry_run:
-                        parsed, result = prepared.parse(speaker_cache), None
-                        transcript_check(parsed=parsed)
-                    else:  # one file, one transaction (transcript_import's): a bad file leaves nothing behind
-                        result = transcript_import(
-                            path=path,
-                            publisher=publisher,
-                            replaces=replaces,
-                            speaker_cache=speaker_cache,
-                            prepared=prepared,
-                        )
-                        parsed = result.parsed
-                except Exception as exc:  # any failure is this file's alone: the run goes on
-                    reason = _failure_reason(exc)
-                    failures.append((path, reason))
-                    self._report_failure(path, reason, as_json=as_json)
-                    continue
-                progress = f"[{number}/{total}] {path}"
-                if self._report_file(
-                    path, progress, parsed, result, dry_run=dry_run, as_json=as_json, verbosity=verbosity
-                ):
-                    imported += 1
-                else:
-                    skipped += 1
-
-        summary = (
-            f"{'Checked' if dry_run else 'Imported'} {imported} file(s)"
-            f"{f', skipped {skipped} already imported' if skipped else ''}"
-            f"{f', {len(failures)} failed' if failures else ''}."
+        started = time.perf_counter()
+        # On a terminal only (None), and not with -v 0 or with a line per file.
+        self.bar = tqdm(
+            total=len(files),
+            unit=" files",
+            file=sys.stderr,
+            disable=True if verbosity != 1 else None,
+            dynamic_ncols=True,
         )
-        style = self.style.WARNING if failures else self.style.SUCCESS
-        # With --json, stdout carries only the JSON lines; the summary goes to stderr.
-        (self.stderr if as_json else self.stdout).write(style(summary))
-        if failures:
+        with self.bar:
+            if replaces is not None and files:
+                self._report(self._import_edition(files[0], publisher=publisher, replaces=replaces))
+            elif files:
+                TranscriptBulkImport(
+                    report=self._report, publisher=publisher, dry_run=dry_run, speaker_cache=speaker_cache
+                ).run(files)
+        self._summary(time.perf_counter() - started)
+        if self.failures:
             raise CommandError(
-                f"{len(failures)} file(s) could not be imported: {', '.join(str(p) for p, _ in failures)}"
+                f"{len(self.failures)} file(s) could not be imported: {', '.join(str(p) for p, _ in self.failures)}"
             )
 
     def _queue(self, files, missing, *, publisher, dry_run, replaces):
@@ -144,45 +138,88 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Queued {batch.total} file(s) as import batch {batch.pk}: {batch.get_absolute_url()}")
         )
 
-    def _report_file(self, path, progress, parsed, result, *, dry_run, as_json, verbosity) -> bool:
-        """Report a file checked or imported (True), or skipped as already imported (False)."""
-        if as_json:
-            if parsed is not None:
-                self.stdout.write(_json_line(parsed.to_dict()))
+    def _import_edition(self, path, *, publisher, replaces) -> FileOutcome:
+        """The one file given with --replaces, imported as that document's new edition."""
+        try:
+            result = transcript_import(path=path, publisher=publisher, replaces=replaces)
+        except Exception as exc:
+            return FileOutcome(path=path, status=FAILED, reason=failure_reason(exc), exception=exc)
+        if not result.created:
+            return FileOutcome(path=path, status=SKIPPED, document_id=result.document.pk)
+        return FileOutcome(
+            path=path,
+            status=NEW_EDITION,
+            document_id=result.document.pk,
+            parsed=result.parsed,
+            replaced_id=result.replaced.pk,
+            reanchoring=result.reanchoring,
+        )
+
+    def _report(self, outcome: FileOutcome):
+        """One file done: counted, and told as the verbosity asks."""
+        self.number += 1
+        self.bar.update(1)
+        if outcome.status == FAILED:
+            self._failed(outcome)
+            return
+        self.counts["imported" if outcome.status == NEW_EDITION else outcome.status] += 1
+        if outcome.status == NEW_EDITION:
+            self.counts[NEW_EDITION] += 1
+        if self.as_json:
+            if outcome.parsed is not None:
+                self._out(_json_line(outcome.parsed.to_dict()))
             else:
-                self.stdout.write(_json_line({"source": path.name, "skipped": True, "document": result.document.pk}))
-        if result is not None and not result.created:
-            if verbosity >= 1 and not as_json:
-                self.stdout.write(f"{progress}: already imported as document {result.document.pk}, skipped")
-            return False
-        if verbosity >= 1 and not as_json:
-            verb = "checked" if dry_run else f"imported as document {result.document.pk}"
-            self.stdout.write(f"{progress}: {verb}, {len(parsed.turns)} turns, {len(parsed.warnings)} warning(s)")
-        if result is not None and result.replaced is not None and not as_json:
-            report = result.reanchoring
-            self.stdout.write(
-                f"{progress}: new edition of document {result.replaced.pk}; "
-                f"annotations: {report.exact} moved exactly, {report.fuzzy} moved fuzzily, {report.orphaned} orphaned"
-            )
-        return True
+                self._out(_json_line({"source": outcome.path.name, "skipped": True, "document": outcome.document_id}))
+            return
+        progress = f"[{self.number}/{self.total}] {outcome.path}"
+        if self.verbosity >= 2:
+            if outcome.status == SKIPPED:
+                self._out(f"{progress}: already imported as document {outcome.document_id}, skipped")
+            else:
+                verb = "checked" if outcome.status == CHECKED else f"imported as document {outcome.document_id}"
+                parsed = outcome.parsed
+                self._out(f"{progress}: {verb}, {len(parsed.turns)} turns, {len(parsed.warnings)} warning(s)")
+        if outcome.status == NEW_EDITION and self.verbosity >= 1:
+            report = outcome.reanchoring
+            annotations = f"; annotations: {report}" if report is not None else ""
+            self._out(f"{progress}: new edition of document {outcome.replaced_id}{annotations}")
 
-    def _report_failure(self, path, reason, *, as_json):
-        self.stderr.write(self.style.ERROR(f"{path}: {reason}"))
-        if as_json:
-            self.stdout.write(_json_line({"source": Path(path).name, "error": reason}))
+    def _failed(self, outcome: FileOutcome):
+        if outcome.exception is not None and not _is_bad_input(outcome.exception):
+            # A bug rather than bad input: the traceback goes to the log for whoever fixes it.
+            logger.error("importing %s failed unexpectedly", outcome.path, exc_info=outcome.exception)
+        self.failures.append((outcome.path, outcome.reason))
+        self.counts[FAILED] += 1
+        if self.verbosity >= 2:
+            self._out(f"[{self.number}/{self.total}] {outcome.path}: failed, {outcome.reason}")
+        if self.as_json:
+            self._out(_json_line({"source": Path(outcome.path).name, "error": outcome.reason}))
+
+    def _out(self, line):
+        with tqdm.external_write_mode(file=sys.stderr):  # the bar steps aside for the line
+            self.stdout.write(line)
+
+    def _summary(self, seconds):
+        counts = self.counts
+        if self.dry_run:
+            done = f"Checked {counts[CHECKED]} file(s)"
+        else:
+            editions = f" ({counts[NEW_EDITION]} new edition(s))" if counts[NEW_EDITION] else ""
+            done = f"Imported {counts['imported']} file(s){editions}"
+        skipped = f", skipped {counts[SKIPPED]} already imported" if counts[SKIPPED] else ""
+        failed = f", {counts[FAILED]} failed" if counts[FAILED] else ""
+        rate = f" ({seconds:.1f} s, {self.number / seconds:,.0f} files/s)" if seconds > 0 and self.number else ""
+        # Each failure with its reason, whatever the verbosity.
+        for path, reason in self.failures:
+            self.stderr.write(self.style.ERROR(f"{path}: {reason}"))
+        if self.verbosity >= 1:
+            style = self.style.WARNING if self.failures else self.style.SUCCESS
+            # With --json, stdout carries only the JSON lines; the summary goes to stderr.
+            (self.stderr if self.as_json else self.stdout).write(style(f"{done}{skipped}{failed}.{rate}"))
 
 
-def _failure_reason(exc: Exception) -> str:
-    """What went wrong with one file, for the editor; its transaction is rolled back whatever it was."""
-    if isinstance(exc, TranscriptError):
-        return str(exc)
-    if isinstance(exc, ValidationError):
-        return "the file's content does not fit the database: " + "; ".join(exc.messages)
-    if isinstance(exc, DatabaseError):
-        return f"the database refused the file ({type(exc).__name__}: {str(exc).strip()})"
-    # A bug rather than bad input: the traceback goes to the log for whoever fixes it.
-    logger.exception("importing a transcript failed unexpectedly")
-    return f"an unexpected error while importing it ({type(exc).__name__}: {exc})"
+def _is_bad_input(exc: BaseException) -> bool:
+    return isinstance(exc, TranscriptError | ValidationError | DatabaseError)
 
 
 def _json_line(payload):

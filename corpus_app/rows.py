@@ -2,7 +2,8 @@
 
 ``bulk_create`` builds a model instance per row and compiles every value through its field:
 for the hundreds of thousands of rows of a large import (documents, turns, annotations, their
-topics, claims and the history of both) that was three quarters of the time. Here a batch's
+topics, claims and the history of both; the documents and turns of a folder of transcripts)
+that was three quarters of the time. Here a batch's
 rows are plain tuples in the order of ``columns``; only the values a database cannot take as
 they are (JSON, and on SQLite times, dates and UUIDs) go through their field. The ids are
 taken from the table's sequence first (PostgreSQL) or after the largest id (SQLite, which has
