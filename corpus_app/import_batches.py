@@ -219,7 +219,7 @@ def import_batch_enqueue(*, batch: ImportBatch) -> ImportBatch:
 
 class UploadedTranscript:
     """A staged file as ``transcript_import`` takes it (the ``prepared`` protocol of the command's
-    ``TranscriptReader``): read from the bytes kept, parsed, then the editor's preview edits applied."""
+    ``PreparedTranscript``): read from the bytes kept, parsed, then the editor's preview edits applied."""
 
     def __init__(self, file: ImportFile):
         self.file = file
@@ -236,12 +236,6 @@ class UploadedTranscript:
         aliases, _ = speaker_cache.get()
         parsed, self.unmatched_edits = edits_apply(parsed=parsed, edits=self.file.edits or {}, aliases=aliases)
         return parsed
-
-    def search_vectors(self, parsed):
-        return None  # the database computes them as the turns are inserted
-
-    def discard(self):
-        self._source = None
 
 
 def edits_apply(

@@ -6,25 +6,19 @@ with its turns inside a single transaction, so a file either lands whole or not 
 """
 
 import hashlib
-import multiprocessing
-import sys
-from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
-import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
 from corpus_app.models import Document, DocumentFile, Speaker, Turn
 from corpus_app.parsing import ParsedDocument, ParseError, parse_extracted
 from corpus_app.parsing.extract import ExtractedText, ExtractError, extract_text
-from corpus_app.parsing.worker import parse_in_worker
 from corpus_app.rows import insert as rows_insert
 from corpus_app.signals import edition_replaced
-from desk.cache import CORPUS, bump
 
 
 class TranscriptError(Exception):
@@ -167,188 +161,13 @@ def transcript_check(*, parsed: ParsedDocument):
             )
 
 
-@dataclass
-class SearchVectors:
-    """What the database computes of a document's turns for searches."""
+class PreparedTranscript(Protocol):
+    """A file handed to ``transcript_import`` already read, to be parsed its own way (the import
+    page's files: from the bytes it kept, with the editor's preview edits applied)."""
 
-    turns: list[bytes]  # each turn's search vector, in PostgreSQL's binary form (tsvector_send)
-    lexemes: str  # the document's lexemes, every word of its turns (migration 0009), as tsvector text
+    def read(self) -> TranscriptSource: ...
 
-
-@dataclass
-class PreparedTranscript:
-    """A file of a run, read, and perhaps being parsed in a worker process (see ``TranscriptReader``)."""
-
-    path: Path
-    source: TranscriptSource | None = None
-    error: str | None = None  # why it cannot be read
-    future: Future | None = None  # the worker's parse
-    speakers: tuple | None = None  # the (aliases, kinds) the worker parses with
-    vectors: Future | None = None  # (the worker's parse, the search vectors of its turns), see SearchVectorMaker
-
-    def read(self) -> TranscriptSource:
-        if self.error is not None:
-            raise TranscriptError(self.error)
-        return self.source
-
-    def parse(self, speaker_cache: SpeakerCache) -> ParsedDocument:
-        """The parse with the speakers stored now: the worker's, unless the speakers changed since it
-        started (a file before this one created some) or it has not started yet (then it is not waited for)."""
-        source = self.read()
-        future, self.future = self.future, None
-        if future is not None and (future.running() or future.done() or not future.cancel()):
-            speakers = speaker_cache.get()
-            if self.speakers is speakers or self.speakers == speakers:
-                try:
-                    return future.result()
-                except ParseError as exc:
-                    raise TranscriptError(str(exc)) from None
-                except Exception:  # a lost worker: parse here (a parser bug raises here again)
-                    pass
-        return transcript_parse(source=source, speaker_cache=speaker_cache)
-
-    def search_vectors(self, parsed: ParsedDocument) -> SearchVectors | None:
-        """The search vectors of ``parsed`` if they were computed ahead for this very parse, else None
-        (the database computes them as the turns are inserted)."""
-        vectors, self.vectors = self.vectors, None
-        if vectors is None or vectors.cancel():  # not started: not worth waiting for
-            return None
-        try:
-            computed_for, result = vectors.result()
-        except Exception:  # a failed parse, a lost connection: nothing is lost, the database computes them
-            return None
-        return result if computed_for is parsed else None
-
-    def discard(self):
-        for future in (self.future, self.vectors):
-            if future is not None:
-                future.cancel()
-        self.future = self.vectors = None
-
-
-class TranscriptReader:
-    """The files of a run, read ahead and, for a run of many, parsed ahead in a worker process
-    while the importer writes the files before them.
-
-    The worker parses with the speakers stored when a file is read ahead; ``PreparedTranscript.parse``
-    parses again here if they changed by the file's turn, so each file is parsed exactly as
-    ``transcript_parse`` would. Used as a context manager: the worker stops at the end.
-    """
-
-    AHEAD = 8  # files read ahead of the one being imported
-    WORKER_MIN_FILES = 32  # fewer are parsed here: starting a worker takes longer than parsing them
-
-    def __init__(self, paths, *, speaker_cache: SpeakerCache):
-        self.paths = list(paths)
-        self.speaker_cache = speaker_cache
-        self._executor = None
-        self._vector_maker = None
-        self._sent = None  # the speakers the worker has
-        self._pending: deque[PreparedTranscript] = deque()
-
-    def __enter__(self):
-        # A forked worker: a spawned one would run the caller's main script again. Forking is
-        # safe on Linux (the worker only parses: it never uses the database connection it inherits).
-        if len(self.paths) >= self.WORKER_MIN_FILES and sys.platform == "linux":
-            try:
-                self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-            except (OSError, ImportError, NotImplementedError, ValueError):  # no processes here: parse in this one
-                self._executor = None
-        if self._executor is not None and SearchVectorMaker.available():
-            self._vector_maker = SearchVectorMaker()
-        return self
-
-    def __exit__(self, *exc_info):
-        for prepared in self._pending:
-            prepared.discard()
-        self._pending.clear()
-        if self._vector_maker is not None:
-            self._vector_maker.close()
-            self._vector_maker = None
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
-
-    def __iter__(self):
-        for path in self.paths:
-            self._pending.append(self._prepare(path))
-            if len(self._pending) > self.AHEAD:
-                yield self._pending.popleft()
-        while self._pending:
-            yield self._pending.popleft()
-
-    def _prepare(self, path) -> PreparedTranscript:
-        try:
-            prepared = PreparedTranscript(path=path, source=transcript_read(path=path))
-        except TranscriptError as exc:
-            return PreparedTranscript(path=path, error=str(exc))
-        if self._executor is None:
-            return prepared
-        speakers = self.speaker_cache.get()
-        changed = not (self._sent is speakers or self._sent == speakers)
-        try:
-            prepared.future = self._executor.submit(
-                parse_in_worker,
-                prepared.source.extracted,
-                source=prepared.source.name,
-                speakers=speakers if changed else None,
-            )
-        except Exception:  # a lost worker: the rest is parsed here
-            self._executor = None
-            return prepared
-        self._sent, prepared.speakers = speakers, speakers
-        if self._vector_maker is not None:
-            prepared.vectors = self._vector_maker.submit(prepared.future)
-        return prepared
-
-
-class SearchVectorMaker:
-    """The search vectors of the turns of the files parsed ahead, and each document's lexemes,
-    computed by the database on a connection of their own (in a thread) while the importer's
-    connection writes the file before.
-
-    Computing a turn's ``tsvector`` is most of the database's work in an import; on the importer's
-    connection it waited for that, file after file. With the vectors ready, the insert stores them
-    (the triggers on ``corpus_app_turn`` compute only what is not given: migrations 0008 and 0009).
-    Each is computed by the same expressions on the same server, so a search finds exactly what it
-    would otherwise.
-    """
-
-    def __init__(self):
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-vectors")
-
-    @staticmethod
-    def available() -> bool:
-        return connections[Turn.objects.db].vendor == "postgresql"
-
-    def submit(self, parse: Future) -> Future:
-        return self._thread.submit(self._compute, parse)
-
-    def _compute(self, parse: Future):
-        parsed = parse.result()
-        from corpus_app.search import VECTOR_EXPRESSION_OF  # the search owns the expression
-
-        connection = connections[Turn.objects.db]  # this thread's own connection
-        connection.ensure_connection()
-        # Binary results, which need a cursor that binds parameters on the server (Django's bind
-        # them here): the vectors go back into the COPY as they came, with no text to parse.
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(
-                f"WITH turn AS MATERIALIZED (SELECT position, {VECTOR_EXPRESSION_OF % 'text'} AS vector "
-                "FROM unnest(%s::text[]) WITH ORDINALITY AS turn(text, position)) "
-                # The lexemes as migration 0009's trigger collects them, once, on the first row.
-                "SELECT vector, CASE WHEN position = 1 THEN (SELECT coalesce(array_to_tsvector(array_agg(lexeme)), '') "
-                "FROM turn, unnest(tsvector_to_array(vector)) AS lexeme)::text END FROM turn ORDER BY position",
-                [[turn.text for turn in parsed.turns]],
-                binary=True,
-            )
-            rows = cursor.fetchall()
-        return parsed, SearchVectors(turns=[row[0] for row in rows], lexemes=rows[0][1] if rows else "")
-
-    def close(self):
-        """Stop, after the computation under way; call it once the files not imported are discarded."""
-        self._thread.submit(connections.close_all)  # the thread's connection ends with it
-        self._thread.shutdown(wait=True)
+    def parse(self, speaker_cache: SpeakerCache) -> ParsedDocument: ...
 
 
 def speaker_ids_for(parsed: ParsedDocument, speaker_cache: SpeakerCache, created: list) -> dict[str, int]:
@@ -382,50 +201,10 @@ def speaker_ids_for(parsed: ParsedDocument, speaker_cache: SpeakerCache, created
 _TURN_COLUMNS = ("document_id", "position", "speaker_id", "label", "kind", "text", "source_line")
 
 
-def insert_turns(rows, *, search_vectors: SearchVectors | None = None, document_id=None):
+def insert_turns(rows):
     """Insert turns, given as tuples in ``_TURN_COLUMNS`` order (``corpus_app.rows``: one ``COPY``
-    on PostgreSQL). ``search_vectors`` (PostgreSQL only) are those of ``document_id``'s turns."""
-    connection = connections[Turn.objects.db]
-    bump(CORPUS, using=connection.alias)  # COPY and bulk inserts send no signals
-    if connection.vendor != "postgresql" or search_vectors is None:
-        rows_insert(Turn, list(_TURN_COLUMNS), list(rows), using=Turn.objects.db)
-        return
-    table = connection.ops.quote_name(Turn._meta.db_table)
-    from corpus_app.search import VECTOR_COLUMN
-
-    columns = ", ".join(connection.ops.quote_name(column) for column in (*_TURN_COLUMNS, VECTOR_COLUMN))
-    with connection.cursor() as cursor:
-        # The document's lexemes too, in the same round trip as the setting that tells the trigger
-        # on the turns (migration 0009) they are given for this document: collecting them there
-        # made each file's insert half as long again.
-        cursor.execute(
-            "WITH given AS (SELECT set_config('corpus_app.lexemes_given', %s, true)) "
-            "INSERT INTO corpus_app_document_lexemes (document_id, lexemes) SELECT %s, %s::tsvector FROM given",
-            [str(document_id), document_id, search_vectors.lexemes],
-        )
-        # Binary COPY: the vectors as the database sent them (a third faster than as text).
-        cursor.cursor.adapters.register_dumper(_BinaryTsvector, _BinaryTsvectorDumper)
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types([*_TURN_COLUMN_TYPES, "tsvector"])
-            for row, vector in zip(rows, search_vectors.turns, strict=True):
-                copy.write_row((*row, _BinaryTsvector(vector)))
-
-
-_TURN_COLUMN_TYPES = ("bigint", "integer", "bigint", "varchar", "varchar", "text", "integer")  # of _TURN_COLUMNS
-
-
-class _BinaryTsvector(bytes):
-    """A ``tsvector`` in PostgreSQL's binary form, as a binary cursor returns it."""
-
-
-class _BinaryTsvectorDumper(psycopg.adapt.Dumper):
-    """Writes a :class:`_BinaryTsvector` as it is, typed ``tsvector`` (no Python type stands for one)."""
-
-    format = psycopg.pq.Format.BINARY
-    oid = psycopg.postgres.types["tsvector"].oid  # a built-in type: the same id on every server
-
-    def dump(self, obj):
-        return obj
+    on PostgreSQL); the triggers declared on ``Turn`` compute their search vectors."""
+    rows_insert(Turn, list(_TURN_COLUMNS), list(rows), using=Turn.objects.db)
 
 
 def _kind_value(kind) -> str:
@@ -498,7 +277,7 @@ def transcript_import(
     receivers of ``corpus_app.signals.edition_replaced`` act on it (the annotations app re-anchors
     the old edition's annotations onto the new text) in this same transaction.
     ``speaker_cache`` (one per run of many files) saves reading the speakers for every file;
-    ``prepared`` is the file as a ``TranscriptReader`` read (and perhaps parsed) it.
+    ``prepared`` is the file already read, to be parsed its own way (``PreparedTranscript``).
     """
     created = []
     try:
@@ -604,9 +383,7 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
                 turn.line,
             )
             for turn in parsed.turns
-        ],
-        search_vectors=prepared.search_vectors(parsed) if prepared is not None else None,
-        document_id=document.pk,
+        ]
     )
     if old is None:
         return ImportResult(document=document, parsed=parsed, created=True)

@@ -341,8 +341,7 @@ class Turn(models.Model):
                 condition=pgtrigger.Condition("NEW.text IS DISTINCT FROM OLD.text OR NEW.search_vector IS NULL"),
                 func=f"NEW.search_vector := to_tsvector('{SEARCH_CONFIG}'::regconfig, NEW.text); RETURN NEW;",
             ),
-            # Inserted turns add their words to their documents' rows, unless the importer stored
-            # that document's row itself (as the setting corpus_app.lexemes_given says).
+            # Inserted turns add their words to their documents' rows.
             pgtrigger.Trigger(
                 name="lexemes_added",
                 level=pgtrigger.Statement,
@@ -350,12 +349,6 @@ class Turn(models.Model):
                 operation=pgtrigger.Insert,
                 referencing=pgtrigger.Referencing(new="new_rows"),
                 func="""
-IF NOT EXISTS (
-    SELECT FROM new_rows
-    WHERE document_id::text IS DISTINCT FROM current_setting('corpus_app.lexemes_given', true)
-) THEN
-    RETURN NULL;
-END IF;
 INSERT INTO corpus_app_document_lexemes AS stored (document_id, lexemes)
 SELECT document_id, array_to_tsvector(array_agg(lexeme))
 FROM new_rows, unnest(tsvector_to_array(search_vector)) AS lexeme GROUP BY document_id

@@ -120,7 +120,7 @@ def test_the_cache_is_redis_when_redis_url_is_set_and_local_memory_otherwise():
 
 @pytest.mark.django_db
 def test_rows_the_importers_write_around_the_orm_move_the_generation_on():
-    from annotations.interchange.rows import insert
+    from corpus_app.rows import insert
     from corpus_app.models import Speaker
 
     before = generations(CORPUS)

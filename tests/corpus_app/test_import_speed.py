@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from corpus_app.importing import SpeakerCache, TranscriptError, TranscriptReader, transcript_import
+from corpus_app.importing import SpeakerCache, TranscriptError, transcript_import
 from corpus_app.models import Document, Speaker, SpeakerAlias, Turn
 
 TRANSCRIPTS = Path(__file__).resolve().parents[2] / "fixtures" / "transcripts"
@@ -80,41 +80,7 @@ def test_turn_text_round_trips_through_the_insert_exactly(tmp_path):
     assert [turn.source_line for turn in turns] == [turn.line for turn in result.parsed.turns]
 
 
-@pytest.fixture
-def parse_ahead(monkeypatch):
-    """Runs of any length parse ahead in a worker process, as runs of many files do."""
-    monkeypatch.setattr(TranscriptReader, "WORKER_MIN_FILES", 1)
-    monkeypatch.setattr(TranscriptReader, "AHEAD", 2)
-
-
-def test_parsing_ahead_in_a_worker_imports_exactly_what_one_file_at_a_time_does(parse_ahead):
-    before = set(Speaker.objects.values_list("pk", flat=True))
-    with TranscriptReader([], speaker_cache=SpeakerCache()):
-        pass  # nothing to read: no worker
-    call_command("import_transcripts", str(TRANSCRIPTS), stdout=StringIO(), stderr=StringIO())
-    ahead = corpus_snapshot()
-    Document.objects.all().delete()
-    Speaker.objects.exclude(pk__in=before).delete()
-    for path in sorted(TRANSCRIPTS.glob("*.txt")):
-        transcript_import(path=path)
-    assert corpus_snapshot() == ahead
-
-
-def test_a_file_parsed_ahead_is_parsed_again_when_a_file_before_it_created_speakers(parse_ahead, tmp_path):
-    (tmp_path / "a.txt").write_text("Briefing\n\nQuestion: Any news?\n\nDmitry Peskov: None today.\n", encoding="utf-8")
-    (tmp_path / "b.txt").write_text("Briefing again\n\nQuestion: And now?\n\nPeskov: Still none.\n", encoding="utf-8")
-    cache = SpeakerCache()
-    results, in_worker = [], []
-    with TranscriptReader(sorted(tmp_path.iterdir()), speaker_cache=cache) as reader:
-        for prepared in reader:
-            in_worker.append(prepared.future is not None)
-            results.append(transcript_import(path=prepared.path, speaker_cache=cache, prepared=prepared))
-    assert in_worker == [True, True]
-    # "Peskov:" is a label only once "Dmitry Peskov" is a stored speaker, which a.txt created.
-    assert [turn.speaker for turn in results[1].parsed.turns] == ["Journalist", "Dmitry Peskov"]
-
-
-def test_parsing_ahead_keeps_the_order_of_reports_and_failures(parse_ahead, tmp_path):
+def test_a_run_keeps_the_order_of_reports_and_failures(tmp_path):
     for name in ("a.txt", "c.txt"):
         (tmp_path / name).write_bytes((TRANSCRIPTS / "001_296888d256c771b2.txt").read_bytes() + name.encode())
     (tmp_path / "b.txt").write_bytes(b"")
@@ -142,89 +108,6 @@ def test_a_file_imported_already_is_skipped_even_if_it_no_longer_parses(monkeypa
     assert (again.created, again.document.pk) == (False, first.document.pk)
     with pytest.raises(TranscriptError, match="changed its mind"):
         transcript_import(path=TRANSCRIPTS / "000_fdb94d2577f2daed.txt")
-
-
-def stored_vectors_match_the_text(document_ids):
-    """(turns, turns whose stored search vector is the one the database computes from their text)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*), count(*) FILTER (WHERE search_vector = to_tsvector('english'::regconfig, text)) "
-            "FROM corpus_app_turn WHERE document_id = ANY(%s)",
-            [list(document_ids)],
-        )
-        return cursor.fetchone()
-
-
-def test_search_vectors_computed_ahead_are_stored_with_the_turns_and_are_the_databases_own(parse_ahead, monkeypatch):
-    from corpus_app import importing
-
-    given = []
-    insert_turns = importing.insert_turns
-
-    def spy(rows, *, search_vectors=None, document_id=None):
-        given.append(search_vectors is not None)
-        return insert_turns(rows, search_vectors=search_vectors, document_id=document_id)
-
-    monkeypatch.setattr(importing, "insert_turns", spy)
-    cache = SpeakerCache()
-    with TranscriptReader(sorted(TRANSCRIPTS.glob("*.txt")), speaker_cache=cache) as reader:
-        for prepared in reader:
-            transcript_import(path=prepared.path, speaker_cache=cache, prepared=prepared)
-    assert len(given) == Document.objects.count() == 5
-    if connection.vendor != "postgresql":
-        assert not any(given)  # no search vectors here: the search falls back to substrings
-        return
-    # Files parsed again here (a file before them created speakers) leave their vectors to the database.
-    assert any(given), given
-    turns, matching = stored_vectors_match_the_text(Document.objects.values_list("pk", flat=True))
-    assert turns == Turn.objects.count() and matching == turns
-    with connection.cursor() as cursor:  # and each document's lexemes (migration 0009), given or collected
-        cursor.execute(
-            "SELECT count(*) FROM corpus_app_document_lexemes stored WHERE lexemes = (SELECT "
-            "array_to_tsvector(array_agg(lexeme)) FROM corpus_app_turn, unnest(tsvector_to_array(search_vector)) "
-            "AS lexeme WHERE document_id = stored.document_id)"
-        )
-        assert cursor.fetchone()[0] == Document.objects.count()
-    from corpus_app.search import search_turns
-
-    assert search_turns("sanctions").exists()
-
-
-class _Done:
-    """A finished future of the vector maker's."""
-
-    def __init__(self, result=None, error=None):
-        self._result, self._error = result, error
-
-    def cancel(self):
-        return False
-
-    def result(self):
-        if self._error:
-            raise self._error
-        return self._result
-
-
-class _NotStarted(_Done):
-    def cancel(self):
-        return True
-
-
-def test_vectors_computed_for_another_parse_or_not_ready_are_left_to_the_database():
-    from corpus_app.importing import PreparedTranscript
-
-    parsed, reparsed = object(), object()
-    cases = [
-        (_Done((parsed, ["'a':1"])), parsed, ["'a':1"]),  # computed for this very parse
-        (_Done((parsed, ["'a':1"])), reparsed, None),  # parsed again since (new speakers): may differ
-        (_Done(error=ConnectionError("lost")), parsed, None),
-        (_NotStarted(), parsed, None),
-        (None, parsed, None),
-    ]
-    for future, asked_for, expected in cases:
-        prepared = PreparedTranscript(path=Path("a.txt"), vectors=future)
-        assert prepared.search_vectors(asked_for) == expected
-        assert prepared.vectors is None  # asked once
 
 
 def test_the_triggers_compute_missing_vectors_and_follow_text_changes():
