@@ -24,6 +24,7 @@ from corpus_app.importing import (
     SpeakerCache,
     TranscriptError,
     insert_turns,
+    source_url_of,
     speaker_ids_for,
     transcript_import,
     use_asynchronous_commit,
@@ -43,6 +44,7 @@ _DOCUMENT_COLUMNS = (
     "date",
     "place",
     "publisher",
+    "source_url",
     "author",
     "source_name",
     "raw_text",
@@ -229,7 +231,6 @@ class TranscriptBulkImport:
         using = Document.objects.db
         ids = allocate_ids(Document, len(batch.new), using=using)
         imported_at = timezone.now()
-        publisher = self.publisher[:200]
         rows_insert(
             Document,
             ["id", *_DOCUMENT_COLUMNS],
@@ -240,7 +241,8 @@ class TranscriptBulkImport:
                     read.parsed.kind,
                     read.parsed.date,
                     (read.parsed.place or "")[:200],
-                    publisher,
+                    (self.publisher or read.parsed.publisher)[:200],
+                    source_url_of(read.parsed),
                     (read.parsed.author or "")[:200],
                     read.name[:255],
                     read.extracted.text,

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import DatabaseError, connections, transaction
 
 from corpus_app.models import Document, DocumentFile, Speaker, Turn
@@ -207,6 +209,15 @@ def insert_turns(rows):
     rows_insert(Turn, list(_TURN_COLUMNS), list(rows), using=Turn.objects.db)
 
 
+def source_url_of(parsed: ParsedDocument) -> str:
+    """The web address the file gives for itself, if Django's URL validation accepts it, else none."""
+    try:
+        URLValidator(schemes=["http", "https"])(parsed.url)
+    except ValidationError:
+        return ""
+    return parsed.url
+
+
 def _kind_value(kind) -> str:
     return kind.value if hasattr(kind, "value") else str(kind)
 
@@ -353,7 +364,8 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
         date=parsed.date,
         place=(parsed.place or "")[:200],
         author=(parsed.author or "")[:200],
-        publisher=publisher[:200],
+        publisher=(publisher or parsed.publisher)[:200],
+        source_url=source_url_of(parsed),
         source_name=source.name[:255],
         raw_text=source.text,
         content_hash=source.content_hash,

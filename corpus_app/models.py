@@ -150,6 +150,9 @@ class Document(models.Model):
     date = models.DateField(null=True, blank=True)
     place = models.CharField(max_length=200, blank=True)
     publisher = models.CharField(max_length=200, blank=True, help_text="Publisher or source of the text.")
+    source_url = models.URLField(
+        "source link", max_length=2000, blank=True, help_text="Where the text was published, when its file says."
+    )
     author = models.CharField(max_length=200, blank=True, help_text="Byline, for articles.")
     source_name = models.CharField(max_length=255, blank=True, help_text="File name the text was imported from.")
     raw_text = models.TextField(
