@@ -120,8 +120,8 @@ def test_the_cache_is_redis_when_redis_url_is_set_and_local_memory_otherwise():
 
 @pytest.mark.django_db
 def test_rows_the_importers_write_around_the_orm_move_the_generation_on():
-    from corpus_app.rows import insert
     from corpus_app.models import Speaker
+    from corpus_app.rows import insert
 
     before = generations(CORPUS)
     insert(Speaker, ["name", "kind", "role", "affiliation"], [("Maria Zakharova", "person", "", "")])
