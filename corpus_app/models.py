@@ -150,8 +150,13 @@ class Document(models.Model):
     date = models.DateField(null=True, blank=True)
     place = models.CharField(max_length=200, blank=True)
     publisher = models.CharField(max_length=200, blank=True, help_text="Publisher or source of the text.")
+    # A default in the database too: import_documents writes documents naming only its own columns.
     source_url = models.URLField(
-        "source link", max_length=2000, blank=True, help_text="Where the text was published, when its file says."
+        "source link",
+        max_length=2000,
+        blank=True,
+        db_default="",
+        help_text="Where the text was published, when its file says.",
     )
     author = models.CharField(max_length=200, blank=True, help_text="Byline, for articles.")
     source_name = models.CharField(max_length=255, blank=True, help_text="File name the text was imported from.")
