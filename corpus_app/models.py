@@ -155,6 +155,7 @@ class Document(models.Model):
         "source link",
         max_length=2000,
         blank=True,
+        default="",
         db_default="",
         help_text="Where the text was published, when its file says.",
     )
