@@ -23,6 +23,7 @@ from corpus_app.importing import (
     ImportResult,
     SpeakerCache,
     TranscriptError,
+    failure_reason,
     insert_turns,
     source_url_of,
     speaker_ids_for,
@@ -313,14 +314,3 @@ def _heading(parsed: ParsedDocument) -> tuple | None:
     if parsed.date is None:
         return None
     return (parsed.title[:500], parsed.date, (parsed.place or "")[:200])
-
-
-def failure_reason(exc: BaseException) -> str:
-    """What went wrong with one file, for the editor."""
-    if isinstance(exc, TranscriptError):
-        return str(exc)
-    if isinstance(exc, ValidationError):
-        return "the file's content does not fit the database: " + "; ".join(exc.messages)
-    if isinstance(exc, DatabaseError):
-        return f"the database refused the file ({type(exc).__name__}: {str(exc).strip()})"
-    return f"an unexpected error while importing it ({type(exc).__name__}: {exc})"

@@ -16,8 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from corpus_app.importing import (
     SpeakerCache,
     TranscriptError,
     TranscriptSource,
+    failure_reason,
     transcript_decode,
     transcript_import,
     transcript_parse,
@@ -299,18 +299,6 @@ def import_file_preview(*, file: ImportFile, speaker_cache: SpeakerCache) -> Fil
     return preview
 
 
-def _failure_reason(exc: Exception) -> str:
-    """What went wrong with one file, for the editor; its transaction is rolled back whatever it was."""
-    if isinstance(exc, TranscriptError):
-        return str(exc)
-    if isinstance(exc, ValidationError):
-        return "the file's content does not fit the database: " + "; ".join(exc.messages)
-    if isinstance(exc, DatabaseError):
-        return f"the database refused the file ({type(exc).__name__}: {str(exc).strip()})"
-    logger.exception("importing an uploaded transcript failed unexpectedly")  # a bug: the traceback is logged
-    return f"an unexpected error while importing it ({type(exc).__name__}: {exc})"
-
-
 def import_file_run(*, file: ImportFile, publisher: str, speaker_cache: SpeakerCache) -> ImportFile:
     """Import one staged file through ``transcript_import`` and record its outcome."""
     replaced = None
@@ -324,7 +312,7 @@ def import_file_run(*, file: ImportFile, publisher: str, speaker_cache: SpeakerC
             prepared=prepared,
         )
     except Exception as exc:  # any failure is this file's alone: the batch goes on
-        outcome, message = ImportOutcome.FAILED, _failure_reason(exc)
+        outcome, message = ImportOutcome.FAILED, failure_reason(exc)
     else:
         document = result.document
         if not result.created:
@@ -372,7 +360,7 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
             ImportBatch.objects.filter(pk=batch_id).update(done=F("done") + 1)
     except BaseException as exc:
         ImportBatch.objects.filter(pk=batch_id).update(
-            status=ImportBatchStatus.FAILED, error=_failure_reason(exc), finished_at=timezone.now()
+            status=ImportBatchStatus.FAILED, error=failure_reason(exc), finished_at=timezone.now()
         )
         raise
     ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatchStatus.DONE, finished_at=timezone.now())

@@ -6,6 +6,7 @@ with its turns inside a single transaction, so a file either lands whole or not 
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +22,8 @@ from corpus_app.parsing import ParsedDocument, ParseError, parse_extracted
 from corpus_app.parsing.extract import ExtractedText, ExtractError, extract_text
 from corpus_app.rows import insert as rows_insert
 from corpus_app.signals import edition_replaced
+
+logger = logging.getLogger(__name__)
 
 
 class TranscriptError(Exception):
@@ -404,3 +407,16 @@ def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_ca
     responses = edition_replaced.send(sender=Document, old_document=old, new_document=document)
     report = next((response for _, response in responses if response is not None), None)
     return ImportResult(document=document, parsed=parsed, created=True, replaced=old, reanchoring=report)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What went wrong with one file, for the editor; its transaction is rolled back whatever it was.
+    An unexpected error is a bug: its traceback is logged."""
+    if isinstance(exc, TranscriptError):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        return "the file's content does not fit the database: " + "; ".join(exc.messages)
+    if isinstance(exc, DatabaseError):
+        return f"the database refused the file ({type(exc).__name__}: {str(exc).strip()})"
+    logger.error("importing a transcript failed unexpectedly", exc_info=exc)
+    return f"an unexpected error while importing it ({type(exc).__name__}: {exc})"

@@ -18,9 +18,8 @@ from corpus_app.bulk_importing import (
     SKIPPED,
     FileOutcome,
     TranscriptBulkImport,
-    failure_reason,
 )
-from corpus_app.importing import SpeakerCache, TranscriptError, transcript_import
+from corpus_app.importing import SpeakerCache, TranscriptError, failure_reason, transcript_import
 
 logger = logging.getLogger(__name__)
 
