@@ -4,7 +4,7 @@ annotations of those turns (for the side list, and as the API's JSON for ``reade
 topic tree and targets of the tagging panel, and what the user may do.
 """
 
-from functools import partial
+from functools import cached_property
 from typing import NamedTuple
 
 from django.urls import reverse
@@ -179,42 +179,65 @@ def turn_editor_context(document):
     }
 
 
+class _PageData:
+    """A page's turns and its annotations' JSON, read when first asked for: a view whose cached
+    fragments are all found reads neither (an editor's no-JavaScript form still needs the turns)."""
+
+    def __init__(self, document, user, page, *, with_noise, topics):
+        self.document, self.user, self.page = document, user, page
+        self.with_noise, self.topics = with_noise, topics
+
+    @cached_property
+    def turns(self):
+        return reading_turns(self.document, self.page, with_noise=self.with_noise)
+
+    @cached_property
+    def annotations(self):
+        annotations = Annotation.objects.filter(turn__document=self.document)
+        annotations = _on_page(annotations, self.page, "turn__position").order_by(
+            "turn__position", "start", "-end", "pk"
+        )
+        return annotations_json(annotations, self.user, self.topics)
+
+    @cached_property
+    def turns_with_passages(self):
+        passages = {turn.pk: [] for turn in self.turns}
+        for data in self.annotations:
+            passages[data["turn"]].append((data["start"], data["end"], data["id"], highlight_classes(data)))
+        for turn in self.turns:
+            turn.passages = passages[turn.pk]
+        return self.turns
+
+    def listed_annotations(self):
+        return listed_annotations(self.annotations)
+
+
 def reader_context(document, user, *, annotate_form=None, page=None, show_noise=False):
     """Everything the reading view's template shows, in a fixed number of queries. ``show_noise``:
     an editor sees the turns marked as page noise too (to restore one)."""
     can_edit = services.can_edit_annotations(user)
     show_noise = show_noise and can_edit
-    turns = reading_turns(document, page, with_noise=show_noise)
     topic_pairs, depths, targets = tagging_choices()
-    annotations = annotations_json(
-        _on_page(Annotation.objects.filter(turn__document=document), page, "turn__position").order_by(
-            "turn__position", "start", "-end", "pk"
-        ),
-        user,
-        topics_json([topic for topic, _ in topic_pairs]),
+    data = _PageData(
+        document, user, page, with_noise=show_noise, topics=topics_json([topic for topic, _ in topic_pairs])
     )
-    passages = {turn.pk: [] for turn in turns}
-    for data in annotations:
-        passages[data["turn"]].append((data["start"], data["end"], data["id"], highlight_classes(data)))
-    for turn in turns:
-        turn.passages = passages[turn.pk]
-
     fragments_key = f"{generations_key(CORPUS, ANNOTATIONS)}:{document.pk}:{page.number if page else 0}"
     if can_edit and annotate_form is None:
-        annotate_form = annotate_form_for([turn for turn in turns if not turn.is_noise], topic_pairs, targets)
+        annotate_form = annotate_form_for([turn for turn in data.turns if not turn.is_noise], topic_pairs, targets)
     return {
         **(turn_editor_context(document) if can_edit else {}),
         "show_noise": show_noise,
         "document": document,
-        "turns": turns,
+        # The template calls these (and reads the data behind them) only where a fragment is not cached.
+        "turns": lambda: data.turns_with_passages,
+        "turn_count": lambda: document.turns.readable().count(),  # a count, so that the turns stay unread
+        "listed_annotations": data.listed_annotations,
+        "annotations_json": lambda: data.annotations,
         # The cached fragments follow the data's generations (desk.cache): any write of the corpus or
         # the annotations gives them new keys. The annotations' JSON says what this user may delete.
         "fragments_key": fragments_key,
         "user_fragments_key": f"{fragments_key}:{user.pk}",
         "fragment_cache_seconds": FRAGMENT_CACHE_SECONDS,
-        # The list is built only when its cached fragment is not found (a template calls a callable).
-        "listed_annotations": partial(listed_annotations, annotations),
-        "annotations_json": annotations,
         "topic_tree": [
             {"id": topic.pk, "name": topic.name, "path": path, "depth": depths[topic.pk]} for topic, path in topic_pairs
         ],
