@@ -6,7 +6,8 @@ and links to the listing it summarises; the template adds a table as a text alte
 
 from dataclasses import dataclass, field
 
-from django.utils.html import escape, format_html, format_html_join
+from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 POLARITY_COLOURS = {"supports": "#2e8b57", "opposes": "#c0392b", "neutral": "#8a94a6", "mixed": "#8e44ad"}
@@ -227,13 +228,7 @@ def columns(chart_id, title, bars: list[Bar], *, width=560, height=200):
 
 def data_table(caption, headers, rows):
     """The text alternative shown under each chart."""
-    head = format_html_join("", '<th scope="col">{}</th>', ((h,) for h in headers))
-    body = mark_safe("".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows))
-    return format_html(
-        '<details class="chart-table"><summary>{} as a table</summary><table class="listing">'
-        "<thead><tr>{}</tr></thead><tbody>{}</tbody></table></details>",
-        caption, head, body,
-    )  # fmt: skip
+    return render_to_string("dashboard/_chart_table.html", {"caption": caption, "headers": headers, "rows": rows})
 
 
 def _shorten(text, limit):

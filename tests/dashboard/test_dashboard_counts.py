@@ -233,3 +233,14 @@ def test_the_recount_command_makes_drifted_counts_right_again():
         assert DashboardTally.objects.count() == DashboardTally.objects.values("kind", "key").distinct().count()
     else:
         assert "Nothing to do: on sqlite" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_each_chart_has_its_figures_as_a_table_with_names_escaped(client, viewer):
+    topic = make_topic("Trade <b>& tariffs</b>")
+    make_annotation(topics=[topic])
+    client.force_login(viewer)
+    page = client.get(reverse("dashboard")).content.decode()
+    tables = page[page.index('<details class="chart-table">') :]
+    assert '<th scope="col">' in tables and "as a table</summary>" in tables
+    assert "Trade &lt;b&gt;&amp; tariffs&lt;/b&gt;" in tables and "<b>& tariffs" not in page
