@@ -1,4 +1,4 @@
-"""Builds fixtures/topics.json, targets.json and demo_annotations.json from annotations/seed.py.
+"""Builds fixtures/topics.json, targets.json and demo_annotations.json from annotations/seed.toml.
 
 Runs inside ``build_fixtures`` after the corpus was imported, in a throwaway transaction:
 the demo annotations are made through the same services editors use, then dumped.
@@ -28,12 +28,12 @@ class SeedError(Exception):
 def seed_topics_and_targets():
     """Create the seed's topics and targets that are missing; one already there stays as editors left it."""
     by_slug = {}
-    for slug, name, parent_slug, description in seed.TOPICS:  # parents are listed before children
-        by_slug[slug], _ = Topic.objects.get_or_create(
-            slug=slug, defaults={"name": name, "parent": by_slug.get(parent_slug), "description": description}
-        )
-    for slug, name, kind in seed.TARGETS:
-        Target.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind})
+    for topic in seed.TOPICS:  # parents are listed before children
+        slug, parent = topic["slug"], by_slug.get(topic.get("parent"))
+        defaults = {"name": topic["name"], "parent": parent, "description": topic["description"]}
+        by_slug[slug], _ = Topic.objects.get_or_create(slug=slug, defaults=defaults)
+    for target in seed.TARGETS:
+        Target.objects.get_or_create(slug=target["slug"], defaults={"name": target["name"], "kind": target["kind"]})
 
 
 def _demo_user(username, role):

@@ -60,7 +60,7 @@ def synthetic_delete():
 
 def topics_and_targets():
     seed_topics_and_targets()
-    targets = Target.objects.filter(slug__in=[slug for slug, _, _ in TARGETS])
+    targets = Target.objects.filter(slug__in=[target["slug"] for target in TARGETS])
     return list(Topic.objects.order_by("slug")), sorted(targets, key=lambda t: t.slug)
 
 

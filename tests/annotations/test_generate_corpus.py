@@ -44,7 +44,7 @@ def test_generates_a_marked_corpus_whose_counts_it_reports():
     assert 20 * 5 <= annotations <= 20 * 25  # about 12.5 per document
     assert 0 < claims < annotations
     assert f"Generated 20 documents, {turns} turns, {annotations} annotations, {claims} claims" in output
-    assert Topic.objects.filter(slug__in=[slug for slug, *_ in TOPICS]).count() == len(TOPICS)
+    assert Topic.objects.filter(slug__in=[topic["slug"] for topic in TOPICS]).count() == len(TOPICS)
     authors = Annotation.objects.values_list("author__groups__name", flat=True).distinct()
     assert set(authors) == {"Editor"}
     assert Claim.objects.exclude(status__in=ClaimStatus.open_values()).filter(reviewer__isnull=True).count() == 0

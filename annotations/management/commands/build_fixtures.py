@@ -12,7 +12,7 @@ from corpus_app.models import Document
 class Command(BaseCommand):
     help = (
         "Regenerate fixtures/*.json: speakers and corpus by importing fixtures/transcripts/, "
-        "then topics, targets and demo annotations from annotations/seed.py, "
+        "then topics, targets and demo annotations from annotations/seed.toml, "
         "into this (empty) database. Run through `make fixtures`, which uses a throwaway database."
     )
 
