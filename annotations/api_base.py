@@ -29,6 +29,7 @@ from ninja.utils import check_csrf
 
 from annotations import services
 from annotations.api_schemas import ErrorOut
+from annotations.exceptions import FieldError
 from annotations.models import Annotation, Claim
 from desk.text import text_problem
 
@@ -269,8 +270,8 @@ def install_error_handlers(api):
             current_edition={"id": current.pk, "title": current.title, "url": current.get_absolute_url()},
         )
 
-    @api.exception_handler(services.AnnotationError)
-    def annotation_error(request, error):
+    @api.exception_handler(FieldError)  # the services' refusals of annotations and of turn edits
+    def refused_input(request, error):
         return error_response(400, error.message, error.field)
 
     @api.exception_handler(ValidationError)

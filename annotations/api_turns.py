@@ -19,9 +19,8 @@ from pydantic import Field, StrictBool, StrictStr
 
 from annotations import turn_edits
 from annotations.api_base import REFUSALS, WRITE_REFUSALS, ApiError, SessionRole, error_response
-from annotations.api_schemas import ErrorOut, Id, Input, Offset, Output, PathId, Version
-from annotations.exceptions import AnnotationError
-from annotations.offsets import utf16_to_codepoint
+from annotations.api_schemas import ErrorOut, Id, Input, Offset, OffsetUnit, Output, PathId, Version
+from annotations.offsets import offset_in
 from corpus_app.models import Speaker, SpeakerKind, Turn, TurnKind
 
 router = Router(tags=["turns"])
@@ -46,7 +45,7 @@ class NewSpeakerIn(Input):
 class TurnSplitIn(Input):
     offset: Offset = Field(description="Where the second turn starts, in the turn's text.")
     version: Version
-    offset_unit: Literal["codepoint", "utf-16"] = Field(
+    offset_unit: OffsetUnit = Field(
         "codepoint", description="How offset counts: code points (Python) or UTF-16 code units (browsers)."
     )
     speaker: Id | None = Field(
@@ -194,10 +193,6 @@ def _conflict(conflict):
     return error_response(409, str(conflict), "version", current=turn_json(current) if current else None)
 
 
-def _refused(error):
-    return error_response(400, error.message, error.field)
-
-
 def _edit(change, request, turn, payload, **arguments):
     """Run the service ``change`` on ``turn`` from the payload's ``version``, and answer its result or refusal."""
     try:
@@ -206,8 +201,6 @@ def _edit(change, request, turn, payload, **arguments):
         return _conflict(conflict)
     except turn_edits.PassageAcrossSplit as refusal:
         return error_response(400, refusal.message, refusal.field, annotation=refusal.annotation.pk)
-    except turn_edits.TurnEditError as refusal:
-        return _refused(refusal)
     except Turn.DoesNotExist as missing:
         return error_response(404, str(missing))
 
@@ -232,12 +225,7 @@ def turn_split(request, pk: Path[PathId], payload: TurnSplitIn):
     down). Passages after the point move to the new turn; a passage across it refuses the split (400
     naming the ``annotation``). Undo: ``merge`` the new turn."""
     turn = _turn(pk)
-    offset = payload.offset
-    if payload.offset_unit == "utf-16":
-        try:
-            offset = utf16_to_codepoint(turn.text, offset)
-        except AnnotationError as error:
-            raise ApiError(400, error.message, "offset") from None
+    offset = offset_in(turn.text, payload.offset, payload.offset_unit, field="offset")
     second = {}
     given = payload.model_fields_set
     if "speaker" in given:
@@ -308,8 +296,6 @@ def speaker_merge(request, pk: Path[PathId], payload: SpeakerMergeIn):
         raise ApiError(400, f"Unknown speaker id: {payload.into}.", "into")
     try:
         merged = turn_edits.speaker_merge(source=source, target=target, user=request.user)
-    except turn_edits.TurnEditError as refusal:
-        return _refused(refusal)
     except Speaker.DoesNotExist as missing:  # merged or deleted by someone else meanwhile
         return error_response(404, str(missing))
     return Status(

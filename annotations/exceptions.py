@@ -1,13 +1,17 @@
 """Why a write to annotations or claims was refused: raised by the services, answered by the API and pages."""
 
 
-class AnnotationError(ValueError):
-    """Input that cannot become an annotation; ``field`` names what is wrong."""
+class FieldError(ValueError):
+    """A refused request; ``field`` names the request field at fault."""
 
     def __init__(self, message, *, field=None):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class AnnotationError(FieldError):
+    """Input that cannot become an annotation."""
 
 
 class ReplacedEdition(AnnotationError):

@@ -23,3 +23,14 @@ def utf16_to_codepoint(text: str, offset: int) -> int:
     if offset < units:  # inside the last character, when that one is astral
         raise AnnotationError("The offset falls inside a character.", field="start")
     raise AnnotationError("The offset is past the end of the turn's text.", field="end")
+
+
+def offset_in(text: str, offset: int | None, unit: str, *, field: str) -> int | None:
+    """A request's ``offset`` (None stays None) as a Python index, from UTF-16 units when ``unit`` is "utf-16";
+    a refusal names ``field``."""
+    if offset is None or unit != "utf-16":
+        return offset
+    try:
+        return utf16_to_codepoint(text, offset)
+    except AnnotationError as error:
+        raise AnnotationError(error.message, field=field) from None

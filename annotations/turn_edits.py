@@ -25,22 +25,19 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Max
 
+from annotations.exceptions import FieldError
 from annotations.models import Annotation
 from annotations.services import passage_context
 from corpus_app.models import Document, Speaker, SpeakerAlias, SpeakerKind, Turn, TurnKind
+from desk.text import excerpt
 
 PARAGRAPH_BREAK = "\n\n"  # how the importer joins a turn's paragraphs (``corpus_app.parsing.turns``)
 MAX_REASON_CHARS = 100  # the history's change_reason column
 MAX_NAMED = 3  # passages named in a refusal, at most
 
 
-class TurnEditError(ValueError):
-    """An edit that cannot be made as asked; ``field`` names the request field at fault."""
-
-    def __init__(self, message, *, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class TurnEditError(FieldError):
+    """An edit that cannot be made as asked."""
 
 
 class PassageAcrossSplit(TurnEditError):
@@ -48,11 +45,9 @@ class PassageAcrossSplit(TurnEditError):
 
     def __init__(self, annotation):
         self.annotation = annotation
-        super().__init__(
-            f"The annotated passage “{_excerpt(annotation.quote)}” (annotation {annotation.pk}) runs across this "
-            "point: split before or after it, or change the passage first.",
-            field="offset",
-        )
+        passage = f"“{excerpt(annotation.quote, 60)}” (annotation {annotation.pk})"
+        refusal = "split before or after it, or change the passage first."
+        super().__init__(f"The annotated passage {passage} runs across this point: {refusal}", field="offset")
 
 
 class TurnVersionConflict(Exception):
@@ -96,11 +91,6 @@ def can_edit_turns(user):
 def _require_editor(user):
     if not can_edit_turns(user):
         raise PermissionDenied("Only editors can fix turns and speakers.")
-
-
-def _excerpt(text, length=60):
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _reason(text):
@@ -436,7 +426,7 @@ def turn_mark_noise(*, turn: Turn, noise: bool, version: int, user) -> TurnEdit:
     if noise:
         annotated = list(Annotation.objects.filter(turn=turn).order_by("start", "pk")[: MAX_NAMED + 1])
         if annotated:
-            named = ", ".join(f"“{_excerpt(a.quote, 40)}” (annotation {a.pk})" for a in annotated[:MAX_NAMED])
+            named = ", ".join(f"“{excerpt(a.quote, 40)}” (annotation {a.pk})" for a in annotated[:MAX_NAMED])
             more = " and more" if len(annotated) > MAX_NAMED else ""
             raise TurnEditError(
                 f"This turn carries annotated passages ({named}{more}): it is speech someone annotated, "

@@ -28,6 +28,11 @@ def truncate_chars(text, limit):
     return text[: limit - 1] + "…"
 
 
+def excerpt(text, limit):
+    """``text`` on one line (its runs of white space made one space), truncated to ``limit`` characters."""
+    return truncate_chars(" ".join(text.split()), limit)
+
+
 # --- text from outside: checked once where it comes in -------------------------------------
 
 # Lone surrogates cannot be encoded (UTF-8 refuses them: saving or rendering one fails), and control
