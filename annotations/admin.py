@@ -8,7 +8,7 @@ from annotations.exceptions import AnnotationError, VersionConflict
 from annotations.models import Annotation, Claim, ClaimStatus, Target, Topic
 from annotations.permissions import can_review_claims
 from annotations.services import claim_set_evidence, claim_set_status, clean_evidence
-from corpus_app.admin import DOCUMENT_LONG_FIELDS, ChosenDocumentFilter, DeskHistoryAdmin
+from corpus_app.admin import ChosenDocumentFilter, DeskHistoryAdmin, TurnListMixin
 from desk.text import truncate_chars
 
 
@@ -134,7 +134,8 @@ class ClaimStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(DeskHistoryAdmin):
+class AnnotationAdmin(TurnListMixin, DeskHistoryAdmin):
+    turn_path = "turn"
     form = VersionCheckedForm
     list_display = [
         "quote_excerpt",
@@ -186,15 +187,6 @@ class AnnotationAdmin(DeskHistoryAdmin):
 
     class Media:
         css = {"all": ["desk/admin.css"]}
-
-    def get_queryset(self, request):
-        # Neither the turn's text nor the document's raw text is read for a list or a link label.
-        return (
-            super()
-            .get_queryset(request)
-            .select_related(*self.list_select_related)  # the changelist adds none once there are some
-            .defer("turn__text", *(f"turn__document__{field}" for field in DOCUMENT_LONG_FIELDS))
-        )
 
     @admin.display(description="quote")
     def quote_excerpt(self, annotation):

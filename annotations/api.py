@@ -46,7 +46,7 @@ from annotations.api_schemas import (
     VersionIn,
 )
 from annotations.models import Annotation, Claim, Target, Topic
-from annotations.offsets import utf16_to_codepoint
+from annotations.offsets import offset_in
 from annotations.serializers import annotation_json, annotations_json, claim_json
 from corpus_app.models import Document, Turn
 
@@ -114,16 +114,9 @@ def _stance(stance):
 
 
 def _offsets(payload, text):
-    """start and end in code points (None when not given), converting from UTF-16 code units when asked."""
-    offsets = {"start": payload.start, "end": payload.end}
-    if payload.offset_unit == "utf-16":
-        for name, value in offsets.items():
-            if value is not None:
-                try:
-                    offsets[name] = utf16_to_codepoint(text, value)
-                except services.AnnotationError as error:
-                    raise ApiError(400, error.message, name) from None
-    return offsets["start"], offsets["end"]
+    """start and end in code points (None when not given)."""
+    unit = payload.offset_unit
+    return offset_in(text, payload.start, unit, field="start"), offset_in(text, payload.end, unit, field="end")
 
 
 def _turn(turn_id):
@@ -148,7 +141,10 @@ def _conflict(pk, user, message):
 
 
 # A change to a stored annotation may also be refused because someone saved it in between.
-ANNOTATION_CHANGE_REFUSALS = {409: AnnotationConflictOut, **WRITE_REFUSALS}
+CHANGE_REFUSALS = {409: AnnotationConflictOut, **WRITE_REFUSALS}
+ONE_ANNOTATION = "/annotations/{int:pk}/"  # read, changed and deleted at the same URL
+VERDICT_ANSWERS = {200: ClaimWithAnnotationOut, 409: ClaimConflictOut, **WRITE_REFUSALS}
+LINK_ANSWERS = {201: LinkOut, 409: ReplacedEditionOut, **WRITE_REFUSALS}
 
 
 # --- the endpoints -----------------------------------------------------------------------------------------
@@ -214,18 +210,13 @@ def annotation_create(request, payload: AnnotationCreateIn):
     return Status(201, _fetch(annotation.pk, request.user))
 
 
-@api.get("/annotations/{int:pk}/", auth=READ, url_name="api-annotation", response={200: AnnotationOut, **REFUSALS})
+@api.get(ONE_ANNOTATION, auth=READ, url_name="api-annotation", response={200: AnnotationOut, **REFUSALS})
 def annotation_detail(request, pk: Path[PathId]):
     get_token(request)
     return _fetch(pk, request.user)
 
 
-@api.patch(
-    "/annotations/{int:pk}/",
-    auth=CHANGE,
-    url_name="api-annotation",
-    response={200: AnnotationOut, **ANNOTATION_CHANGE_REFUSALS},
-)
+@api.patch(ONE_ANNOTATION, auth=CHANGE, url_name="api-annotation", response={200: AnnotationOut, **CHANGE_REFUSALS})
 def annotation_update(request, pk: Path[PathId], payload: AnnotationUpdateIn):
     """Change the fields given, from ``version``: a 409 with the stored annotation when someone saved in between,
     or when an editor moves the passage of a claim that has a verdict."""
@@ -255,12 +246,7 @@ def annotation_update(request, pk: Path[PathId], payload: AnnotationUpdateIn):
     return _fetch(pk, request.user)
 
 
-@api.delete(
-    "/annotations/{int:pk}/",
-    auth=DELETE,
-    url_name="api-annotation",
-    response={204: None, **ANNOTATION_CHANGE_REFUSALS},
-)
+@api.delete(ONE_ANNOTATION, auth=DELETE, url_name="api-annotation", response={204: None, **CHANGE_REFUSALS})
 def annotation_delete(request, pk: Path[PathId], version: Query[QueryVersion | None] = None):
     """Delete from ``?version=`` (or a JSON body ``{"version": …}``); the author, a reviewer or an administrator."""
     if version is None:
@@ -274,23 +260,11 @@ def annotation_delete(request, pk: Path[PathId], version: Query[QueryVersion | N
     return Status(204, None)
 
 
-@api.post(
-    "/claims/{int:pk}/verdict/",
-    auth=REVIEW,
-    url_name="api-claim-verdict",
-    response={200: ClaimWithAnnotationOut, 409: ClaimConflictOut, **WRITE_REFUSALS},
-)
+@api.post("/claims/{int:pk}/verdict/", auth=REVIEW, url_name="api-claim-verdict", response=VERDICT_ANSWERS)
 def claim_verdict(request, pk: Path[PathId], payload: VerdictIn):
     """A reviewer's ruling, from the claim's ``version``; linked copies of the claim get it too."""
     try:
-        claim = services.claim_set_status(
-            user=request.user,
-            claim_id=pk,
-            status=payload.status,
-            rationale=payload.rationale,
-            evidence=payload.evidence,
-            version=payload.version,
-        )
+        claim = services.claim_set_status(user=request.user, claim_id=pk, **payload.model_dump())
     except services.VersionConflict as conflict:
         current = Claim.objects.select_related("reviewer").get(pk=conflict.current.pk)
         return error_response(
@@ -341,12 +315,7 @@ def claim_similar(request, pk: Path[PathId]):
     }
 
 
-@api.post(
-    "/claims/{int:pk}/links/",
-    auth=LINK,
-    url_name="api-claim-links",
-    response={201: LinkOut, 409: ReplacedEditionOut, **WRITE_REFUSALS},
-)
+@api.post("/claims/{int:pk}/links/", auth=LINK, url_name="api-claim-links", response=LINK_ANSWERS)
 def claim_links(request, pk: Path[PathId], payload: PassageIn):
     """Link a passage as the same claim: it shares the claim's verdict."""
     claim = _claim_or_404(pk)

@@ -34,6 +34,7 @@ QueryId = Annotated[int, BeforeValidator(_digits), Field(gt=0, le=MAX_ID)]
 QueryVersion = Annotated[int, BeforeValidator(_digits), Field(ge=0, le=MAX_ID)]
 PolarityName = Literal[tuple(Polarity.values)]
 StatusName = Literal[tuple(ClaimStatus.values)]
+OffsetUnit = Literal["codepoint", "utf-16"]
 
 
 def _without_null_defaults(schema):
@@ -52,12 +53,16 @@ class StanceIn(Input):
     target: Id
 
 
-class AnnotationCreateIn(Input):
+class PassageIn(Input):
     turn: Id
     start: Offset
     end: Offset
     quote: StrictStr
-    offset_unit: Literal["codepoint", "utf-16"] = Field(
+    offset_unit: OffsetUnit = "codepoint"
+
+
+class AnnotationCreateIn(PassageIn):
+    offset_unit: OffsetUnit = Field(
         "codepoint", description="How start and end count: code points (Python) or UTF-16 code units (browsers)."
     )
     topics: list[Id] = Field(default_factory=list)
@@ -71,7 +76,7 @@ class AnnotationUpdateIn(Input):
     start: Offset = None
     end: Offset = None
     quote: StrictStr = None
-    offset_unit: Literal["codepoint", "utf-16"] = "codepoint"
+    offset_unit: OffsetUnit = "codepoint"
     topics: list[Id] = None
     stance: StanceIn | None = Field(None, description="null removes the stance; left out, it is not changed.")
     claim: StrictBool = None
@@ -87,14 +92,6 @@ class VerdictIn(Input):
     rationale: StrictStr = Field("", max_length=MAX_RATIONALE_CHARS)
     evidence: list[StrictStr] = Field(default_factory=list, max_length=MAX_EVIDENCE_LINKS)
     version: Version
-
-
-class PassageIn(Input):
-    turn: Id
-    start: Offset
-    end: Offset
-    quote: StrictStr
-    offset_unit: Literal["codepoint", "utf-16"] = "codepoint"
 
 
 # --- outputs ------------------------------------------------------------------------------------------------

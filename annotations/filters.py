@@ -92,8 +92,11 @@ class AnnotationFilter(TextCheckedFilterSet):
         help_text="Orphaned: not found again in a new edition of its document.",
     )
     ordering = NewestFirstOrderingFilter(
-        fields=[("created_at", "created"), ("turn__document__date", "date"), ("quote", "quote")],
-        field_labels={"created_at": "Created", "turn__document__date": "Date said", "quote": "Quote"},
+        [
+            ("created_at", "created", "Created"),
+            ("turn__document__date", "date", "Date said"),
+            ("quote", "quote", "Quote"),
+        ]
     )
 
     class Meta:

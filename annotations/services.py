@@ -20,18 +20,12 @@ from annotations.exceptions import AnnotationError, PassageUnderVerdict, Replace
 from annotations.models import AnchorStatus, Annotation, Claim, ClaimGroup, ClaimStatus, Polarity, Target
 from annotations.permissions import can_delete_annotation, can_edit_annotations, can_review_claims
 from corpus_app.models import Document, Turn
-from desk.text import truncate_chars
+from desk.text import excerpt, truncate_chars
 
 CONTEXT_CHARS = 32  # prefix/suffix kept to find a passage again after the text is corrected
 MAX_NOTE_CHARS = 5000
 MAX_RATIONALE_CHARS = 10000
 MAX_EVIDENCE_LINKS = 20
-
-
-@dataclass(frozen=True)
-class Stance:
-    polarity: str
-    target: Target
 
 
 def _check_passage(turn: Turn, start: int, end: int, quote: str):
@@ -51,21 +45,22 @@ def _check_passage(turn: Turn, start: int, end: int, quote: str):
         )
 
 
-def _check_tagging(*, topics, stance, claim):
-    if not topics and stance is None and not claim:
+def _check_tagging(*, topics, polarity, claim):
+    if not topics and not polarity and not claim:
         raise AnnotationError("Nothing is tagged: choose a topic, a stance or flag the passage as a claim.")
 
 
 def _check_stance(polarity, target):
+    """(polarity, target), or ("", None) for no stance."""
     if not polarity and target is None:
-        return None
+        return "", None
     if polarity not in Polarity.values:
         raise AnnotationError(
             f"Unknown polarity “{polarity}”; use one of {', '.join(Polarity.values)}.", field="stance"
         )
     if target is None:
         raise AnnotationError("A stance needs a target.", field="stance")
-    return Stance(polarity=polarity, target=target)
+    return polarity, target
 
 
 def _check_note(note):
@@ -76,6 +71,19 @@ def _check_note(note):
 
 def passage_context(text, start, end):
     return text[max(0, start - CONTEXT_CHARS) : start], text[end : end + CONTEXT_CHARS]
+
+
+def _place(annotation, turn, start, end, quote):
+    """Put the passage at [start, end) of ``turn``, with the context that finds it again after a correction."""
+    annotation.turn, annotation.start, annotation.end, annotation.quote = turn, start, end, quote
+    annotation.prefix, annotation.suffix = passage_context(turn.text, start, end)
+
+
+def _add_claim(annotation, user):
+    claim = Claim(annotation=annotation)
+    claim._history_user = user
+    claim.save()
+    return claim
 
 
 @transaction.atomic
@@ -99,31 +107,18 @@ def annotation_create(
     if not turn.document.is_current:
         raise ReplacedEdition(turn.document)
     _check_passage(turn, start, end, quote)
-    stance = _check_stance(polarity, target)
+    polarity, target = _check_stance(polarity, target)
     topics = list(topics)
-    _check_tagging(topics=topics, stance=stance, claim=claim)
-    prefix, suffix = passage_context(turn.text, start, end)
-    annotation = Annotation(
-        turn=turn,
-        start=start,
-        end=end,
-        quote=quote,
-        prefix=prefix,
-        suffix=suffix,
-        polarity=stance.polarity if stance else "",
-        target=stance.target if stance else None,
-        note=_check_note(note),
-        author=user,
-    )
+    _check_tagging(topics=topics, polarity=polarity, claim=claim)
+    annotation = Annotation(polarity=polarity, target=target, note=_check_note(note), author=user)
+    _place(annotation, turn, start, end, quote)
     annotation._history_user = user
     annotation.full_clean()
     annotation.save()
     if topics:
         annotation.topics.set(topics)
     if claim:
-        claim_row = Claim(annotation=annotation)
-        claim_row._history_user = user
-        claim_row.save()
+        _add_claim(annotation, user)
     return annotation
 
 
@@ -131,25 +126,14 @@ def _locked(annotation_id):
     return Annotation.objects.select_for_update().filter(pk=annotation_id).first()
 
 
-_UNSET = object()
+CHANGEABLE = frozenset({"topics", "polarity", "target", "claim", "note", "start", "end", "quote"})
 
 
 @transaction.atomic
-def annotation_update(
-    *,
-    user,
-    annotation_id: int,
-    version: int,
-    topics=_UNSET,
-    polarity=_UNSET,
-    target=_UNSET,
-    claim=_UNSET,
-    note=_UNSET,
-    start=_UNSET,
-    end=_UNSET,
-    quote=_UNSET,
-) -> Annotation:
-    """Change the fields given; raises VersionConflict when ``version`` is not the stored one."""
+def annotation_update(*, user, annotation_id: int, version: int, **changes) -> Annotation:
+    """Change the fields given (of ``CHANGEABLE``); raises VersionConflict when ``version`` is not the stored one."""
+    if unknown := changes.keys() - CHANGEABLE:
+        raise TypeError(f"annotation_update() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
     if not can_edit_annotations(user):
         raise PermissionDenied("Your role cannot change annotations.")
     annotation = _locked(annotation_id)
@@ -158,31 +142,25 @@ def annotation_update(
     if annotation.version != version:
         raise VersionConflict(annotation)
 
-    if start is not _UNSET or end is not _UNSET or quote is not _UNSET:
-        new_start = annotation.start if start is _UNSET else start
-        new_end = annotation.end if end is _UNSET else end
-        new_quote = annotation.quote if quote is _UNSET else quote
-        _check_passage(annotation.turn, new_start, new_end, new_quote)
-        moved = (new_start, new_end, new_quote) != (annotation.start, annotation.end, annotation.quote)
-        if moved and not can_review_claims(user):
+    if changes.keys() & {"start", "end", "quote"}:
+        old = {"start": annotation.start, "end": annotation.end, "quote": annotation.quote}
+        new = {name: changes.get(name, value) for name, value in old.items()}
+        _check_passage(annotation.turn, **new)
+        if new != old and not can_review_claims(user):
             claim_row = Claim.objects.filter(annotation=annotation).first()
             if claim_row is not None and not claim_row.is_open:
                 raise PassageUnderVerdict(claim_row)
-        annotation.start, annotation.end, annotation.quote = new_start, new_end, new_quote
-        annotation.prefix, annotation.suffix = passage_context(annotation.turn.text, new_start, new_end)
-    if polarity is not _UNSET or target is not _UNSET:
-        stance = _check_stance(
-            annotation.polarity if polarity is _UNSET else polarity,
-            annotation.target if target is _UNSET else target,
+        _place(annotation, annotation.turn, **new)
+    if changes.keys() & {"polarity", "target"}:
+        annotation.polarity, annotation.target = _check_stance(
+            changes.get("polarity", annotation.polarity), changes.get("target", annotation.target)
         )
-        annotation.polarity = stance.polarity if stance else ""
-        annotation.target = stance.target if stance else None
-    if note is not _UNSET:
-        annotation.note = _check_note(note)
-    new_topics = list(annotation.topics.all()) if topics is _UNSET else list(topics)
+    if "note" in changes:
+        annotation.note = _check_note(changes["note"])
+    new_topics = list(changes["topics"] if "topics" in changes else annotation.topics.all())
     has_claim = Claim.objects.filter(annotation=annotation).exists()
-    wants_claim = has_claim if claim is _UNSET else bool(claim)
-    _check_tagging(topics=new_topics, stance=annotation.polarity or None, claim=wants_claim)
+    wants_claim = bool(changes.get("claim", has_claim))
+    _check_tagging(topics=new_topics, polarity=annotation.polarity, claim=wants_claim)
     if wants_claim and not has_claim and not user.has_perm("annotations.add_claim"):
         raise PermissionDenied("Your role cannot flag claims.")
     if has_claim and not wants_claim:
@@ -196,12 +174,10 @@ def annotation_update(
     annotation._history_user = user
     annotation.full_clean()
     annotation.save()
-    if topics is not _UNSET:
+    if "topics" in changes:
         annotation.topics.set(new_topics)
     if wants_claim and not has_claim:
-        claim_row = Claim(annotation=annotation)
-        claim_row._history_user = user
-        claim_row.save()
+        _add_claim(annotation, user)
     return annotation
 
 
@@ -393,10 +369,7 @@ def annotations_reanchor(*, old_document: Document, new_document: Document, user
                 report.orphaned += 1
             else:
                 turn = new_turns[found.turn_index]
-                annotation.turn = turn
-                annotation.start, annotation.end = found.start, found.end
-                annotation.quote = turn.text[found.start : found.end]
-                annotation.prefix, annotation.suffix = passage_context(turn.text, found.start, found.end)
+                _place(annotation, turn, found.start, found.end, turn.text[found.start : found.end])
                 exact = found.method == anchoring.EXACT
                 annotation.anchor_status = AnchorStatus.ANCHORED if exact else AnchorStatus.FUZZY
                 annotation.anchor_score = found.score
@@ -431,23 +404,13 @@ def claim_link(*, user, claim_id: int, turn: Turn, start: int, end: int, quote: 
 
     target = Annotation.objects.select_for_update().filter(turn=turn, start=start, end=end).order_by("pk").first()
     if target is None:
-        source_quote = truncate_chars(" ".join(source.annotation.quote.split()), 80)
-        target = annotation_create(
-            user=user,
-            turn=turn,
-            start=start,
-            end=end,
-            quote=quote,
-            claim=True,
-            note=f"Same claim as “{source_quote}” (claim {source.pk}).",
-        )
+        note = f"Same claim as “{excerpt(source.annotation.quote, 80)}” (claim {source.pk})."
+        target = annotation_create(user=user, turn=turn, start=start, end=end, quote=quote, claim=True, note=note)
         other = Claim.objects.select_for_update().get(annotation=target)
     else:
         other = Claim.objects.select_for_update().filter(annotation=target).first()
         if other is None:
-            other = Claim(annotation=target)
-            other._history_user = user
-            other.save()
+            other = _add_claim(target, user)
             target.version += 1
             target._history_user = user
             target.save()

@@ -31,6 +31,22 @@ def documents_without_long_fields():
     return Document.objects.defer(*DOCUMENT_LONG_FIELDS)
 
 
+class TurnListMixin:
+    """A list of rows on a turn (``turn_path`` to it; "" for the turns themselves) that reads neither the
+    turn's text nor its document's long fields for a row or a link label."""
+
+    turn_path = ""
+
+    def get_queryset(self, request):
+        prefix = f"{self.turn_path}__" if self.turn_path else ""
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related)  # the changelist adds none once there are some
+            .defer(f"{prefix}text", *(f"{prefix}document__{field}" for field in DOCUMENT_LONG_FIELDS))
+        )
+
+
 class ChosenDocumentFilter(admin.SimpleListFilter):
     """Narrows a list to one document, chosen by a link (``?document=<id>``) rather than from a
     list of every document in the corpus; shown only while it applies, to clear it."""
@@ -253,7 +269,7 @@ class TurnDocumentFilter(ChosenDocumentFilter):
 
 
 @admin.register(Turn)
-class TurnAdmin(DeskHistoryAdmin):
+class TurnAdmin(TurnListMixin, DeskHistoryAdmin):
     list_display = ["__str__", "document_title", "position", "speaker", "label", "kind", "excerpt"]
     list_filter = ["kind", "speaker__kind", TurnDocumentFilter]
     list_select_related = ["document", "speaker"]
@@ -264,13 +280,7 @@ class TurnAdmin(DeskHistoryAdmin):
     ordering = ["document__id", "position", "pk"]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related(*self.list_select_related)  # the changelist adds none once there are some
-            .defer("text", *(f"document__{field}" for field in DOCUMENT_LONG_FIELDS))
-            .annotate(text_start=Substr("text", 1, TURN_EXCERPT_CHARS + 1))
-        )
+        return super().get_queryset(request).annotate(text_start=Substr("text", 1, TURN_EXCERPT_CHARS + 1))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "document":  # the chosen document's title, not its whole file

@@ -101,8 +101,7 @@ class DocumentFilter(TextCheckedFilterSet):
         empty_label="Current editions",
     )
     ordering = NewestFirstOrderingFilter(
-        fields=[("date", "date"), ("title", "title"), ("imported_at", "imported")],
-        field_labels={"date": "Date", "title": "Title", "imported_at": "Imported"},
+        [("date", "date", "Date"), ("title", "title", "Title"), ("imported_at", "imported", "Imported")]
     )
 
     class Meta:

@@ -52,12 +52,13 @@ class DatePickerFilter(django_filters.DateFilter):
 
 
 class NewestFirstOrderingFilter(django_filters.OrderingFilter):
-    """A listing's "Sort by" choice; left empty, the listing keeps its own order, the newest first."""
+    """A listing's "Sort by" choice of (field, URL parameter, label) ``sorts``; left empty, the listing keeps
+    its own order, the newest first."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label", "Sort by")
-        kwargs.setdefault("empty_label", "Newest first")
-        super().__init__(*args, **kwargs)
+    def __init__(self, sorts, **kwargs):
+        fields = [(field, parameter) for field, parameter, _ in sorts]
+        labels = {field: label for field, _, label in sorts}
+        super().__init__(fields=fields, field_labels=labels, label="Sort by", empty_label="Newest first", **kwargs)
 
 
 class TextCheckedFilterSet(django_filters.FilterSet):

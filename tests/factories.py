@@ -1,5 +1,6 @@
 """Small builders for test data (fixtures/ is for demo data)."""
 
+import datetime
 import hashlib
 import itertools
 
@@ -58,6 +59,23 @@ def make_document(*, title=None, turns=None, **fields):
             speaker, _ = Speaker.objects.get_or_create(name=speaker_name)
         Turn.objects.create(document=document, position=position, speaker=speaker, kind=kind, text=text)
     return document
+
+
+def make_press_conference(*, remarks, answer):
+    """The Almaty press conference the exports are tested on: Lavrov's ``remarks``, a journalist's
+    question, his ``answer`` and a statement of the ministry."""
+    return make_document(
+        title="Press conference, Almaty",
+        date=datetime.date(2025, 4, 11),
+        place="Almaty",
+        publisher="MFA",
+        turns=[
+            ("Sergey Lavrov", "remarks", remarks),
+            ("Journalist", "question", "How do you see the role of the EU?"),
+            ("Sergey Lavrov", "answer", answer),
+            ("Ministry of Foreign Affairs", "remarks", "The sanctions have failed, as everyone can see now."),
+        ],
+    )
 
 
 def make_topic(name=None, *, parent=None):

@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 
 from annotations.models import Annotation, Claim, ClaimStatus
 from annotations.services import claim_set_status
+from tests.annotations.api_helpers import assert_error, client_for, patch_json, post_json
 from tests.factories import make_annotation, make_document, make_target, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
@@ -50,20 +51,6 @@ def verdict_url(pk):
     return f"/api/claims/{pk}/verdict/"
 
 
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def post_json(client, path, payload):
-    return client.post(path, payload, content_type="application/json")
-
-
-def patch_json(client, path, payload):
-    return client.patch(path, payload, content_type="application/json")
-
-
 def snapshot():
     """Everything a refused request must leave alone: rows, versions, fields, topics, claims and history."""
     return {
@@ -77,17 +64,6 @@ def snapshot():
         "annotation_history": Annotation.history.count(),
         "claim_history": Claim.history.count(),
     }
-
-
-def assert_error(response, status, field=None, contains=None):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert isinstance(body["error"], str) and body["error"]
-    assert body["field"] == field
-    if contains:
-        assert contains.lower() in body["error"].lower()
-    return body
 
 
 @pytest.fixture
@@ -199,6 +175,12 @@ def test_create_with_only_a_topic_has_no_stance_and_no_claim(world, editor):
     assert Claim.objects.count() == 0
 
 
+def post_emoji_passage(world, user, start, end, quote, **extra):
+    """Annotate [start, end) of the turn with an emoji (``EMOJI_TEXT``) with a topic, as ``user``."""
+    payload = {"turn": world.turns[2].pk, "start": start, "end": end, "quote": quote, "topics": [world.cis.pk]}
+    return post_json(client_for(user), COLLECTION, {**payload, **extra})
+
+
 def test_create_with_utf16_offsets_converts_them_to_code_points(world, editor):
     turn = world.turns[2]
     quote = "the CIS"
@@ -206,18 +188,7 @@ def test_create_with_utf16_offsets_converts_them_to_code_points(world, editor):
     utf16_start = len(turn.text[:codepoint_start].encode("utf-16-le")) // 2  # ...and six UTF-16 code units
     assert (codepoint_start, utf16_start) == (5, 6)
 
-    response = post_json(
-        client_for(editor),
-        COLLECTION,
-        {
-            "turn": turn.pk,
-            "start": utf16_start,
-            "end": utf16_start + len(quote),
-            "quote": quote,
-            "topics": [world.cis.pk],
-            "offset_unit": "utf-16",
-        },
-    )
+    response = post_emoji_passage(world, editor, utf16_start, utf16_start + len(quote), quote, offset_unit="utf-16")
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -227,13 +198,7 @@ def test_create_with_utf16_offsets_converts_them_to_code_points(world, editor):
 
 
 def test_create_with_code_point_offsets_after_an_emoji(world, editor):
-    turn = world.turns[2]
-
-    response = post_json(
-        client_for(editor),
-        COLLECTION,
-        {"turn": turn.pk, "start": 5, "end": 12, "quote": "the CIS", "topics": [world.cis.pk]},
-    )
+    response = post_emoji_passage(world, editor, 5, 12, "the CIS")
 
     assert response.status_code == 201, response.content
     assert (response.json()["start"], response.json()["end"]) == (5, 12)
@@ -241,28 +206,18 @@ def test_create_with_code_point_offsets_after_an_emoji(world, editor):
 
 def test_create_with_utf16_offsets_read_as_code_points_is_refused(world, editor):
     """Offsets counted by a browser but sent without offset_unit do not match the quote: nothing is stored."""
-    turn = world.turns[2]
     before = snapshot()
 
-    response = post_json(
-        client_for(editor),
-        COLLECTION,
-        {"turn": turn.pk, "start": 6, "end": 13, "quote": "the CIS", "topics": [world.cis.pk]},
-    )
+    response = post_emoji_passage(world, editor, 6, 13, "the CIS")
 
     assert_error(response, 400, "quote")
     assert snapshot() == before
 
 
 def test_create_with_a_utf16_offset_inside_a_surrogate_pair_is_refused(world, editor):
-    turn = world.turns[2]
     before = snapshot()
 
-    response = post_json(
-        client_for(editor),
-        COLLECTION,
-        {"turn": turn.pk, "start": 4, "end": 9, "quote": "🤝 the", "topics": [world.cis.pk], "offset_unit": "utf-16"},
-    )
+    response = post_emoji_passage(world, editor, 4, 9, "🤝 the", offset_unit="utf-16")
 
     assert_error(response, 400, "start", contains="inside a character")
     assert snapshot() == before
@@ -322,26 +277,17 @@ def test_create_without_a_required_field_is_refused(world, editor, missing):
     assert Annotation.objects.count() == 0
 
 
-@pytest.mark.parametrize("body", ["{not json", '{"turn": 1,}', "'single quotes'", "NaN NaN"])
-def test_create_with_invalid_json_is_refused(world, editor, body):
-    response = client_for(editor).post(COLLECTION, body, content_type="application/json")
+@pytest.mark.parametrize(
+    "body, refusal",
+    [
+        *[(body, "not valid JSON") for body in ["{not json", '{"turn": 1,}', "'single quotes'", "NaN NaN", ""]],
+        *[(body, "JSON object") for body in ["[1, 2]", '"a string"', "42", "null"]],
+    ],
+)
+def test_create_with_a_body_that_is_not_a_json_object_is_refused(world, editor, body, refusal):
+    response = client_for(editor).generic("POST", COLLECTION, body.encode(), CONTENT_TYPE="application/json")
 
-    assert_error(response, 400, None, contains="not valid JSON")
-    assert Annotation.objects.count() == 0
-
-
-def test_create_with_an_empty_body_is_refused(world, editor):
-    response = client_for(editor).generic("POST", COLLECTION, b"", CONTENT_TYPE="application/json")
-
-    assert_error(response, 400, None, contains="not valid JSON")
-    assert Annotation.objects.count() == 0
-
-
-@pytest.mark.parametrize("body", ["[1, 2]", '"a string"', "42", "null"])
-def test_create_with_a_body_that_is_not_an_object_is_refused(world, editor, body):
-    response = client_for(editor).post(COLLECTION, body, content_type="application/json")
-
-    assert_error(response, 400, None, contains="JSON object")
+    assert_error(response, 400, None, contains=refusal)
     assert Annotation.objects.count() == 0
 
 

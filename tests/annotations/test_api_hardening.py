@@ -1,44 +1,17 @@
 """Hostile and careless input to the JSON API (issue 15): refused with a 400/403/409 and the API's
 error shape, nothing written, no page broken for anyone else."""
 
-import json
-
 import pytest
-from django.test import Client
 
 from annotations.models import Annotation, Claim, ClaimStatus
 from annotations.services import claim_set_status
+from tests.annotations.api_helpers import assert_error, client_for, patch_json, post_json
 from tests.factories import make_annotation, make_document, make_topic
 
 pytestmark = pytest.mark.django_db
 
 COLLECTION = "/api/annotations/"
 QUOTE = "85 percent"
-
-
-def client_for(user, **kwargs):
-    client = Client(**kwargs)
-    client.force_login(user)
-    return client
-
-
-def post_json(client, path, body, **extra):
-    return client.post(path, body if isinstance(body, str | bytes) else json.dumps(body), "application/json", **extra)
-
-
-def patch_json(client, path, body):
-    return client.patch(path, json.dumps(body), "application/json")
-
-
-def assert_error(response, status, field=None, contains=None):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert isinstance(body["error"], str) and body["error"]
-    assert body["field"] == field
-    if contains:
-        assert contains.lower() in body["error"].lower(), body["error"]
-    return body
 
 
 def stored():

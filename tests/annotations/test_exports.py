@@ -14,7 +14,15 @@ from annotations.models import Annotation, Claim, ClaimStatus
 from annotations.services import claim_set_status
 from corpus_app.models import Turn
 from tests.annotations.w3c_schema import annotation_errors, assertion_count, is_uri
-from tests.factories import make_annotation, make_document, make_speaker, make_target, make_topic, make_user
+from tests.factories import (
+    make_annotation,
+    make_document,
+    make_press_conference,
+    make_speaker,
+    make_target,
+    make_topic,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,18 +64,7 @@ def desk(editor, reviewer):
     sanctions = make_topic("Sanctions & economy")
     eu = make_target("European Union")
     make_speaker("Ministry of Foreign Affairs", kind="organisation")
-    document = make_document(
-        title="Press conference, Almaty",
-        date=datetime.date(2025, 4, 11),
-        place="Almaty",
-        publisher="MFA",
-        turns=[
-            ("Sergey Lavrov", "remarks", EMOJI_TEXT),
-            ("Journalist", "question", "How do you see the role of the EU?"),
-            ("Sergey Lavrov", "answer", LONG_CLAIM),
-            ("Ministry of Foreign Affairs", "remarks", "The sanctions have failed, as everyone can see now."),
-        ],
-    )
+    document = make_press_conference(remarks=EMOJI_TEXT, answer=LONG_CLAIM)
     article = make_document(title="News article", kind="article", date=datetime.date(2025, 5, 2))
     turns = {turn.position: turn for turn in document.turns.all()}
 
@@ -206,29 +203,11 @@ def test_w3c_content_type_names_the_annotation_profile(client, viewer):
 def test_annotations_csv(client, viewer, desk):
     client.force_login(viewer)
     _, body = export(client, ANNOTATIONS, format="csv")
+    assert body.splitlines()[0] == (
+        "id,uuid,document_id,document_title,date,turn_position,speaker,turn_kind,start,end,quote,topics,polarity,"
+        "target,claim_status,note,author,created,updated,url"
+    )
     rows = csv_rows(body)
-    assert list(rows[0]) == [
-        "id",
-        "uuid",
-        "document_id",
-        "document_title",
-        "date",
-        "turn_position",
-        "speaker",
-        "turn_kind",
-        "start",
-        "end",
-        "quote",
-        "topics",
-        "polarity",
-        "target",
-        "claim_status",
-        "note",
-        "author",
-        "created",
-        "updated",
-        "url",
-    ]
     assert len(rows) == Annotation.objects.count()
     by_id = {int(row["id"]): row for row in rows}
     tagged = by_id[desk["tagged"].pk]
@@ -454,21 +433,11 @@ def test_w3c_empty_collection(client, viewer):
 def test_claims_csv_and_jsonl(client, viewer, desk):
     client.force_login(viewer)
     _, body = export(client, CLAIMS, format="csv")
+    assert (
+        body.splitlines()[0]
+        == "id,status,quote,speaker,document,date,topics,rationale,evidence,reviewer,reviewed_at,url"
+    )
     rows = csv_rows(body)
-    assert list(rows[0]) == [
-        "id",
-        "status",
-        "quote",
-        "speaker",
-        "document",
-        "date",
-        "topics",
-        "rationale",
-        "evidence",
-        "reviewer",
-        "reviewed_at",
-        "url",
-    ]
     assert sorted(row["status"] for row in rows) == sorted(ClaimStatus.values)
     accurate = next(row for row in rows if row["status"] == "accurate")
     claim = desk["claims"]["accurate"]

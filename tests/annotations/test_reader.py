@@ -205,6 +205,9 @@ def test_script_in_turn_text_and_note_is_shown_escaped(client, editor):
     assert "\\u003Cscript\\u003Ealert('note')\\u003C/script\\u003E" in content
 
 
+EDITING_CONTROLS = ['id="annotation-form"', 'id="annotate-nojs"', 'id="topic-input"']
+
+
 @pytest.mark.django_db
 def test_viewer_sees_highlights_but_no_editing_controls(client, viewer):
     document = make_document()
@@ -214,11 +217,9 @@ def test_viewer_sees_highlights_but_no_editing_controls(client, viewer):
     assert f'id="annotation-{annotation.pk}"' in content
     assert 'class="hl hl-topic' in content
     for control in [
-        'id="annotation-form"',
-        'id="annotate-nojs"',
+        *EDITING_CONTROLS,
         "Annotate without JavaScript",
-        'id="topic-input"',
-        reverse("annotations:annotate-form", args=[document.pk]),
+        annotate_url(document),
         "Flag as claim",
         "Delete…",
     ]:
@@ -234,11 +235,9 @@ def test_editor_sees_the_panel_and_the_no_js_form(client, editor):
     client.force_login(editor)
     content = client.get(document.get_absolute_url()).content.decode()
     for control in [
-        'id="annotation-form"',
-        'id="annotate-nojs"',
-        'id="topic-input"',
+        *EDITING_CONTROLS,
         'name="csrfmiddlewaretoken"',
-        reverse("annotations:annotate-form", args=[document.pk]),
+        annotate_url(document),
         "Sanctions &amp; economy › Payments",
         ">European Union</option>",
         "annotations/reader.js",
@@ -381,6 +380,7 @@ def test_reading_view_query_count_does_not_grow_with_annotations(client):
     with CaptureQueriesContext(connection) as one:
         assert client.get(url).status_code == 200
 
+    verdict = {"status": "accurate", "rationale": "Checked.", "evidence": ["https://example.org/source"]}
     for n in range(60):
         turn = turns[n % len(turns)]
         annotation = make_annotation(
@@ -394,13 +394,7 @@ def test_reading_view_query_count_does_not_grow_with_annotations(client):
             claim=n % 5 == 0,
         )
         if n % 10 == 0:
-            services.claim_set_status(
-                user=reviewer,
-                claim_id=annotation.claim.pk,
-                status="accurate",
-                rationale="Checked.",
-                evidence=["https://example.org/source"],
-            )
+            services.claim_set_status(user=reviewer, claim_id=annotation.claim.pk, **verdict)
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert "hl-claim-accurate" in response.content.decode()

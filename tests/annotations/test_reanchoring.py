@@ -213,24 +213,26 @@ def test_a_new_edition_is_found_by_title_date_and_place(editor, tmp_path):
     assert Document.objects.get(source_name="almaty-corrected.txt").replaces == old
 
 
-def test_the_document_list_shows_current_editions_unless_asked_for_all(client, editor, corrected_file):
+@pytest.fixture
+def two_editions(client, editor, corrected_file):
+    """(old, new): the sample corpus's 001 and its corrected edition, imported; ``client`` logged in."""
     load_fixtures()
     old = Document.objects.get(source_name=FILE_001.name)
     import_file(corrected_file)
-    new = Document.objects.get(replaces=old)
     client.force_login(editor)
+    return old, Document.objects.get(replaces=old)
+
+
+def test_the_document_list_shows_current_editions_unless_asked_for_all(client, two_editions):
+    old, new = two_editions
     listed = list(client.get(reverse("corpus:document-list")).context["object_list"])
     assert new in listed and old not in listed
     listed = list(client.get(reverse("corpus:document-list"), {"editions": "all"}).context["object_list"])
     assert new in listed and old in listed
 
 
-def test_an_old_edition_says_it_was_replaced_and_the_new_one_lists_it(client, editor, corrected_file):
-    load_fixtures()
-    old = Document.objects.get(source_name=FILE_001.name)
-    import_file(corrected_file)
-    new = Document.objects.get(replaces=old)
-    client.force_login(editor)
+def test_an_old_edition_says_it_was_replaced_and_the_new_one_lists_it(client, two_editions):
+    old, new = two_editions
     page = client.get(old.get_absolute_url()).content.decode()
     assert "This edition was replaced by" in page and new.get_absolute_url() in page
     page = client.get(new.get_absolute_url()).content.decode()

@@ -313,13 +313,9 @@ def test_reopening_a_claim_clears_the_verdict(world, editor, reviewer):
 def test_evidence_as_text_is_split_into_links(world, editor, reviewer):
     claim = create(world, editor, claim=True).claim
 
-    ruled = claim_set_status(
-        user=reviewer,
-        claim_id=claim.pk,
-        status=ClaimStatus.ACCURATE,
-        rationale="Matches.",
-        evidence="https://example.org/a\nhttp://example.org/b\n",
-    )
+    links = "https://example.org/a\nhttp://example.org/b\n"  # as typed into the verdict form's text area
+
+    ruled = claim_set_status(user=reviewer, claim_id=claim.pk, status="accurate", rationale="Ok.", evidence=links)
 
     assert ruled.evidence == ["https://example.org/a", "http://example.org/b"]
 

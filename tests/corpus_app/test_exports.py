@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from corpus_app.exports import csv_cell
-from tests.factories import make_document, make_user
+from tests.factories import make_document, make_press_conference, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +27,9 @@ def export(client, **params):
 
 @pytest.fixture
 def documents():
-    conference = make_document(
-        title="Press conference, Almaty",
-        date=datetime.date(2025, 4, 11),
-        place="Almaty",
-        publisher="MFA",
-        turns=[
-            ("Sergey Lavrov", "remarks", "National currencies now account for 85 percent of payments."),
-            ("Journalist", "question", "How do you see the role of the EU?"),
-            ("Sergey Lavrov", "answer", "Trade grew by a third, and it is paid for in national currencies."),
-            ("Ministry of Foreign Affairs", "remarks", "The sanctions have failed, as everyone can see now."),
-        ],
+    conference = make_press_conference(
+        remarks="National currencies now account for 85 percent of payments.",
+        answer="Trade grew by a third, and it is paid for in national currencies.",
     )
     article = make_document(title="News article", kind="article", date=datetime.date(2025, 5, 2))
     return conference, article
