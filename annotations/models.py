@@ -7,20 +7,21 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 
+# A label left out is Django's, from the member's name ("MIXED" → "Mixed").
 class Polarity(models.TextChoices):
-    SUPPORTS = "supports", "Supports"
-    OPPOSES = "opposes", "Opposes"
-    NEUTRAL = "neutral", "Neutral"
-    MIXED = "mixed", "Mixed"
+    SUPPORTS = "supports"
+    OPPOSES = "opposes"
+    NEUTRAL = "neutral"
+    MIXED = "mixed"
 
 
 class ClaimStatus(models.TextChoices):
-    UNVERIFIED = "unverified", "Unverified"
+    UNVERIFIED = "unverified"
     IN_REVIEW = "in_review", "In review"
-    ACCURATE = "accurate", "Accurate"
-    MISLEADING = "misleading", "Misleading"
-    FALSE = "false", "False"
-    UNVERIFIABLE = "unverifiable", "Unverifiable"
+    ACCURATE = "accurate"
+    MISLEADING = "misleading"
+    FALSE = "false"
+    UNVERIFIABLE = "unverifiable"
 
     @classmethod
     def open_values(cls):

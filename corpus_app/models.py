@@ -34,30 +34,30 @@ class PostgresGinIndex(GinIndex):
 
 
 class SpeakerKind(models.TextChoices):
-    PERSON = "person", "Person"
-    ORGANISATION = "organisation", "Organisation"
+    PERSON = "person"
+    ORGANISATION = "organisation"
     GROUP = "group", "Unnamed group or role"
 
 
 class DocumentKind(models.TextChoices):
-    TRANSCRIPT = "transcript", "Transcript"
-    ARTICLE = "article", "Article"
+    TRANSCRIPT = "transcript"
+    ARTICLE = "article"
 
 
 class SourceFormat(models.TextChoices):
     TEXT = "text", "Plain text"
-    MARKDOWN = "markdown", "Markdown"
+    MARKDOWN = "markdown"
     HTML = "html", "HTML page"
     DOCX = "docx", "Word document (DOCX)"
     PDF = "pdf", "PDF"
 
 
 class TurnKind(models.TextChoices):
-    REMARKS = "remarks", "Remarks"
-    QUESTION = "question", "Question"
-    ANSWER = "answer", "Answer"
-    NARRATION = "narration", "Narration"
-    QUOTE = "quote", "Quote"
+    REMARKS = "remarks"
+    QUESTION = "question"
+    ANSWER = "answer"
+    NARRATION = "narration"
+    QUOTE = "quote"
     EDITORIAL_NOTE = "editorial_note", "Editorial note"
 
 
