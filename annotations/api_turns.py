@@ -14,7 +14,7 @@ UTF-16 code units (a browser's) with ``"offset_unit": "utf-16"``.
 from typing import Annotated, Literal
 
 from django.urls import reverse
-from ninja import Path, Router, Status
+from ninja import Path, Router
 from pydantic import Field, StrictBool, StrictStr
 
 from annotations import turn_edits
@@ -298,12 +298,5 @@ def speaker_merge(request, pk: Path[PathId], payload: SpeakerMergeIn):
         merged = turn_edits.speaker_merge(source=source, target=target, user=request.user)
     except Speaker.DoesNotExist as missing:  # merged or deleted by someone else meanwhile
         return error_response(404, str(missing))
-    return Status(
-        200,
-        {
-            "speaker": speaker_json(merged.target),
-            "merged": merged.source_id,
-            "turns_moved": merged.turns_moved,
-            "aliases_moved": merged.aliases_moved,
-        },
-    )
+    counts = {"turns_moved": merged.turns_moved, "aliases_moved": merged.aliases_moved}
+    return {"speaker": speaker_json(merged.target), "merged": merged.source_id, **counts}

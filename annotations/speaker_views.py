@@ -90,7 +90,7 @@ def _speaker_profile(speaker):
         )
         entry[row["polarity"]] = row["n"]
         entry["total"] += row["n"]
-    profile = {
+    return {
         "topic_counts": topics,
         "stance_profile": [
             {**entry, "counts": [entry.get(value, 0) for value in Polarity.values]}
@@ -98,7 +98,6 @@ def _speaker_profile(speaker):
         ],
         "annotation_count": annotations.count(),
     }
-    return profile
 
 
 class SpeakerDetailView(LoginRequiredMixin, DetailView):

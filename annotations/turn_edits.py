@@ -27,9 +27,10 @@ from django.db.models import F, Max
 
 from annotations.exceptions import FieldError
 from annotations.models import Annotation
+from annotations.permissions import can_edit_annotations as can_edit_turns  # the people who annotate fix turns
 from annotations.services import passage_context
 from corpus_app.models import Document, Speaker, SpeakerAlias, SpeakerKind, Turn, TurnKind
-from desk.text import excerpt
+from desk.text import excerpt, truncate_chars
 
 PARAGRAPH_BREAK = "\n\n"  # how the importer joins a turn's paragraphs (``corpus_app.parsing.turns``)
 MAX_REASON_CHARS = 100  # the history's change_reason column
@@ -83,18 +84,13 @@ class SpeakerMerge:
     aliases_moved: int
 
 
-def can_edit_turns(user):
-    """Editors and up: the people who annotate fix the turns they annotate."""
-    return user.is_authenticated and user.has_perm("annotations.change_annotation")
+def _reason(text):
+    return truncate_chars(text, MAX_REASON_CHARS)
 
 
 def _require_editor(user):
     if not can_edit_turns(user):
         raise PermissionDenied("Only editors can fix turns and speakers.")
-
-
-def _reason(text):
-    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
 
 
 def _lock(turn) -> Turn:
@@ -281,16 +277,7 @@ def turn_merge(*, turn: Turn, version: int, user, separator: str = PARAGRAPH_BRE
         raise TurnEditError("This is the first turn of the document: there is no turn before it to merge into.")
 
     shift = len(previous.text) + len(separator)
-    undo = Undo(
-        "split",
-        previous.pk,
-        {
-            "offset": len(previous.text),
-            "speaker": turn.speaker_id,
-            "kind": turn.kind,
-            "label": turn.label,
-        },
-    )
+    split_back = {"offset": len(previous.text), "speaker": turn.speaker_id, "kind": turn.kind, "label": turn.label}
     previous_annotations = _annotations(previous)
     moving = _annotations(turn)
     previous.text = previous.text + separator + turn.text
@@ -309,7 +296,7 @@ def turn_merge(*, turn: Turn, version: int, user, separator: str = PARAGRAPH_BRE
     return TurnEdit(
         turns=[previous],
         removed=[removed],
-        undo=Undo(undo.action, undo.turn, {**undo.body, "version": previous.version}),
+        undo=Undo("split", previous.pk, {**split_back, "version": previous.version}),
     )
 
 
@@ -473,13 +460,7 @@ def speaker_merge(*, source: Speaker, target: Speaker, user) -> SpeakerMerge:
     target._history_user = user
     target._change_reason = _reason(f"Merged speaker {source.pk} “{source.name}”: {turns_moved} turns")
     target.save()
-    merged = SpeakerMerge(
-        target=target,
-        source_id=source.pk,
-        source_name=source.name,
-        turns_moved=turns_moved,
-        aliases_moved=aliases_moved,
-    )
+    merged = SpeakerMerge(target, source.pk, source.name, turns_moved=turns_moved, aliases_moved=aliases_moved)
     source._history_user = user
     source._change_reason = _reason(f"Merged into speaker {target.pk} “{target.name}”")
     source.delete()

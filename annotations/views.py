@@ -62,6 +62,13 @@ class DataListView(LoginRequiredMixin, FilterView):
             **kwargs,
         )
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows_cache_seconds"] = ROWS_CACHE_SECONDS
+        context["query_without_page"] = context["export_query"] = query_without_page(self.request)
+        context["export_formats"] = self.export_formats
+        return context
+
     def rows_cache_key(self, rows, *variants):
         """The cache key of a page's rendered rows: the data's version, the rows, and what else they show."""
         return ":".join([self.data_version, ",".join(str(row.pk) for row in rows), *map(str, variants)])
@@ -70,6 +77,7 @@ class DataListView(LoginRequiredMixin, FilterView):
 class AnnotationListView(DataListView):
     filterset_class = AnnotationFilter
     paginate_by = 50
+    export_formats = [("csv", "CSV"), ("jsonl", "JSON Lines"), ("w3c", "W3C Web Annotation")]
     template_name = "annotations/annotation_list.html"
 
     def get_queryset(self):
@@ -91,10 +99,7 @@ class AnnotationListView(DataListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         attach_topics(context["object_list"])
-        context["rows_cache_seconds"] = ROWS_CACHE_SECONDS
         context["rows_cache_key"] = self.rows_cache_key(context["object_list"])
-        context["query_without_page"] = context["export_query"] = query_without_page(self.request)
-        context["export_formats"] = [("csv", "CSV"), ("jsonl", "JSON Lines"), ("w3c", "W3C Web Annotation")]
         return context
 
 
@@ -146,6 +151,7 @@ class ClaimQueueView(DataListView):
 
     filterset_class = ClaimFilter
     paginate_by = 25
+    export_formats = [("csv", "CSV"), ("jsonl", "JSON Lines"), ("claimreview", "ClaimReview (reviewed only)")]
     template_name = "annotations/claim_list.html"
 
     def get_queryset(self):
@@ -159,17 +165,9 @@ class ClaimQueueView(DataListView):
         context = super().get_context_data(**kwargs)
         can_review = can_review_claims(self.request.user)
         prepare_claim_cards(context["object_list"], can_review=can_review)
-        query = query_without_page(self.request)
-        next_url = self.request.get_full_path()
-        context.update(
-            can_review=can_review,
-            next_url=next_url,
-            rows_cache_seconds=ROWS_CACHE_SECONDS,
-            rows_cache_key=self.rows_cache_key(context["object_list"], can_review, next_url),
-            query_without_page=query,
-            export_query=query,
-            export_formats=[("csv", "CSV"), ("jsonl", "JSON Lines"), ("claimreview", "ClaimReview (reviewed only)")],
-        )
+        context["can_review"] = can_review
+        context["next_url"] = next_url = self.request.get_full_path()
+        context["rows_cache_key"] = self.rows_cache_key(context["object_list"], can_review, next_url)
         return context
 
 
@@ -187,14 +185,7 @@ def claim_review(request, pk):
     form = ClaimReviewForm(request.POST, claim=claim)
     if form.is_valid():
         try:
-            claim = claim_set_status(
-                user=request.user,
-                claim_id=claim.pk,
-                status=form.cleaned_data["status"],
-                rationale=form.cleaned_data["rationale"],
-                evidence=form.cleaned_data["evidence"],
-                version=form.cleaned_data["version"],
-            )
+            claim = claim_set_status(user=request.user, claim_id=claim.pk, **form.cleaned_data)
         except VersionConflict as conflict:
             current = conflict.current
             messages.error(

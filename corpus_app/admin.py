@@ -79,6 +79,9 @@ class HistoryWithoutDeletedNobody(HistoricalRecordContextHelper):
 
 
 class DeskHistoryAdmin(SimpleHistoryAdmin):
+    class Media:
+        css = {"all": ["desk/admin.css"]}  # the project's classes (no inline styles under the CSP)
+
     def get_historical_record_context_helper(self, request, historical_record):
         return HistoryWithoutDeletedNobody(self.model, historical_record)
 
@@ -138,9 +141,6 @@ class DocumentAdmin(admin.ModelAdmin):
         ("Raw text", {"fields": ["turns_link", "raw_text_preview"]}),
     ]
     inlines = [TurnInline]
-
-    class Media:
-        css = {"all": ["desk/admin.css"]}
 
     def get_queryset(self, request):
         turns = Turn.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(n=Count("*"))

@@ -47,7 +47,6 @@ class ImportUploadForm(forms.Form):
     background = forms.BooleanField(
         required=False,
         label="Import in the background, without a preview",
-        help_text="Always so for more files than the preview shows at once.",
     )
 
     def __init__(self, *args, **kwargs):

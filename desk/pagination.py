@@ -249,9 +249,6 @@ class CappedPaginator(Paginator):
         # The same rows, plus the range on the first key: the index scan starts at the cursor.
         return condition if bound is None else bound & condition
 
-    def _key_names(self):
-        return [name for name, _, _ in self.keys]
-
     # --- pages ------------------------------------------------------------------------------
 
     def page(self, number):
@@ -274,7 +271,7 @@ class CappedPaginator(Paginator):
             keyed = keyed.filter(self._beyond(cursor, backwards=backwards))
             if backwards:
                 keyed = keyed.reverse()
-        names = self._key_names() if self.keyset else ["pk"]
+        names = [name for name, _, _ in self.keys] if self.keyset else ["pk"]
         at = next(i for i, (name, _, field) in enumerate(self.keys) if field.primary_key) if self.keyset else 0
         # Step one: the page's ids (and sort keys, for the cursors) from the ordering alone.
         window = list(keyed.values_list(*names)[bottom : bottom + self.per_page + 1])
