@@ -264,14 +264,10 @@ class DocumentAdmin(admin.ModelAdmin):
         )
 
 
-class TurnDocumentFilter(ChosenDocumentFilter):
-    document_path = "document"
-
-
 @admin.register(Turn)
 class TurnAdmin(TurnListMixin, DeskHistoryAdmin):
     list_display = ["__str__", "document_title", "position", "speaker", "label", "kind", "excerpt"]
-    list_filter = ["kind", "speaker__kind", TurnDocumentFilter]
+    list_filter = ["kind", "speaker__kind", ChosenDocumentFilter]
     list_select_related = ["document", "speaker"]
     search_fields = ["text", "label", "speaker__name", "document__title"]
     autocomplete_fields = ["speaker", "document"]
