@@ -5,8 +5,6 @@ The edge (session and permission, CSRF, reading and checking the body, the error
 ``annotations.api_base``; the schemas are ``annotations.api_schemas``. Every write goes through
 ``annotations.services``; this module only turns requests into arguments and results (or
 refusals) into responses.
-
-Errors are always ``{"error": "<readable reason>", "field": "<field or null>"}``.
 """
 
 from django.contrib.auth.decorators import login_required

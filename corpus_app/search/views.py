@@ -10,6 +10,7 @@ from corpus_app.search.results import (
     page_turns,
     search_turns,
 )
+from desk.pagination import query_without_page
 from desk.text import nfc
 
 PAGE_SIZE = 25
@@ -29,7 +30,7 @@ def search_view(request):
         "query": query_text,
         "searched": turns is not None,
         "search_engine": engine_for(),
-        "filtered": any(data.get(name) for name in ("speaker", "kind", "date_from", "date_until")),
+        "filtered": any(filters.values()),
         "page_obj": None,
         "paginator": None,
         "is_paginated": False,
@@ -43,13 +44,11 @@ def search_view(request):
             ranked_ids=lambda limit: kept_ranked_turn_ids(query_text, limit, **filters),
         )
         page_obj = paginator.get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
         context.update(
             paginator=paginator,
             page_obj=page_obj,
             is_paginated=page_obj.has_other_pages(),
             results=attach_excerpts(list(page_obj.object_list), query_text),
-            query_without_page=query.urlencode(),
+            query_without_page=query_without_page(request),
         )
     return render(request, "corpus_app/search.html", context)
