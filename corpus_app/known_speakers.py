@@ -1,71 +1,18 @@
-"""The canonical speakers of the sample corpus and the name variants texts use for them.
+"""The known speakers of ``known_speakers.toml``, the source of fixtures/speakers.json (``make fixtures``)."""
 
-This list is the source of ``fixtures/speakers.json`` (``make fixtures``); editors add
-further speakers and aliases in the admin.
-"""
+import tomllib
+from pathlib import Path
 
-from corpus_app.models import Speaker, SpeakerAlias, SpeakerKind
+from corpus_app.models import Speaker, SpeakerAlias
 
-KNOWN_SPEAKERS = [
-    {
-        "name": "Sergey Lavrov",
-        "kind": SpeakerKind.PERSON,
-        "role": "Minister of Foreign Affairs",
-        "affiliation": "Russian Federation",
-        "aliases": ["Lavrov", "Sergei Lavrov", "Sergey Viktorovich Lavrov", "Foreign Minister Sergey Lavrov"],
-    },
-    {
-        "name": "Sergey Lebedev",
-        "kind": SpeakerKind.PERSON,
-        "role": "Secretary-General",
-        "affiliation": "Commonwealth of Independent States",
-        "aliases": ["Lebedev", "Sergei Lebedev"],
-    },
-    {
-        "name": "Maria Zakharova",
-        "kind": SpeakerKind.PERSON,
-        "role": "Spokeswoman",
-        "affiliation": "Russian Foreign Ministry",
-        "aliases": ["Zakharova", "Maria Zakharova"],
-    },
-    {
-        "name": "Murat Nurtleu",
-        "kind": SpeakerKind.PERSON,
-        "role": "Deputy Prime Minister and Minister of Foreign Affairs",
-        "affiliation": "Republic of Kazakhstan",
-        "aliases": ["Nurtleu"],
-    },
-    {
-        "name": "Russian Foreign Ministry",
-        "kind": SpeakerKind.ORGANISATION,
-        "role": "",
-        "affiliation": "Russian Federation",
-        "aliases": ["Ministry of Foreign Affairs of Russia", "Russian Ministry of Foreign Affairs", "Russian MFA"],
-    },
-    {
-        "name": "Journalist",
-        "kind": SpeakerKind.GROUP,
-        "role": "journalist",
-        "affiliation": "",
-        "aliases": ["Question", "Q", "Media question"],
-    },
-    {
-        "name": "Moderator",
-        "kind": SpeakerKind.GROUP,
-        "role": "moderator",
-        "affiliation": "",
-        "aliases": [],
-    },
-]
+KNOWN_SPEAKERS = tomllib.loads(Path(__file__).with_name("known_speakers.toml").read_text(encoding="utf-8"))["speakers"]
 
 
 def seed_known_speakers():
     """Create the known speakers and aliases that are missing; leave editors' changes alone."""
     for entry in KNOWN_SPEAKERS:
-        speaker, _ = Speaker.objects.get_or_create(
-            name=entry["name"],
-            defaults={"kind": entry["kind"], "role": entry["role"], "affiliation": entry["affiliation"]},
-        )
+        details = {"kind": entry["kind"], "role": entry.get("role", ""), "affiliation": entry.get("affiliation", "")}
+        speaker, _ = Speaker.objects.get_or_create(name=entry["name"], defaults=details)
         for alias in entry["aliases"]:
             if alias.lower() != speaker.name.lower():
                 SpeakerAlias.objects.get_or_create(alias=alias, defaults={"speaker": speaker})

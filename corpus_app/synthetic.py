@@ -16,6 +16,7 @@ before writing next to real data.
 import datetime
 import hashlib
 import re
+from calendar import month_name  # English: the desk never sets a locale
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,10 +51,6 @@ ROLES = ["Minister of Foreign Affairs", "Deputy Foreign Minister", "Ambassador",
 AFFILIATIONS = ["Russian Federation", "Kazakhstan", "Tajikistan", "Azerbaijan", "Armenia", "Belarus", "Uzbekistan"]
 MAIN_SPEAKER = "Sergey Lavrov"
 JOURNALIST = "Journalist"
-MONTHS = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
-]  # fmt: skip
 _NOISE = re.compile(r"^(Photo:|\d{1,2}:\d{2}$|\d+-\d+-\d+-\d+$|CIS Map|Further Reading|Scroll to Top|read more)")
 _SENTENCE = re.compile(r"(?<=[.?!…])\s+(?=[“\"A-Z])")
 
@@ -119,7 +116,7 @@ def plan_document(rng, vocabulary, speakers, *, turns):
     date = datetime.date(2015, 1, 1) + datetime.timedelta(days=rng.randrange(11 * 365))
     place = rng.choice(PLACES)
     guest = rng.choice(speakers)
-    when = f"{MONTHS[date.month - 1]} {date.day}, {date.year}"
+    when = f"{month_name[date.month]} {date.day}, {date.year}"
     if rng.random() < 0.1:
         planned = []
         for position in range(turns):
@@ -158,7 +155,7 @@ def render_transcript(planned):
     """The document in the corpus's textual format (what ``import_transcripts`` reads)."""
     lines = ["Photo: MFA", planned.title]
     if planned.kind == DocumentKind.ARTICLE:
-        when = f"{MONTHS[planned.date.month - 1]} {planned.date.day}, {planned.date.year}"
+        when = f"{month_name[planned.date.month]} {planned.date.day}, {planned.date.year}"
         lines += [f"By {planned.author}", f"{planned.place}, {when}"]
     for turn in planned.turns:
         if turn.kind == TurnKind.EDITORIAL_NOTE:

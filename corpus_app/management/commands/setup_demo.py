@@ -39,6 +39,4 @@ class Command(BaseCommand):
             role = "superuser (admin site)" if account["superuser"] else account["group"]
             lines.append(f"  {account['username']:<10} {account['password']:<20} {role}")
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (log in at {url}):"))
-        self.stdout.write("  username   password             role")
-        for line in lines:
-            self.stdout.write(line)
+        self.stdout.write("\n".join(["  username   password             role", *lines]))
