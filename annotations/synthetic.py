@@ -102,11 +102,11 @@ def _annotation_span(rng, text):
 
 @dataclass
 class Stats:
+    characters: int = 0  # of the generated documents' raw texts
     documents: int = 0
     turns: int = 0
     annotations: int = 0
     claims: int = 0
-    characters: int = 0
 
 
 def generate(*, documents, seed, now=None, progress=None, long_document=None):

@@ -79,22 +79,18 @@ class AnnotationListView(DataListView):
     paginate_by = 50
     export_formats = [("csv", "CSV"), ("jsonl", "JSON Lines"), ("w3c", "W3C Web Annotation")]
     template_name = "annotations/annotation_list.html"
-
-    def get_queryset(self):
-        return (
-            Annotation.objects.select_related(
-                "turn__document__replaced_by", "turn__speaker", "author", "target", "claim"
-            )
-            # The listing shows neither turn texts nor documents' raw texts: 50 rows read megabytes.
-            .defer(
-                "turn__text",
-                "turn__document__raw_text",
-                "turn__document__import_warnings",
-                "turn__document__replaced_by__raw_text",
-                "turn__document__replaced_by__import_warnings",
-            )
-            .order_by("-created_at", "-pk")
+    queryset = (
+        Annotation.objects.select_related("turn__document__replaced_by", "turn__speaker", "author", "target", "claim")
+        # The listing shows neither turn texts nor documents' raw texts: 50 rows read megabytes.
+        .defer(
+            "turn__text",
+            "turn__document__raw_text",
+            "turn__document__import_warnings",
+            "turn__document__replaced_by__raw_text",
+            "turn__document__replaced_by__import_warnings",
         )
+        .order_by("-created_at", "-pk")
+    )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
