@@ -29,17 +29,15 @@ from annotations.models import Annotation, Claim, ClaimStatus, Topic
 from annotations.serializers import PASSAGE_COLUMNS
 from corpus_app.exports import (
     CHUNK_SIZE,
-    CSV_TYPE,
-    JSONL_TYPE,
+    TABLE_FORMATS,
     absolute_url,
-    bad_format,
-    csv_lines,
     document_url_maker,
-    filtered,
+    filtered_export,
     iso_date,
     iso_datetime,
     jsonl_lines,
     stream,
+    table_stream,
 )
 
 ANNOTATION_COLUMNS = [
@@ -87,25 +85,6 @@ def _topics_prefetch(lookup):
 
 def _sorted_paths(topics, paths):
     return sorted(paths[topic.pk] for topic in topics)
-
-
-TABLE_FORMATS = ("csv", "jsonl")  # one row a line, the same columns in either
-
-
-def _filtered_export(request, formats, filterset_class, queryset):
-    """(format, filtered queryset, None), or (…, an error response) for an unknown format or bad filters."""
-    fmt = request.GET.get("format", "")
-    if fmt not in formats:
-        return fmt, None, bad_format(fmt, formats)
-    queryset, error = filtered(filterset_class, request, queryset)
-    return fmt, queryset, error
-
-
-def _table_stream(fmt, columns, rows, *, name):
-    """The rows as a CSV file with ``columns``, or as JSON lines."""
-    if fmt == "csv":
-        return stream(csv_lines(columns, rows), content_type=CSV_TYPE, name=name, extension="csv")
-    return stream(jsonl_lines(rows), content_type=JSONL_TYPE, name=name, extension="jsonl")
 
 
 def desk_export_lines(documents):
@@ -202,11 +181,11 @@ def _annotation_rows(request, queryset):
 @login_required
 @require_GET
 def annotation_export(request):
-    fmt, queryset, error = _filtered_export(request, ANNOTATION_FORMATS, AnnotationFilter, Annotation.objects.all())
+    fmt, queryset, error = filtered_export(request, ANNOTATION_FORMATS, AnnotationFilter, Annotation.objects.all())
     if error:
         return error
     if fmt in TABLE_FORMATS:
-        return _table_stream(fmt, ANNOTATION_COLUMNS, _annotation_rows(request, queryset), name="annotations")
+        return table_stream(fmt, ANNOTATION_COLUMNS, _annotation_rows(request, queryset), name="annotations")
     lines = w3c_collection_lines(
         request, annotation_value_rows(queryset), total=queryset.count(), paths=Topic.objects.paths()
     )
@@ -254,11 +233,11 @@ def _claim_rows(request, queryset):
 @login_required
 @require_GET
 def claim_export(request):
-    fmt, queryset, error = _filtered_export(request, CLAIM_FORMATS, ClaimFilter, _claim_queryset())
+    fmt, queryset, error = filtered_export(request, CLAIM_FORMATS, ClaimFilter, _claim_queryset())
     if error:
         return error
     if fmt in TABLE_FORMATS:
-        return _table_stream(fmt, CLAIM_COLUMNS, _claim_rows(request, queryset), name="claims")
+        return table_stream(fmt, CLAIM_COLUMNS, _claim_rows(request, queryset), name="claims")
     # An unreviewed claim gets no ClaimReview. A ClaimReview carries no topics, but the claim's whole
     # sentence, so the turn's text is read.
     reviewed = queryset.filter(status__in=ClaimStatus.verdict_values())

@@ -41,6 +41,7 @@ CSV_FORMULA = re.compile(r"[^\S\t\r]*[=+\-@\t\r]")
 # How a list is written in one CSV cell.
 CSV_JOINERS = {"topics": "; ", "evidence": " "}
 
+TABLE_FORMATS = ("csv", "jsonl")  # one row a line, the same columns in either
 DOCUMENT_COLUMNS = ["id", "title", "kind", "date", "place", "publisher", "author", "source_name", "turns", "url"]
 
 
@@ -130,6 +131,22 @@ def stream(lines, *, content_type, name, extension):
     return response
 
 
+def table_stream(fmt, columns, rows, *, name):
+    """The rows as a CSV file with ``columns``, or as JSON lines."""
+    if fmt == "csv":
+        return stream(csv_lines(columns, rows), content_type=CSV_TYPE, name=name, extension="csv")
+    return stream(jsonl_lines(rows), content_type=JSONL_TYPE, name=name, extension="jsonl")
+
+
+def filtered_export(request, formats, filterset_class, queryset):
+    """(format, filtered queryset, None), or (…, an error response) for an unknown format or bad filters."""
+    fmt = request.GET.get("format", "")
+    if fmt not in formats:
+        return fmt, None, bad_format(fmt, formats)
+    queryset, error = filtered(filterset_class, request, queryset)
+    return fmt, queryset, error
+
+
 def filtered(filterset_class, request, queryset):
     """The listing's filterset over ``queryset``; (queryset, None) or (None, 400 response)."""
     filterset = filterset_class(request.GET, queryset=queryset, request=request)
@@ -177,19 +194,11 @@ def _document_row(request, document):
     }
 
 
-def _document_rows(request, queryset):
-    for document in queryset.iterator(chunk_size=CHUNK_SIZE):
-        yield _document_row(request, document)
-
-
 @login_required
 @require_GET
 def document_export(request):
-    fmt = request.GET.get("format", "")
-    formats = ("csv", "jsonl", *OTHER_DOCUMENT_FORMATS)
-    if fmt not in formats:
-        return bad_format(fmt, formats)
-    queryset, error = filtered(DocumentFilter, request, Document.objects.all())
+    formats = (*TABLE_FORMATS, *OTHER_DOCUMENT_FORMATS)
+    fmt, queryset, error = filtered_export(request, formats, DocumentFilter, Document.objects.all())
     if error:
         return error
     if fmt in OTHER_DOCUMENT_FORMATS:
@@ -200,7 +209,5 @@ def document_export(request):
     turns = Turn.objects.readable().filter(document=OuterRef("pk"))
     turn_count = turns.order_by().values("document").annotate(n=Count("pk"))
     queryset = queryset.defer("raw_text", "import_warnings").annotate(turn_count=Subquery(turn_count.values("n")))
-    rows = _document_rows(request, queryset)
-    if fmt == "csv":
-        return stream(csv_lines(DOCUMENT_COLUMNS, rows), content_type=CSV_TYPE, name="documents", extension="csv")
-    return stream(jsonl_lines(rows), content_type=JSONL_TYPE, name="documents", extension="jsonl")
+    rows = (_document_row(request, document) for document in queryset.iterator(chunk_size=CHUNK_SIZE))
+    return table_stream(fmt, DOCUMENT_COLUMNS, rows, name="documents")
