@@ -221,7 +221,7 @@ def drop_timestamps(lines: list[Line], warnings: list[ParseWarning]) -> list[Lin
     """A recording's transcript with the times taken out of its lines ("Joe Biden: (00:02)" → "Joe
     Biden:"), where the text times its lines throughout; one warning says how many and shows them."""
     for pattern in TIMESTAMPED_LINES:
-        timed = [index for index, line in enumerate(lines) if line.text and pattern.match(line.text)]
+        timed = [index for index, line in enumerate(lines) if ":" in line.text and pattern.match(line.text)]
         if len(timed) < TIMESTAMPS_MIN_COUNT:
             continue
         lines = list(lines)

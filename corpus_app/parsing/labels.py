@@ -93,21 +93,28 @@ def _may_open_with_label(text: str) -> bool:
     return ":" in head or "\t" in head or "." in head[:50] or text[:1] == "Q" or len(text) <= 60
 
 
+@functools.lru_cache(maxsize=4096)  # a paragraph is asked twice: for the header, then for the body
+def _opening_label(text: str) -> str | None:
+    """The label-shaped text a paragraph opens with, as written (parentheticals dropped), or None."""
+    if not _may_open_with_label(text):
+        return None
+    match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text)
+    match = match or LABEL_Q_SPACE.match(text) or LABEL_CAPS_PERIOD.match(text)
+    match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
+    if match and len(match["label"].split()) <= LABEL_MAX_WORDS + 8:
+        return strip_parenthetical(match["label"])
+    if NAME_ALONE.match(text) and len(text.split()) <= LABEL_MAX_WORDS:
+        return text
+    return None
+
+
 def _label_counts(body: Sequence[Line], forms: dict[str, str] | None = None) -> collections.Counter:
     """How many paragraphs open with each label-shaped text (keys as lookup_key, parentheticals dropped);
     ``forms`` gets each key's first form as written, to resolve it as a label."""
     counts: collections.Counter = collections.Counter()
     for line in body:
-        if not _may_open_with_label(line.text):
-            continue
-        match = LABEL_WITH_SPACES.match(line.text) or LABEL_WITH_PERIOD.match(line.text)
-        match = match or LABEL_Q_SPACE.match(line.text) or LABEL_CAPS_PERIOD.match(line.text)
-        match = match or LABEL_WITH_TAB.match(line.text) or LABEL_WITH_COLON.match(line.text)
-        if match and len(match["label"].split()) <= LABEL_MAX_WORDS + 8:
-            written = strip_parenthetical(match["label"])
-        elif NAME_ALONE.match(line.text) and len(line.text.split()) <= LABEL_MAX_WORDS:
-            written = line.text
-        else:
+        written = _opening_label(line.text)
+        if written is None:
             continue
         counts[lookup_key(written)] += 1
         if forms is not None:

@@ -109,7 +109,7 @@ def join_lines(lines) -> str:
     for text in lines:
         if not joined:
             joined = text
-        elif HYPHEN_AT_END.search(joined) and text[:1].isalnum():
+        elif HYPHEN_AT_END.search(joined, len(joined) - 2) and text[:1].isalnum():  # only its end can match
             joined += text
         else:
             joined += " " + text

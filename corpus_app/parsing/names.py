@@ -4,6 +4,7 @@ introduce them ("Foreign Minister Sergey Lavrov", "Ned Price, Department Spokesp
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -66,6 +67,7 @@ NAME_THEN_ROLE = re.compile(
 HONORIFIC_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Madam|Sir|Dame)\.?\s+(?P<names>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){1,3})")
 
 
+@functools.lru_cache(maxsize=8192)  # labels and names recur, in a text and from text to text
 def lookup_key(text: str) -> str:
     """Lookup key: case-insensitive, apostrophes and spaces normalised."""
     return " ".join(text.replace("’", "'").split()).casefold()
@@ -75,6 +77,7 @@ def bare_word(word: str) -> str:
     return word.strip(".,;:()[]“”\"'’").casefold()
 
 
+@functools.lru_cache(maxsize=8192)
 def strip_parenthetical(label: str) -> str:
     return TRAILING_PARENTHETICAL.sub("", label).strip()
 
