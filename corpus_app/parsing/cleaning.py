@@ -113,7 +113,9 @@ _ANY_NOISE_PATTERN = re.compile(
 # Separators: "* * *", "*****", "---", "• • •", "===". Dropped, but what follows one is a new turn.
 SEPARATOR = re.compile(r"^[*•·=_~#\-–—\s]{3,}$")
 
-SENTENCE_END = re.compile(r"[.?!…:;][”’\"'»)\]]*$")
+# The end of a sentence: . ? ! … : ; then perhaps closing quotes and brackets (see ends_sentence).
+_SENTENCE_END_CHARACTERS = (".", "?", "!", "…", ":", ";")
+_CLOSING_CHARACTERS = "”’\"'»)]"
 
 # A line that is only an ISO date is a dateline (metadata.py), not a digit-and-separator id.
 ISO_DATE_LINE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -182,6 +184,13 @@ LETTER = re.compile(r"[^\W\d_]")
 class Line:
     number: int  # 1-based line number in the raw text
     text: str  # stripped of surrounding whitespace (NBSP included), control characters removed
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether the text ends a sentence: one of . ? ! … : ; then perhaps closing quotes and brackets,
+    at the end of the text or before a final line break. Only the end is looked at: a search with
+    a pattern would try every full stop of a paragraph."""
+    return text.removesuffix("\n").rstrip(_CLOSING_CHARACTERS).endswith(_SENTENCE_END_CHARACTERS)
 
 
 def split_lines(text: str, warnings: list[ParseWarning]) -> list[Line]:
@@ -368,7 +377,7 @@ def drop_section_headings(
     for line in lines:
         if is_section_heading(line.text) and not is_label(line.text):
             warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped a heading or caption: “{line.text}”"))
-            if breaks is not None and kept and SENTENCE_END.search(kept[-1].text):
+            if breaks is not None and kept and ends_sentence(kept[-1].text):
                 breaks.append(line.number)  # a caption in the middle of a sentence cuts nothing
         else:
             kept.append(line)

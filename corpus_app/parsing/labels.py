@@ -73,8 +73,19 @@ NUMBERED_LABEL = re.compile(
 )  # rapidfuzz ratio of a label seen once to a frequent label: "ADMINSTRATION"
 
 
+# What each pattern above needs: a colon or a tab, a "Q" or an "A" first, or two capitals first.
+# Most lines of prose start otherwise; one match rules out all six patterns for them.
+_MAY_BE_LABELLED = re.compile(r"(?s:.*?[:\t])|[QA]|[A-Z][A-Z’'-]")
+# In the order a paragraph's label is looked for.
+_LABEL_PATTERNS = (
+    LABEL_WITH_COLON, LABEL_WITH_PERIOD, LABEL_WITH_SPACES, LABEL_WITH_TAB, LABEL_Q_SPACE, LABEL_CAPS_PERIOD
+)  # fmt: skip
+
+
 def has_label_shape(text: str) -> bool:
     """Whether a line starts with something shaped like a speaker label, before knowing the speakers."""
+    if not _MAY_BE_LABELLED.match(text):
+        return False
     if LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_WITH_TAB.match(text):
         return True
     if LABEL_Q_SPACE.match(text) or LABEL_CAPS_PERIOD.match(text):
@@ -136,14 +147,7 @@ def recurring_label_in(paragraphs: Sequence[Line]) -> Callable[[str], bool]:
 
 def _split_label(text: str, directory: SpeakerDirectory) -> tuple[str, Resolution, str] | None:
     """(label, who it names, the text after it) when the paragraph opens with a speaker label."""
-    for pattern in (
-        LABEL_WITH_COLON,
-        LABEL_WITH_PERIOD,
-        LABEL_WITH_SPACES,
-        LABEL_WITH_TAB,
-        LABEL_Q_SPACE,
-        LABEL_CAPS_PERIOD,
-    ):
+    for pattern in _LABEL_PATTERNS if _MAY_BE_LABELLED.match(text) else ():
         match = pattern.match(text)
         if not match:
             continue
