@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from corpus_app.parsing.document import ParseWarning
 
@@ -180,8 +180,7 @@ LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 LETTER = re.compile(r"[^\W\d_]")
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):  # a tuple: made for every line and paragraph, several times, and never changed
     number: int  # 1-based line number in the raw text
     text: str  # stripped of surrounding whitespace (NBSP included), control characters removed
 

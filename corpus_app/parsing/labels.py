@@ -109,9 +109,11 @@ def _opening_label(text: str) -> str | None:
     """The label-shaped text a paragraph opens with, as written (parentheticals dropped), or None."""
     if not _may_open_with_label(text):
         return None
-    match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text)
-    match = match or LABEL_Q_SPACE.match(text) or LABEL_CAPS_PERIOD.match(text)
-    match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
+    match = None
+    if _MAY_BE_LABELLED.match(text):
+        match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text)
+        match = match or LABEL_Q_SPACE.match(text) or LABEL_CAPS_PERIOD.match(text)
+        match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
     if match and len(match["label"].split()) <= LABEL_MAX_WORDS + 8:
         return strip_parenthetical(match["label"])
     if NAME_ALONE.match(text) and len(text.split()) <= LABEL_MAX_WORDS:
@@ -138,6 +140,8 @@ def recurring_label_in(paragraphs: Sequence[Line]) -> Callable[[str], bool]:
     counts = _label_counts(paragraphs)
 
     def is_label(text: str) -> bool:
+        if not _MAY_BE_LABELLED.match(text):
+            return False
         match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_Q_SPACE.match(text)
         match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
         return bool(match) and counts.get(lookup_key(strip_parenthetical(match["label"])), 0) >= 2
