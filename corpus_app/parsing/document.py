@@ -119,13 +119,16 @@ class ParsedDocument:
         }
 
 
+Names = Mapping[str, str] | None  # the speakers' aliases or kinds a caller passes
+
+
 def parse_transcript(
     text: str,
     *,
     source: str = "",
-    aliases: Mapping[str, str] | None = None,
-    speaker_kinds: Mapping[str, str] | None = None,
-    metadata: Mapping[str, str] | None = None,
+    aliases: Names = None,
+    speaker_kinds: Names = None,
+    metadata: Names = None,
     dropped: Sequence[tuple[int, str]] = (),
     source_format: str = "text",
 ) -> ParsedDocument:
@@ -238,13 +241,7 @@ def _web_address(value: str) -> str:
     return value if re.fullmatch(r"https?://[^\s<>\"]{1,2000}", value) else ""
 
 
-def parse_file(
-    raw: bytes,
-    *,
-    source: str = "",
-    aliases: Mapping[str, str] | None = None,
-    speaker_kinds: Mapping[str, str] | None = None,
-) -> ParsedDocument:
+def parse_file(raw: bytes, *, source: str = "", aliases: Names = None, speaker_kinds: Names = None) -> ParsedDocument:
     """Parse a transcript file of any format the importer reads (text, Markdown, HTML, DOCX, PDF)."""
     from corpus_app.parsing.extract import ExtractError, extract_text
 
@@ -256,11 +253,7 @@ def parse_file(
 
 
 def parse_extracted(
-    extracted: ExtractedText,
-    *,
-    source: str = "",
-    aliases: Mapping[str, str] | None = None,
-    speaker_kinds: Mapping[str, str] | None = None,
+    extracted: ExtractedText, *, source: str = "", aliases: Names = None, speaker_kinds: Names = None
 ) -> ParsedDocument:
     """Parse the text a format's reader took out of a file, with what it said of the file."""
     return parse_transcript(
