@@ -223,13 +223,15 @@ TIMESTAMPED_LINES = [
     re.compile(rf"^[\[(]?{_TIMESTAMP}[\])]?\s+()(?P<rest>\S.*)$"),
 ]
 TIMESTAMPS_MIN_COUNT = 2  # lines written so, for a text to be a timed recording
+CLOCK_TIME = re.compile(r"\d:\d")  # what every pattern above needs: most texts have too few lines with one
 
 
 def drop_timestamps(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
     """A recording's transcript with the times taken out of its lines ("Joe Biden: (00:02)" → "Joe
     Biden:"), where the text times its lines throughout; one warning says how many and shows them."""
-    for pattern in TIMESTAMPED_LINES:
-        timed = [index for index, line in enumerate(lines) if ":" in line.text and pattern.match(line.text)]
+    with_times = [index for index, line in enumerate(lines) if CLOCK_TIME.search(line.text)]
+    for pattern in TIMESTAMPED_LINES if len(with_times) >= TIMESTAMPS_MIN_COUNT else ():
+        timed = [index for index in with_times if pattern.match(lines[index].text)]
         if len(timed) < TIMESTAMPS_MIN_COUNT:
             continue
         lines = list(lines)
@@ -261,11 +263,9 @@ def _listed_key(text: str) -> str | None:
 def is_page_noise(text: str) -> bool:
     if _listed_key(text) in NOISE_LINES:
         return True
-    if UPDATE_LINE.match(text) and len(text) < 80:
+    if len(text) < 80 and UPDATE_LINE.match(text):
         return True
-    if ISO_DATE_LINE.match(text):
-        return False
-    return _ANY_NOISE_PATTERN.match(text) is not None
+    return _ANY_NOISE_PATTERN.match(text) is not None and not ISO_DATE_LINE.match(text)
 
 
 def drop_page_noise(lines: list[Line], warnings: list[ParseWarning], breaks: list[int] | None = None) -> list[Line]:
