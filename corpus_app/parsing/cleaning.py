@@ -223,7 +223,9 @@ TIMESTAMPED_LINES = [
     re.compile(rf"^[\[(]?{_TIMESTAMP}[\])]?\s+()(?P<rest>\S.*)$"),
 ]
 TIMESTAMPS_MIN_COUNT = 2  # lines written so, for a text to be a timed recording
-CLOCK_TIME = re.compile(r"\d:\d")  # what every pattern above needs: most texts have too few lines with one
+# A digit, a colon and a digit: what every pattern above needs (most texts have too few lines with
+# one). Written colon first, so that the search skips to each colon instead of trying every digit.
+CLOCK_TIME = re.compile(r":(?<=\d:)\d")
 
 
 def drop_timestamps(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:

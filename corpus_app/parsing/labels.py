@@ -73,18 +73,22 @@ NUMBERED_LABEL = re.compile(
 )  # rapidfuzz ratio of a label seen once to a frequent label: "ADMINSTRATION"
 
 
-# What each pattern above needs: a colon or a tab, a "Q" or an "A" first, or two capitals first.
-# Most lines of prose start otherwise; one match rules out all six patterns for them.
-_MAY_BE_LABELLED = re.compile(r"(?s:.*?[:\t])|[QA]|[A-Z][A-Z’'-]")
+# Besides a colon or a tab, what the patterns above need at the start: a "Q" or an "A", or two capitals.
+_LABEL_START = re.compile(r"[QA]|[A-Z][A-Z’'-]")
 # In the order a paragraph's label is looked for.
 _LABEL_PATTERNS = (
     LABEL_WITH_COLON, LABEL_WITH_PERIOD, LABEL_WITH_SPACES, LABEL_WITH_TAB, LABEL_Q_SPACE, LABEL_CAPS_PERIOD
 )  # fmt: skip
 
 
+def _may_be_labelled(text: str) -> bool:
+    """Whether any label pattern can match: most lines of prose are ruled out at once."""
+    return ":" in text or "\t" in text or _LABEL_START.match(text) is not None
+
+
 def has_label_shape(text: str) -> bool:
     """Whether a line starts with something shaped like a speaker label, before knowing the speakers."""
-    if not _MAY_BE_LABELLED.match(text):
+    if not _may_be_labelled(text):
         return False
     if LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_WITH_TAB.match(text):
         return True
@@ -110,7 +114,7 @@ def _opening_label(text: str) -> str | None:
     if not _may_open_with_label(text):
         return None
     match = None
-    if _MAY_BE_LABELLED.match(text):
+    if _may_be_labelled(text):
         match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text)
         match = match or LABEL_Q_SPACE.match(text) or LABEL_CAPS_PERIOD.match(text)
         match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
@@ -140,7 +144,7 @@ def recurring_label_in(paragraphs: Sequence[Line]) -> Callable[[str], bool]:
     counts = _label_counts(paragraphs)
 
     def is_label(text: str) -> bool:
-        if not _MAY_BE_LABELLED.match(text):
+        if not _may_be_labelled(text):
             return False
         match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_Q_SPACE.match(text)
         match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
@@ -151,7 +155,7 @@ def recurring_label_in(paragraphs: Sequence[Line]) -> Callable[[str], bool]:
 
 def _split_label(text: str, directory: SpeakerDirectory) -> tuple[str, Resolution, str] | None:
     """(label, who it names, the text after it) when the paragraph opens with a speaker label."""
-    for pattern in _LABEL_PATTERNS if _MAY_BE_LABELLED.match(text) else ():
+    for pattern in _LABEL_PATTERNS if _may_be_labelled(text) else ():
         match = pattern.match(text)
         if not match:
             continue
