@@ -159,7 +159,7 @@ def parse_transcript(
         ParseWarning(line, "dropped_noise", f"dropped a page header or footer: “{text}”") for line, text in dropped
     ]
     lines = cleaning.split_lines(text, warnings)
-    update = header_rules.find_update_date([line for line in lines if line.text])  # before the noise rules drop it
+    update = header_rules.find_update_date(lines)  # before the noise rules drop it
     lines = cleaning.drop_footer(lines, warnings)
     breaks: list[int] = []  # separators: what follows one is a new turn
     lines = cleaning.drop_page_noise(lines, warnings, breaks)  # before the times: "10:51 A.M. EDT" is noise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -215,8 +216,8 @@ def parse_published(text: str) -> datetime.date | None:
 
 
 def find_update_date(lines: list[Line]) -> tuple[datetime.date, int] | None:
-    """The date of "Last update: April 29, 2024 10:12" front matter, and its line."""
-    for line in lines[:UPDATE_SEARCH_LINES]:
+    """The date of "Last update: April 29, 2024 10:12" front matter in the first lines, and its line."""
+    for line in itertools.islice((line for line in lines if line.text), UPDATE_SEARCH_LINES):
         match = UPDATE_LINE.match(line.text)
         if match:
             date = search_date(match["rest"])

@@ -190,6 +190,8 @@ def _role_matches(text: str) -> Iterator[re.Match]:
 def names_before_roles(text: str) -> list[tuple[int, str, str]]:
     """(position, name, role): "Ned Price, Department Spokesperson" → "Ned Price", "Department Spokesperson"."""
     found = []
+    if "," not in text or not _ROLE_HINT.search(text):
+        return found  # what every match holds: most lines have no role word, and the search is slow
     for match in NAME_THEN_ROLE.finditer(text):
         words = match["name"].split()
         if looks_like_personal_name(words) and not any(bare_word(word) in TITLE_WORDS for word in words):
