@@ -100,10 +100,10 @@ def join_lines(lines) -> str:
     """The lines of a paragraph as one: a space between them, none after a word's own hyphen at a
     line end ("Franco-" / "German", "re-" / "election")."""
     pieces: list[str] = []
-    end = ""  # the last two characters joined: all HYPHEN_AT_END needs to see
+    end = ""  # the last characters joined: all HYPHEN_AT_END needs to see (a final "\\n" included)
     for text in lines:
         pieces.append(text if not end or (HYPHEN_AT_END.search(end) and text[:1].isalnum()) else " " + text)
-        end = (end + pieces[-1])[-2:]
+        end = (end + pieces[-1])[-3:]
     return "".join(pieces)
 
 
