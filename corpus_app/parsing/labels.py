@@ -202,8 +202,10 @@ class SpeakerDirectory(People):
         # again is a label, and one seen once that is a letter off a frequent one is a typo.
         self.label_forms: dict[str, str] = {}  # key → the label as first written
         self.label_counts = _label_counts(body, self.label_forms)
-        self.tab_labels = sum(bool(LABEL_WITH_TAB.match(line.text)) for line in body)
-        self.caps_period_labels = sum(bool(LABEL_CAPS_PERIOD.match(line.text)) for line in body)
+        self.tab_labels = sum(bool("\t" in line.text and LABEL_WITH_TAB.match(line.text)) for line in body)
+        self.caps_period_labels = sum(
+            bool(_LABEL_START.match(line.text) and LABEL_CAPS_PERIOD.match(line.text)) for line in body
+        )
         self.typos: dict[str, str] = {}  # label as written → the frequent label it misspells
         self._resolving_roles = False
         self._split: dict[str, tuple[str, Resolution, str] | None] = {}

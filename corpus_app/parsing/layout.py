@@ -93,7 +93,10 @@ def build_paragraphs(
     paragraphs = _join_broken_paragraphs(paragraphs, starts_turn)
     paragraphs = _gather_split_labels(paragraphs, starts_turn)
     paragraphs = _join_label_heads(paragraphs, starts_turn)
-    return [Line(group[0].number, join_lines(line.text for line in group)) for group in paragraphs]
+    return [
+        group[0] if len(group) == 1 else Line(group[0].number, join_lines(line.text for line in group))
+        for group in paragraphs
+    ]
 
 
 def join_lines(lines) -> str:
