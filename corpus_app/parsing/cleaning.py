@@ -23,51 +23,12 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # A whole line that is only page furniture (compared case-insensitively, trailing colon ignored).
 NOISE_LINES = {
-    "none",
-    "null",
-    "nan",
-    "undefined",
-    "n/a",
-    "photo",
-    "photos",
-    "video",
-    "videos",
-    "image",
-    "images",
-    "gallery",
-    "audio",
-    "фото",
-    "видео",
-    "scroll to top",
-    "back to top",
-    "to top",
-    "skip to content",
-    "skip to main content",
-    "print",
-    "print version",
-    "share",
-    "share this",
-    "tweet",
-    "email",
-    "copy link",
-    "advertisement",
-    "subscribe",
-    "listen to this article",
-    "syndicate content",
-    "advanced settings",
-    "e&oe",
-    "e & oe",
-    "proof copy e & oe",
-    "proof copy e&oe",
-    "transcript",
-    "transcription",
-    "ends",
-    "end",
-    "-ends-",
-    "— ends —",
-    "[ends]",
-    "(ends)",
-}
+    "none", "null", "nan", "undefined", "n/a", "photo", "photos", "video", "videos", "image", "images", "gallery",
+    "audio", "фото", "видео", "scroll to top", "back to top", "to top", "skip to content", "skip to main content",
+    "print", "print version", "share", "share this", "tweet", "email", "copy link", "advertisement", "subscribe",
+    "listen to this article", "syndicate content", "advanced settings", "e&oe", "e & oe", "proof copy e & oe",
+    "proof copy e&oe", "transcript", "transcription", "ends", "end", "-ends-", "— ends —", "[ends]", "(ends)",
+}  # fmt: skip
 
 NOISE_PATTERNS = [
     # Photo and video captions: "Photo: MFA", "Photo by Reuters", "Video © RT".
@@ -128,48 +89,19 @@ UPDATE_LINE = re.compile(
 
 # A whole line that starts the end-of-article block (related links, reading lists).
 FOOTER_HEADINGS = {
-    "further reading",
-    "related",
-    "related articles",
-    "related news",
-    "related stories",
-    "related content",
-    "read more",
-    "read also",
-    "see also",
-    "more on this topic",
-    "more on the topic",
-    "you may also like",
-    "recommended",
-    "more stories",
-    "latest news",
-    "most read",
-}
+    "further reading", "related", "related articles", "related news", "related stories", "related content",
+    "read more", "read also", "see also", "more on this topic", "more on the topic", "you may also like",
+    "recommended", "more stories", "latest news", "most read",
+}  # fmt: skip
 
 # The line that ends a press office's transcript.
 END_MARKS = {"ends", "end", "-ends-", "— ends —", "[ends]", "(ends)"}
 
 # Words that stay lowercase inside a Title Case heading ("Ministers of the CIS").
 HEADING_MINOR_WORDS = {
-    "a",
-    "an",
-    "and",
-    "as",
-    "at",
-    "but",
-    "by",
-    "for",
-    "from",
-    "in",
-    "into",
-    "of",
-    "on",
-    "or",
-    "the",
-    "to",
-    "vs",
+    "a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "vs",
     "with",
-}
+}  # fmt: skip
 HEADING_MAX_WORDS = 10
 HEADING_MAX_CHARS = 80
 
