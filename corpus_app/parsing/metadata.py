@@ -55,6 +55,7 @@ NUMERIC_DATE = re.compile(
     r"(?P<first>\d{1,2})[/.](?P<second>\d{1,2})[/.](?P<year>\d{4})",
     re.IGNORECASE,
 )
+YEAR = re.compile(r"\d{4}")  # what every date above holds
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 # A place on a dateline or at the end of a title: "Moscow", "New York", "St. Petersburg", "Nur-Sultan".
@@ -103,6 +104,8 @@ def parse_date(text: str) -> datetime.date | None:
 
 def search_date(text: str) -> datetime.date | None:
     """The first date written in the text; "15 May 201921:30" (a time run into it) counts."""
+    if not YEAR.search(text):
+        return None  # the date patterns are slow to search; the year's four digits are quick to miss
     for pattern in DATE_FORMATS:
         match = pattern.search(text)
         if match:
