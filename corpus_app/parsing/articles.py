@@ -8,6 +8,7 @@ import re
 # Articles: a quote and its attribution.
 OPENING_QUOTES = {"“": "”", "«": "»", '"': '"'}
 CLOSING_QUOTES = {closing: opening for opening, closing in OPENING_QUOTES.items()}
+_QUOTE_PAIRS = {opening + closing: re.compile(f"[{opening}{closing}]") for opening, closing in OPENING_QUOTES.items()}
 SPEECH_VERB = re.compile(
     r"\b(?:said|says|stated|states|added|adds|noted|notes|told|tells|wrote|writes|emphasi[sz]ed|stressed|explained"
     r"|declared|remarked|concluded|continued|insisted|warned|pointed out|claimed|argued|asked|replied|answered"
@@ -41,14 +42,13 @@ def _matching_quote(text: str, index: int, *, forwards: bool) -> int | None:
     if mark == other:
         found = text.find(mark, index + 1) if forwards else text.rfind(mark, 0, index)
         return found if found != -1 else None
+    pair = _QUOTE_PAIRS[mark + other if forwards else other + mark]
+    found = pair.finditer(text, index) if forwards else reversed(list(pair.finditer(text, 0, index + 1)))
     depth = 0
-    for position in range(index, len(text)) if forwards else range(index, -1, -1):
-        if text[position] == mark:
-            depth += 1
-        elif text[position] == other:
-            depth -= 1
-            if depth == 0:
-                return position
+    for match in found:  # only the quotation marks: a loop over every character is slow in Python
+        depth += 1 if match.group() == mark else -1
+        if depth == 0:
+            return match.start()
     return None
 
 

@@ -73,6 +73,12 @@ def lookup_key(text: str) -> str:
     return " ".join(text.replace("’", "'").split()).casefold()
 
 
+@functools.lru_cache(maxsize=1024)  # the speakers' surnames, looked for in paragraph after paragraph
+def whole_word(word: str) -> re.Pattern:
+    """A pattern finding ``word`` as a whole word."""
+    return re.compile(rf"\b{re.escape(word)}\b")
+
+
 def bare_word(word: str) -> str:
     return word.strip(".,;:()[]“”\"'’").casefold()
 

@@ -15,7 +15,7 @@ from corpus_app.parsing.articles import GENERIC_ORGANISATION, GENERIC_PERSON, OR
 from corpus_app.parsing.cleaning import Line, ends_sentence
 from corpus_app.parsing.document import ParsedSpeaker, ParsedTurn, ParseWarning, SpeakerKind, TurnKind
 from corpus_app.parsing.labels import SpeakerDirectory
-from corpus_app.parsing.names import LEADING_THE, surname_of
+from corpus_app.parsing.names import LEADING_THE, surname_of, whole_word
 from corpus_app.parsing.segments import INLINE_NOTE, Block, assign_kinds, segment
 from corpus_app.parsing.speakers import Resolution
 
@@ -50,7 +50,7 @@ def _voice(text: str, speaker_names: list[str]) -> str | None:
     """The voice of a paragraph: "first" (the speaker's words), "third" (about them) or None (unclear)."""
     unquoted = CLOSED_QUOTE.sub(" ", text)
     first = len(FIRST_PERSON.findall(unquoted)) + (3 if GREETING.match(text) else 0)
-    third = sum(2 * len(re.findall(rf"\b{re.escape(surname_of(name))}\b", unquoted)) for name in speaker_names)
+    third = sum(2 * len(whole_word(surname_of(name)).findall(unquoted)) for name in speaker_names)
     if first > third:
         return "first"
     if third > first:
