@@ -261,7 +261,7 @@ class SpeakerDirectory(People):
         base = strip_parenthetical(label)
         key = lookup_key(base)
         words = base.split()
-        if not words or len(base) > LABEL_MAX_CHARS or any(char.isdigit() for char in base):
+        if not words or len(base) > LABEL_MAX_CHARS or any(map(str.isdigit, base)):
             return None
         if "," in base:
             return self._name_and_role(base)  # "Official Spokesperson, Shri Arindam Bagchi"

@@ -187,7 +187,7 @@ def parse_byline(text: str) -> tuple[str, datetime.date | None] | None:
     author_words = []
     for word in match["rest"].split():
         bare = word.rstrip(",|")
-        is_name_word = bare[:1].isupper() and not any(char.isdigit() for char in bare)
+        is_name_word = bare[:1].isupper() and not any(map(str.isdigit, bare))
         is_date_word = re.fullmatch(f"{_MONTH}|{_WEEKDAY_NAME}", bare, re.IGNORECASE)
         if is_date_word or not (is_name_word or bare in {"and", "&"}):
             break

@@ -139,7 +139,7 @@ def looks_like_personal_name(words: list[str]) -> bool:
         bare = bare_word(word)
         if index and bare in NAME_PARTICLES:
             continue
-        if not word[0].isupper() or bare in NON_NAME_WORDS or any(char.isdigit() for char in word):
+        if not word[0].isupper() or bare in NON_NAME_WORDS or any(map(str.isdigit, word)):
             return False
     return True
 

@@ -345,7 +345,9 @@ class People:
         for _, name, role in candidates:
             rest = rest.replace(name, " ").replace(role, " ")
         words = [word for word in rest.split() if word[0].isalpha()]
-        title_case = len(words) >= 3 and sum(word[0].isupper() for word in words) / len(words) > 0.7
+        title_case = (
+            bool(candidates) and len(words) >= 3 and sum(word[0].isupper() for word in words) / len(words) > 0.7
+        )
         for position, name, role in candidates:
             words = "|".join(re.escape(word) for word in name.split()[1:] or name.split())
             possessive = re.search(
