@@ -143,7 +143,7 @@ def parse_transcript(
     reader removed (running page headers, page numbers), reported with the parser's own.
     """
     # The step modules import the data types above, so they are imported here, not at the top.
-    from corpus_app.parsing import cleaning, labels, layout, participants, turns
+    from corpus_app.parsing import cleaning, label_shapes, labels, layout, participants, turns
     from corpus_app.parsing import metadata as header_rules
 
     # One form for every accented letter (NFC), so that search and comparisons see “é” whether the
@@ -169,8 +169,8 @@ def parse_transcript(
 
     # A first layout with any label-shaped line start, to find the header and the names the
     # text gives; then the body's layout with the labels this text's speakers really use.
-    draft = layout.build_paragraphs(lines, starts_turn=labels.has_label_shape)
-    header = header_rules.read_header(draft, metadata=metadata, is_label=labels.recurring_label_in(draft))
+    draft = layout.build_paragraphs(lines, starts_turn=label_shapes.has_label_shape)
+    header = header_rules.read_header(draft, metadata=metadata, is_label=label_shapes.recurring_label_in(draft))
     if header is None:  # a transcript that starts with its first turn: named after its file
         header = header_rules.untitled_header(draft, source=source)
         warnings.append(ParseWarning(header.title_line, "no_title", f"no headline; titled “{header.title}”"))

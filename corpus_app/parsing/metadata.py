@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from corpus_app.parsing.cleaning import UPDATE_LINE, Line
-from corpus_app.parsing.labels import has_label_shape
+from corpus_app.parsing.label_shapes import has_label_shape
 from corpus_app.parsing.names import looks_like_personal_name
 from corpus_app.parsing.vocabulary import QUESTION_LABELS
 
