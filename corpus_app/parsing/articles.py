@@ -8,6 +8,7 @@ import re
 # Articles: a quote and its attribution.
 OPENING_QUOTES = {"“": "”", "«": "»", '"': '"'}
 CLOSING_QUOTES = {closing: opening for opening, closing in OPENING_QUOTES.items()}
+_QUOTE_PAIRS = {opening + closing: re.compile(f"[{opening}{closing}]") for opening, closing in OPENING_QUOTES.items()}
 SPEECH_VERB = re.compile(
     r"\b(?:said|says|stated|states|added|adds|noted|notes|told|tells|wrote|writes|emphasi[sz]ed|stressed|explained"
     r"|declared|remarked|concluded|continued|insisted|warned|pointed out|claimed|argued|asked|replied|answered"
@@ -33,37 +34,21 @@ GENERIC_ORGANISATION = re.compile(
 GENERIC_PERSON = re.compile(r"\b(?:he|she|the (?:foreign )?minister|the diplomat|the spokes(?:wo)?man)\b", re.I)
 
 
-def _quote_end(text: str, start: int) -> int | None:
-    """Index of the quotation mark closing the one at ``start`` (nested “…” counted)."""
-    opening, closing = text[start], OPENING_QUOTES[text[start]]
-    if opening == closing:
-        end = text.find(closing, start + 1)
-        return end if end != -1 else None
+def _matching_quote(text: str, index: int, *, forwards: bool) -> int | None:
+    """Index of the quotation mark that closes the one opening at ``index`` (``forwards``), or that
+    opens the one closing there; nested “…” counted, a straight quote's match is the next one."""
+    mark = text[index]
+    other = OPENING_QUOTES[mark] if forwards else CLOSING_QUOTES[mark]
+    if mark == other:
+        found = text.find(mark, index + 1) if forwards else text.rfind(mark, 0, index)
+        return found if found != -1 else None
+    pair = _QUOTE_PAIRS[mark + other if forwards else other + mark]
+    found = pair.finditer(text, index) if forwards else reversed(list(pair.finditer(text, 0, index + 1)))
     depth = 0
-    for index in range(start, len(text)):
-        if text[index] == opening:
-            depth += 1
-        elif text[index] == closing:
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
-
-
-def _quote_start(text: str, end: int) -> int | None:
-    """Index of the quotation mark opening the one that closes at ``end``."""
-    closing, opening = text[end], CLOSING_QUOTES[text[end]]
-    if opening == closing:
-        start = text.rfind(opening, 0, end)
-        return start if start != -1 else None
-    depth = 0
-    for index in range(end, -1, -1):
-        if text[index] == closing:
-            depth += 1
-        elif text[index] == opening:
-            depth -= 1
-            if depth == 0:
-                return index
+    for match in found:  # only the quotation marks: a loop over every character is slow in Python
+        depth += 1 if match.group() == mark else -1
+        if depth == 0:
+            return match.start()
     return None
 
 
@@ -81,18 +66,19 @@ def split_quote(text: str) -> list[tuple[str, str]] | None:
     Inline quotes inside a sentence ("… to contain and "push" Russia out …") are not split.
     """
     if text[0] in OPENING_QUOTES:
-        end = _quote_end(text, 0)
+        end = _matching_quote(text, 0, forwards=True)
         if end is None:
             return None
         quote, rest = text[: end + 1], text[end + 1 :].strip()
         if _is_attribution(rest):
             return [("quote", quote), ("attribution", rest)]
         second = next((index for index, char in enumerate(rest) if char in OPENING_QUOTES), None)
-        if second and _is_attribution(rest[:second].strip()) and _quote_end(rest, second) == len(rest) - 1:
+        is_last = second and _matching_quote(rest, second, forwards=True) == len(rest) - 1
+        if is_last and _is_attribution(rest[:second].strip()):
             return [("quote", quote), ("attribution", rest[:second].strip()), ("quote", rest[second:])]
         return None
     if text[-1] in CLOSING_QUOTES:
-        start = _quote_start(text, len(text) - 1)
+        start = _matching_quote(text, len(text) - 1, forwards=False)
         if start:
             before = text[:start].rstrip()
             if before.endswith((":", ",")) and _is_attribution(before):

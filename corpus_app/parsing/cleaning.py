@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from corpus_app.parsing.document import ParseWarning
 
@@ -23,51 +23,12 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # A whole line that is only page furniture (compared case-insensitively, trailing colon ignored).
 NOISE_LINES = {
-    "none",
-    "null",
-    "nan",
-    "undefined",
-    "n/a",
-    "photo",
-    "photos",
-    "video",
-    "videos",
-    "image",
-    "images",
-    "gallery",
-    "audio",
-    "фото",
-    "видео",
-    "scroll to top",
-    "back to top",
-    "to top",
-    "skip to content",
-    "skip to main content",
-    "print",
-    "print version",
-    "share",
-    "share this",
-    "tweet",
-    "email",
-    "copy link",
-    "advertisement",
-    "subscribe",
-    "listen to this article",
-    "syndicate content",
-    "advanced settings",
-    "e&oe",
-    "e & oe",
-    "proof copy e & oe",
-    "proof copy e&oe",
-    "transcript",
-    "transcription",
-    "ends",
-    "end",
-    "-ends-",
-    "— ends —",
-    "[ends]",
-    "(ends)",
-}
+    "none", "null", "nan", "undefined", "n/a", "photo", "photos", "video", "videos", "image", "images", "gallery",
+    "audio", "фото", "видео", "scroll to top", "back to top", "to top", "skip to content", "skip to main content",
+    "print", "print version", "share", "share this", "tweet", "email", "copy link", "advertisement", "subscribe",
+    "listen to this article", "syndicate content", "advanced settings", "e&oe", "e & oe", "proof copy e & oe",
+    "proof copy e&oe", "transcript", "transcription", "ends", "end", "-ends-", "— ends —", "[ends]", "(ends)",
+}  # fmt: skip
 
 NOISE_PATTERNS = [
     # Photo and video captions: "Photo: MFA", "Photo by Reuters", "Video © RT".
@@ -113,7 +74,9 @@ _ANY_NOISE_PATTERN = re.compile(
 # Separators: "* * *", "*****", "---", "• • •", "===". Dropped, but what follows one is a new turn.
 SEPARATOR = re.compile(r"^[*•·=_~#\-–—\s]{3,}$")
 
-SENTENCE_END = re.compile(r"[.?!…:;][”’\"'»)\]]*$")
+# The end of a sentence: . ? ! … : ; then perhaps closing quotes and brackets (see ends_sentence).
+_SENTENCE_END_CHARACTERS = (".", "?", "!", "…", ":", ";")
+_CLOSING_CHARACTERS = "”’\"'»)]"
 
 # A line that is only an ISO date is a dateline (metadata.py), not a digit-and-separator id.
 ISO_DATE_LINE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -126,48 +89,19 @@ UPDATE_LINE = re.compile(
 
 # A whole line that starts the end-of-article block (related links, reading lists).
 FOOTER_HEADINGS = {
-    "further reading",
-    "related",
-    "related articles",
-    "related news",
-    "related stories",
-    "related content",
-    "read more",
-    "read also",
-    "see also",
-    "more on this topic",
-    "more on the topic",
-    "you may also like",
-    "recommended",
-    "more stories",
-    "latest news",
-    "most read",
-}
+    "further reading", "related", "related articles", "related news", "related stories", "related content",
+    "read more", "read also", "see also", "more on this topic", "more on the topic", "you may also like",
+    "recommended", "more stories", "latest news", "most read",
+}  # fmt: skip
 
 # The line that ends a press office's transcript.
 END_MARKS = {"ends", "end", "-ends-", "— ends —", "[ends]", "(ends)"}
 
 # Words that stay lowercase inside a Title Case heading ("Ministers of the CIS").
 HEADING_MINOR_WORDS = {
-    "a",
-    "an",
-    "and",
-    "as",
-    "at",
-    "but",
-    "by",
-    "for",
-    "from",
-    "in",
-    "into",
-    "of",
-    "on",
-    "or",
-    "the",
-    "to",
-    "vs",
+    "a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "vs",
     "with",
-}
+}  # fmt: skip
 HEADING_MAX_WORDS = 10
 HEADING_MAX_CHARS = 80
 
@@ -178,10 +112,16 @@ LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 LETTER = re.compile(r"[^\W\d_]")
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):  # a tuple: made for every line and paragraph, several times, and never changed
     number: int  # 1-based line number in the raw text
     text: str  # stripped of surrounding whitespace (NBSP included), control characters removed
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether the text ends a sentence: one of . ? ! … : ; then perhaps closing quotes and brackets,
+    at the end of the text or before a final line break. Only the end is looked at: a search with
+    a pattern would try every full stop of a paragraph."""
+    return text.removesuffix("\n").rstrip(_CLOSING_CHARACTERS).endswith(_SENTENCE_END_CHARACTERS)
 
 
 def split_lines(text: str, warnings: list[ParseWarning]) -> list[Line]:
@@ -215,13 +155,17 @@ TIMESTAMPED_LINES = [
     re.compile(rf"^[\[(]?{_TIMESTAMP}[\])]?\s+()(?P<rest>\S.*)$"),
 ]
 TIMESTAMPS_MIN_COUNT = 2  # lines written so, for a text to be a timed recording
+# A digit, a colon and a digit: what every pattern above needs (most texts have too few lines with
+# one). Written colon first, so that the search skips to each colon instead of trying every digit.
+CLOCK_TIME = re.compile(r":(?<=\d:)\d")
 
 
 def drop_timestamps(lines: list[Line], warnings: list[ParseWarning]) -> list[Line]:
     """A recording's transcript with the times taken out of its lines ("Joe Biden: (00:02)" → "Joe
     Biden:"), where the text times its lines throughout; one warning says how many and shows them."""
-    for pattern in TIMESTAMPED_LINES:
-        timed = [index for index, line in enumerate(lines) if line.text and pattern.match(line.text)]
+    with_times = [index for index, line in enumerate(lines) if CLOCK_TIME.search(line.text)]
+    for pattern in TIMESTAMPED_LINES if len(with_times) >= TIMESTAMPS_MIN_COUNT else ():
+        timed = [index for index in with_times if pattern.match(lines[index].text)]
         if len(timed) < TIMESTAMPS_MIN_COUNT:
             continue
         lines = list(lines)
@@ -253,11 +197,9 @@ def _listed_key(text: str) -> str | None:
 def is_page_noise(text: str) -> bool:
     if _listed_key(text) in NOISE_LINES:
         return True
-    if UPDATE_LINE.match(text) and len(text) < 80:
+    if len(text) < 80 and UPDATE_LINE.match(text):
         return True
-    if ISO_DATE_LINE.match(text):
-        return False
-    return _ANY_NOISE_PATTERN.match(text) is not None
+    return _ANY_NOISE_PATTERN.match(text) is not None and not ISO_DATE_LINE.match(text)
 
 
 def drop_page_noise(lines: list[Line], warnings: list[ParseWarning], breaks: list[int] | None = None) -> list[Line]:
@@ -368,7 +310,7 @@ def drop_section_headings(
     for line in lines:
         if is_section_heading(line.text) and not is_label(line.text):
             warnings.append(ParseWarning(line.number, "dropped_noise", f"dropped a heading or caption: “{line.text}”"))
-            if breaks is not None and kept and SENTENCE_END.search(kept[-1].text):
+            if breaks is not None and kept and ends_sentence(kept[-1].text):
                 breaks.append(line.number)  # a caption in the middle of a sentence cuts nothing
         else:
             kept.append(line)

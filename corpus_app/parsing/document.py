@@ -119,13 +119,16 @@ class ParsedDocument:
         }
 
 
+Names = Mapping[str, str] | None  # the speakers' aliases or kinds a caller passes
+
+
 def parse_transcript(
     text: str,
     *,
     source: str = "",
-    aliases: Mapping[str, str] | None = None,
-    speaker_kinds: Mapping[str, str] | None = None,
-    metadata: Mapping[str, str] | None = None,
+    aliases: Names = None,
+    speaker_kinds: Names = None,
+    metadata: Names = None,
     dropped: Sequence[tuple[int, str]] = (),
     source_format: str = "text",
 ) -> ParsedDocument:
@@ -140,7 +143,7 @@ def parse_transcript(
     reader removed (running page headers, page numbers), reported with the parser's own.
     """
     # The step modules import the data types above, so they are imported here, not at the top.
-    from corpus_app.parsing import cleaning, labels, layout, participants, turns
+    from corpus_app.parsing import cleaning, label_shapes, labels, layout, participants, turns
     from corpus_app.parsing import metadata as header_rules
 
     # One form for every accented letter (NFC), so that search and comparisons see “é” whether the
@@ -156,7 +159,7 @@ def parse_transcript(
         ParseWarning(line, "dropped_noise", f"dropped a page header or footer: “{text}”") for line, text in dropped
     ]
     lines = cleaning.split_lines(text, warnings)
-    update = header_rules.find_update_date([line for line in lines if line.text])  # before the noise rules drop it
+    update = header_rules.find_update_date(lines)  # before the noise rules drop it
     lines = cleaning.drop_footer(lines, warnings)
     breaks: list[int] = []  # separators: what follows one is a new turn
     lines = cleaning.drop_page_noise(lines, warnings, breaks)  # before the times: "10:51 A.M. EDT" is noise
@@ -166,8 +169,8 @@ def parse_transcript(
 
     # A first layout with any label-shaped line start, to find the header and the names the
     # text gives; then the body's layout with the labels this text's speakers really use.
-    draft = layout.build_paragraphs(lines, starts_turn=labels.has_label_shape)
-    header = header_rules.read_header(draft, metadata=metadata, is_label=labels.recurring_label_in(draft))
+    draft = layout.build_paragraphs(lines, starts_turn=label_shapes.has_label_shape)
+    header = header_rules.read_header(draft, metadata=metadata, is_label=label_shapes.recurring_label_in(draft))
     if header is None:  # a transcript that starts with its first turn: named after its file
         header = header_rules.untitled_header(draft, source=source)
         warnings.append(ParseWarning(header.title_line, "no_title", f"no headline; titled “{header.title}”"))
@@ -238,13 +241,7 @@ def _web_address(value: str) -> str:
     return value if re.fullmatch(r"https?://[^\s<>\"]{1,2000}", value) else ""
 
 
-def parse_file(
-    raw: bytes,
-    *,
-    source: str = "",
-    aliases: Mapping[str, str] | None = None,
-    speaker_kinds: Mapping[str, str] | None = None,
-) -> ParsedDocument:
+def parse_file(raw: bytes, *, source: str = "", aliases: Names = None, speaker_kinds: Names = None) -> ParsedDocument:
     """Parse a transcript file of any format the importer reads (text, Markdown, HTML, DOCX, PDF)."""
     from corpus_app.parsing.extract import ExtractError, extract_text
 
@@ -256,11 +253,7 @@ def parse_file(
 
 
 def parse_extracted(
-    extracted: ExtractedText,
-    *,
-    source: str = "",
-    aliases: Mapping[str, str] | None = None,
-    speaker_kinds: Mapping[str, str] | None = None,
+    extracted: ExtractedText, *, source: str = "", aliases: Names = None, speaker_kinds: Names = None
 ) -> ParsedDocument:
     """Parse the text a format's reader took out of a file, with what it said of the file."""
     return parse_transcript(

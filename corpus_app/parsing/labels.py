@@ -1,10 +1,10 @@
-"""Speaker labels: the shapes they take, and which of them a document uses.
+"""Speaker labels: which of the shapes ``label_shapes`` finds a document uses, and whom they name.
 
 A label is learnt from the document itself as much as from its shape: it recurs at the starts
 of paragraphs and alternates with others (``SpeakerDirectory.label_counts``), a label seen once
 that is a letter off a frequent one is that label, a role alone is the person the text gives
-that role. ``SpeakerDirectory`` resolves each label to a speaker. (A little over 400 lines:
-the ways a label names someone are one concern, read best side by side.)
+that role. ``SpeakerDirectory`` resolves each label to a speaker. (Just over 400 lines: the ways
+a label names someone are one concern, read best side by side.)
 """
 
 from __future__ import annotations
@@ -13,13 +13,22 @@ import collections
 import functools
 import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 
 from rapidfuzz import fuzz, process
 
 from corpus_app.parsing.cleaning import HEADING_MINOR_WORDS as HEADING_WORDS
 from corpus_app.parsing.cleaning import Line
 from corpus_app.parsing.document import SpeakerKind
+from corpus_app.parsing.label_shapes import (
+    LABEL_CAPS_PERIOD,
+    LABEL_PATTERNS,
+    LABEL_Q_SPACE,
+    LABEL_WITH_TAB,
+    NAME_ALONE,
+    label_counts,
+    may_be_labelled,
+)
 from corpus_app.parsing.legend import ANSWER_HINT, LEGEND_KEY, MODERATOR_HINT, QUESTION_HINT, find_legend
 from corpus_app.parsing.names import (
     bare_word,
@@ -41,7 +50,6 @@ from corpus_app.parsing.vocabulary import (
     NAME_PARTICLES,
     NON_NAME_WORDS,
     ORGANISATION_WORDS,
-    PERIOD_LABELS,
     QUESTION_LABELS,
     QUESTION_ROLE,
     QUESTION_SPEAKER,
@@ -49,94 +57,17 @@ from corpus_app.parsing.vocabulary import (
     TITLE_WORDS,
 )
 
-# "Sergey Lavrov: …", "SL:“We …", "MR PRICE: …" (no quotes in a label; "https://" is not one).
-LABEL_WITH_COLON = re.compile(r"^(?P<label>[^:“”\"«»]{1,80}?)\s*:(?!//)\s*(?P<rest>.*)$")
-LABEL_WITH_PERIOD = re.compile(rf"^(?P<label>{'|'.join(PERIOD_LABELS)})\.\s+(?P<rest>\S.*)$")
-# The White House's "Q    Thank you" and "Q<tab>…": a question label set off by a tab or several spaces.
-LABEL_WITH_SPACES = re.compile(r"^(?P<label>Q|A|QUESTION|ANSWER)(?:\t|\s{2,})\s*(?P<rest>\S.*)$")
-# "Q Thanks, Jen.": a question label and one space, taken as a label where the text does it again and again.
-LABEL_Q_SPACE = re.compile(r"^(?P<label>Q)\s(?P<rest>[A-Z“\"'(\[—–-].*)$")
 Q_SPACE_MIN_COUNT = 3
-# "CHAIR POWELL. Good afternoon.": a name in capitals and a full stop, taken as a label where the
-# text does it again and again (the Federal Reserve's transcripts).
-LABEL_CAPS_PERIOD = re.compile(r"^(?P<label>[A-Z][A-Z’'-]+(?:\s+[A-Z][A-Z’'.-]+){0,4})\.\s+(?P<rest>[A-Z“\"(\[].*)$")
 CAPS_PERIOD_MIN_COUNT = 2
 CAPS_PERIOD_TEXT_MIN_COUNT = 4  # such labels in a text that make a name in capitals asked once a label too
 TAB_COLUMN_MIN_COUNT = 3  # lines opening with a label and a tab that make a text a two-column table
-# A label set off by a tab, as a two-column table of speaker and speech comes out of a PDF or DOCX.
-LABEL_WITH_TAB = re.compile(r"^(?P<label>[A-Z][\w’'.()-]*(?:[ ][\w’'.()-]+){0,5})\t+(?P<rest>\S.*)$")
-# A name alone on its line, with no colon, before the speech (Title Case or capitals, no sentence end).
-NAME_ALONE = re.compile(r"^[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|of|the|and|de|van|von|al))*$")
-TYPO_MIN_SIMILARITY = 88
-NUMBERED_LABEL = re.compile(
-    r"(?P<label>[A-Za-z][\w .'’-]{0,40}?)\s*#?\d{1,3}"
-)  # rapidfuzz ratio of a label seen once to a frequent label: "ADMINSTRATION"
-
-
-def has_label_shape(text: str) -> bool:
-    """Whether a line starts with something shaped like a speaker label, before knowing the speakers."""
-    if LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_WITH_TAB.match(text):
-        return True
-    if LABEL_Q_SPACE.match(text) or LABEL_CAPS_PERIOD.match(text):
-        return True
-    match = LABEL_WITH_COLON.match(text)
-    if not match:
-        return False
-    words = match["label"].split()
-    return bool(words) and words[0][:1].isupper() and len(words) <= LABEL_MAX_WORDS + 8
-
-
-def _may_open_with_label(text: str) -> bool:
-    """A quick look before the patterns: every label shape has a colon, a tab or a full stop near
-    the start, or begins with a capital "Q", or is a short line (a name alone)."""
-    head = text[:90]
-    return ":" in head or "\t" in head or "." in head[:50] or text[:1] == "Q" or len(text) <= 60
-
-
-def _label_counts(body: Sequence[Line], forms: dict[str, str] | None = None) -> collections.Counter:
-    """How many paragraphs open with each label-shaped text (keys as lookup_key, parentheticals dropped);
-    ``forms`` gets each key's first form as written, to resolve it as a label."""
-    counts: collections.Counter = collections.Counter()
-    for line in body:
-        if not _may_open_with_label(line.text):
-            continue
-        match = LABEL_WITH_SPACES.match(line.text) or LABEL_WITH_PERIOD.match(line.text)
-        match = match or LABEL_Q_SPACE.match(line.text) or LABEL_CAPS_PERIOD.match(line.text)
-        match = match or LABEL_WITH_TAB.match(line.text) or LABEL_WITH_COLON.match(line.text)
-        if match and len(match["label"].split()) <= LABEL_MAX_WORDS + 8:
-            written = strip_parenthetical(match["label"])
-        elif NAME_ALONE.match(line.text) and len(line.text.split()) <= LABEL_MAX_WORDS:
-            written = line.text
-        else:
-            continue
-        counts[lookup_key(written)] += 1
-        if forms is not None:
-            forms.setdefault(lookup_key(written), written)
-    return counts
-
-
-def recurring_label_in(paragraphs: Sequence[Line]) -> Callable[[str], bool]:
-    """Whether a line opens with a label that opens other paragraphs too (then it is no headline)."""
-    counts = _label_counts(paragraphs)
-
-    def is_label(text: str) -> bool:
-        match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_Q_SPACE.match(text)
-        match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
-        return bool(match) and counts.get(lookup_key(strip_parenthetical(match["label"])), 0) >= 2
-
-    return is_label
+TYPO_MIN_SIMILARITY = 88  # rapidfuzz ratio of a label seen once to a frequent label: "ADMINSTRATION"
+NUMBERED_LABEL = re.compile(r"(?P<label>[A-Za-z][\w .'’-]{0,40}?)\s*#?\d{1,3}")  # "Reporter 2", "Question 1"
 
 
 def _split_label(text: str, directory: SpeakerDirectory) -> tuple[str, Resolution, str] | None:
     """(label, who it names, the text after it) when the paragraph opens with a speaker label."""
-    for pattern in (
-        LABEL_WITH_COLON,
-        LABEL_WITH_PERIOD,
-        LABEL_WITH_SPACES,
-        LABEL_WITH_TAB,
-        LABEL_Q_SPACE,
-        LABEL_CAPS_PERIOD,
-    ):
+    for pattern in LABEL_PATTERNS if may_be_labelled(text) else ():
         match = pattern.match(text)
         if not match:
             continue
@@ -182,9 +113,11 @@ class SpeakerDirectory(People):
         # How often each label-shaped paragraph start occurs: a label the text uses again and
         # again is a label, and one seen once that is a letter off a frequent one is a typo.
         self.label_forms: dict[str, str] = {}  # key → the label as first written
-        self.label_counts = _label_counts(body, self.label_forms)
-        self.tab_labels = sum(bool(LABEL_WITH_TAB.match(line.text)) for line in body)
-        self.caps_period_labels = sum(bool(LABEL_CAPS_PERIOD.match(line.text)) for line in body)
+        self.label_counts = label_counts(body, self.label_forms)
+        self.tab_labels = sum(bool("\t" in line.text and LABEL_WITH_TAB.match(line.text)) for line in body)
+        self.caps_period_labels = sum(
+            bool(may_be_labelled(line.text) and LABEL_CAPS_PERIOD.match(line.text)) for line in body
+        )
         self.typos: dict[str, str] = {}  # label as written → the frequent label it misspells
         self._resolving_roles = False
         self._split: dict[str, tuple[str, Resolution, str] | None] = {}
@@ -240,7 +173,7 @@ class SpeakerDirectory(People):
         base = strip_parenthetical(label)
         key = lookup_key(base)
         words = base.split()
-        if not words or len(base) > LABEL_MAX_CHARS or any(char.isdigit() for char in base):
+        if not words or len(base) > LABEL_MAX_CHARS or any(map(str.isdigit, base)):
             return None
         if "," in base:
             return self._name_and_role(base)  # "Official Spokesperson, Shri Arindam Bagchi"

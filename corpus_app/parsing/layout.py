@@ -16,13 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from corpus_app.parsing.cleaning import Line
+from corpus_app.parsing.cleaning import Line, ends_sentence
 from corpus_app.parsing.vocabulary import HONORIFICS, TITLE_WORDS
 
 LABEL_HEAD_WORDS = TITLE_WORDS | HONORIFICS | {"the"}  # what a label's first line can hold alone: "THE", "Senator"
 
-# The end of a sentence (closing quotes and brackets may follow), or a label's colon.
-SENTENCE_END = re.compile(r"[.?!…:;][”’\"'»)\]]*$")
 # Dashes that end a line cut off by the speaker: "are you --", "and -".
 BROKEN_OFF = re.compile(r"(?:--|—|–|-)$")
 
@@ -64,10 +62,6 @@ def wrap_width(lines: list[RawLine]) -> int | None:
     return width if filled >= 0.5 * len(in_runs) else None
 
 
-def _ends_sentence(text: str) -> bool:
-    return bool(SENTENCE_END.search(text))
-
-
 def build_paragraphs(
     lines: list[RawLine],
     *,
@@ -99,21 +93,21 @@ def build_paragraphs(
     paragraphs = _join_broken_paragraphs(paragraphs, starts_turn)
     paragraphs = _gather_split_labels(paragraphs, starts_turn)
     paragraphs = _join_label_heads(paragraphs, starts_turn)
-    return [Line(group[0].number, join_lines(line.text for line in group)) for group in paragraphs]
+    return [
+        group[0] if len(group) == 1 else Line(group[0].number, join_lines(line.text for line in group))
+        for group in paragraphs
+    ]
 
 
 def join_lines(lines) -> str:
     """The lines of a paragraph as one: a space between them, none after a word's own hyphen at a
     line end ("Franco-" / "German", "re-" / "election")."""
-    joined = ""
+    pieces: list[str] = []
+    end = ""  # the last characters joined: all HYPHEN_AT_END needs to see (a final "\\n" included)
     for text in lines:
-        if not joined:
-            joined = text
-        elif HYPHEN_AT_END.search(joined) and text[:1].isalnum():
-            joined += text
-        else:
-            joined += " " + text
-    return joined
+        pieces.append(text if not end or (HYPHEN_AT_END.search(end) and text[:1].isalnum()) else " " + text)
+        end = (end + pieces[-1])[-3:]
+    return "".join(pieces)
 
 
 def _continues(previous: str, width: int) -> bool:
@@ -122,7 +116,7 @@ def _continues(previous: str, width: int) -> bool:
         return True
     # A short line that does not end a sentence was broken early: "The various themes that we
     # have discussed / during this visit I" (an OCR'd page), unless it is a label alone.
-    return not _ends_sentence(previous) and not BROKEN_OFF.search(previous)
+    return not ends_sentence(previous) and not BROKEN_OFF.search(previous)
 
 
 def _join_broken_paragraphs(paragraphs: list[list[RawLine]], starts_turn: Callable[[str], bool]) -> list[list[RawLine]]:
@@ -134,7 +128,7 @@ def _join_broken_paragraphs(paragraphs: list[list[RawLine]], starts_turn: Callab
         if joined:
             before, first = joined[-1][-1].text, group[0].text
             if (
-                not _ends_sentence(before)
+                not ends_sentence(before)
                 and not BROKEN_OFF.search(before)
                 and first[:1].islower()
                 and not starts_turn(first)
@@ -170,7 +164,7 @@ def _gather_split_labels(paragraphs: list[list[RawLine]], starts_turn: Callable[
             if not line.endswith(":") or len(line) > 60:
                 continue
             start = index
-            while start > 0 and index - start < LABEL_MAX_LINES - 1 and not _ends_sentence(group[start - 1].text):
+            while start > 0 and index - start < LABEL_MAX_LINES - 1 and not ends_sentence(group[start - 1].text):
                 start -= 1
             if start == index:
                 continue

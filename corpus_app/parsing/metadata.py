@@ -9,29 +9,19 @@ publication date, only a last-resort fallback.
 from __future__ import annotations
 
 import datetime
+import functools
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from corpus_app.parsing.cleaning import UPDATE_LINE, Line
-from corpus_app.parsing.labels import has_label_shape
+from corpus_app.parsing.label_shapes import has_label_shape
 from corpus_app.parsing.names import looks_like_personal_name
 from corpus_app.parsing.vocabulary import QUESTION_LABELS
 
-MONTHS = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
+MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTHS = {month: number for number, month in enumerate(MONTH_ABBREVIATIONS, 1)}  # "jan" → 1
 _MONTH = (
     r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -39,6 +29,8 @@ _MONTH = (
 _WEEKDAY_NAME = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _WEEKDAY = rf"(?:{_WEEKDAY_NAME},?\s+)?"
 _TIME = r"(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[ap]\.?m\.?|gmt|utc|msk))?)?"
+# Between a title and the date at its end: ", Moscow, April 11, 2023" or " – April 11, 2023".
+TITLE_DATE_SEPARATOR = r"(?:,|\s[–—-])\s*"
 
 # "April 11, 2025", "April 11 2025", "11 April 2025", "2025-04-11" (each with an optional weekday).
 DATE_FORMATS = [
@@ -48,12 +40,22 @@ DATE_FORMATS = [
     # Chinese and Japanese: "2004年1月28日".
     re.compile(r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"),
 ]
+# A whole text that is a date, a time of day may follow (parse_date).
+WHOLE_DATES = [re.compile(rf"{pattern.pattern}{_TIME}\.?", re.IGNORECASE) for pattern in DATE_FORMATS]
+# A title that ends in a date: ", Moscow, April 11, 2023", " – April 11, 2023"; then "… on June 2, 2020".
+TITLE_END_DATES = [
+    re.compile(rf"{TITLE_DATE_SEPARATOR}(?:{pattern.pattern})\s*\.?$", re.IGNORECASE) for pattern in DATE_FORMATS
+]
+TITLE_ON_DATES = [
+    re.compile(rf"\s(?:on|of|held on|dated)\s+(?:{pattern.pattern})\s*\.?$", re.IGNORECASE) for pattern in DATE_FORMATS
+]
 # "09/01/2015", "1.9.2015": which number is the month is decided in _numeric_date.
 NUMERIC_DATE = re.compile(
     rf"(?:(?P<weekday>{_WEEKDAY_NAME[:-3]}[a-z]*|mon|tue|wed|thu|fri|sat|sun)\.?,?\s+)?"
     r"(?P<first>\d{1,2})[/.](?P<second>\d{1,2})[/.](?P<year>\d{4})",
     re.IGNORECASE,
 )
+YEAR = re.compile(r"\d{4}")  # what every date above holds
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 # A place on a dateline or at the end of a title: "Moscow", "New York", "St. Petersburg", "Nur-Sultan".
@@ -63,8 +65,6 @@ PUBLISHED_LINE = re.compile(
     r"^(?:published|posted|date|publication date|released)(?:\s+on)?\s*:?\s*(?P<rest>.+)$", re.IGNORECASE
 )
 BYLINE = re.compile(r"^By\s+(?P<rest>\S.*)$")
-# Between a title and the date at its end: ", Moscow, April 11, 2023" or " – April 11, 2023".
-TITLE_DATE_SEPARATOR = r"(?:,|\s[–—-])\s*"
 
 TITLE_MAX_WORDS = 60
 UPDATE_SEARCH_LINES = 10  # "Last update" front matter sits at the top of the page
@@ -95,8 +95,8 @@ def _date_from(match: re.Match) -> datetime.date | None:
 def parse_date(text: str) -> datetime.date | None:
     """The date if the whole text is one (a time of day may follow)."""
     text = text.strip()
-    for pattern in DATE_FORMATS:
-        match = re.fullmatch(rf"{pattern.pattern}{_TIME}\.?", text, re.IGNORECASE)
+    for pattern in WHOLE_DATES:
+        match = pattern.fullmatch(text)
         if match:
             return _date_from(match)
     return None
@@ -104,6 +104,8 @@ def parse_date(text: str) -> datetime.date | None:
 
 def search_date(text: str) -> datetime.date | None:
     """The first date written in the text; "15 May 201921:30" (a time run into it) counts."""
+    if not YEAR.search(text):
+        return None  # the date patterns are slow to search; the year's four digits are quick to miss
     for pattern in DATE_FORMATS:
         match = pattern.search(text)
         if match:
@@ -143,8 +145,12 @@ def date_of_metadata(value: str) -> datetime.date | None:
 
 def split_title(text: str) -> tuple[str, str | None, datetime.date | None]:
     """Title, place and date of a title line ending in ", Place, Month D, YYYY"."""
-    for pattern in DATE_FORMATS:
-        match = re.search(rf"{TITLE_DATE_SEPARATOR}(?:{pattern.pattern})\s*\.?$", text, re.IGNORECASE)
+    # Every date ends with a digit or "日", then perhaps spaces and a full stop: without them, no search.
+    end = text.removesuffix("\n").removesuffix(".").rstrip()
+    if not (end[-1:].isdecimal() or end.endswith("日")):
+        return text, None, None
+    for pattern in TITLE_END_DATES:
+        match = pattern.search(text)
         if not match or match.start() == 0:
             continue
         head = text[: match.start()].rstrip()
@@ -154,8 +160,8 @@ def split_title(text: str) -> tuple[str, str | None, datetime.date | None]:
         if comma and before.strip() and PLACE.fullmatch(last.strip()):
             head, place = before.rstrip(), last.strip()
         return head, place, date
-    for pattern in DATE_FORMATS:  # "… Press Conference on June 2, 2020": the date, the title kept whole
-        match = re.search(rf"\s(?:on|of|held on|dated)\s+(?:{pattern.pattern})\s*\.?$", text, re.IGNORECASE)
+    for pattern in TITLE_ON_DATES:  # "… Press Conference on June 2, 2020": the date, the title kept whole
+        match = pattern.search(text)
         if match:
             return text, None, _date_from(match)
     return text, None, None
@@ -181,7 +187,7 @@ def parse_byline(text: str) -> tuple[str, datetime.date | None] | None:
     author_words = []
     for word in match["rest"].split():
         bare = word.rstrip(",|")
-        is_name_word = bare[:1].isupper() and not any(char.isdigit() for char in bare)
+        is_name_word = bare[:1].isupper() and not any(map(str.isdigit, bare))
         is_date_word = re.fullmatch(f"{_MONTH}|{_WEEKDAY_NAME}", bare, re.IGNORECASE)
         if is_date_word or not (is_name_word or bare in {"and", "&"}):
             break
@@ -201,8 +207,8 @@ def parse_published(text: str) -> datetime.date | None:
 
 
 def find_update_date(lines: list[Line]) -> tuple[datetime.date, int] | None:
-    """The date of "Last update: April 29, 2024 10:12" front matter, and its line."""
-    for line in lines[:UPDATE_SEARCH_LINES]:
+    """The date of "Last update: April 29, 2024 10:12" front matter in the first lines, and its line."""
+    for line in itertools.islice((line for line in lines if line.text), UPDATE_SEARCH_LINES):
         match = UPDATE_LINE.match(line.text)
         if match:
             date = search_date(match["rest"])
@@ -211,7 +217,7 @@ def find_update_date(lines: list[Line]) -> tuple[datetime.date, int] | None:
     return None
 
 
-@dataclass
+@dataclass(frozen=True)
 class _LineMetadata:
     date: datetime.date | None = None
     place: str | None = None
@@ -219,6 +225,7 @@ class _LineMetadata:
     priority: int = 0  # lower wins: a dateline beats a byline, a byline beats "Published:"
 
 
+@functools.lru_cache(maxsize=1024)  # a header line is asked several times; the result is only read
 def _metadata_of(text: str) -> _LineMetadata | None:
     # The byline first: "By Jane Doe, 20 November 2023" also has the shape of a dateline.
     if byline := parse_byline(text):
@@ -252,7 +259,7 @@ def _is_header_line(text: str, title: str) -> bool:
     or the headline again; never a speaker's turn, and never a sentence."""
     if len(text) > HEADER_LINE_MAX_CHARS:
         return False  # a paragraph of speech
-    if _comparable(text) and (_comparable(text) in _comparable(title) or _comparable(title) in _comparable(text)):
+    if _is_headline_again(text, title):
         return True
     if has_label_shape(text) and not FIELD_LINE.match(text) and not text.isupper():
         return False
@@ -276,9 +283,16 @@ def _is_header_line(text: str, title: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _comparable(text: str) -> str:
     """Words only, folded: a header line and the headline compare equal whatever their punctuation."""
     return " ".join(re.sub(r"[^\w\s]", " ", text).split()).casefold()
+
+
+def _is_headline_again(text: str, title: str) -> bool:
+    """The headline, or a part of it, or it with more around it: "The Secretary's Remarks" repeated."""
+    line, headline = _comparable(text), _comparable(title)
+    return bool(line) and (line in headline or headline in line)
 
 
 def _is_date_line(text: str) -> bool:
@@ -298,7 +312,7 @@ def _is_place_line(text: str, title: str) -> bool:
         return False
     if "," not in text and text.split()[0].casefold() not in PLACE_PREPOSITIONS:
         return False
-    return not (_comparable(text) in _comparable(title) or _comparable(title) in _comparable(text))
+    return not _is_headline_again(text, title)
 
 
 def people_named(metadata: Mapping[str, str]) -> list[str]:

@@ -4,6 +4,7 @@ introduce them ("Foreign Minister Sergey Lavrov", "Ned Price, Department Spokesp
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -66,15 +67,23 @@ NAME_THEN_ROLE = re.compile(
 HONORIFIC_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Madam|Sir|Dame)\.?\s+(?P<names>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){1,3})")
 
 
+@functools.lru_cache(maxsize=8192)  # labels and names recur, in a text and from text to text
 def lookup_key(text: str) -> str:
     """Lookup key: case-insensitive, apostrophes and spaces normalised."""
     return " ".join(text.replace("’", "'").split()).casefold()
+
+
+@functools.lru_cache(maxsize=1024)  # the speakers' surnames, looked for in paragraph after paragraph
+def whole_word(word: str) -> re.Pattern:
+    """A pattern finding ``word`` as a whole word."""
+    return re.compile(rf"\b{re.escape(word)}\b")
 
 
 def bare_word(word: str) -> str:
     return word.strip(".,;:()[]“”\"'’").casefold()
 
 
+@functools.lru_cache(maxsize=8192)
 def strip_parenthetical(label: str) -> str:
     return TRAILING_PARENTHETICAL.sub("", label).strip()
 
@@ -130,7 +139,7 @@ def looks_like_personal_name(words: list[str]) -> bool:
         bare = bare_word(word)
         if index and bare in NAME_PARTICLES:
             continue
-        if not word[0].isupper() or bare in NON_NAME_WORDS or any(char.isdigit() for char in word):
+        if not word[0].isupper() or bare in NON_NAME_WORDS or any(map(str.isdigit, word)):
             return False
     return True
 
@@ -187,6 +196,8 @@ def _role_matches(text: str) -> Iterator[re.Match]:
 def names_before_roles(text: str) -> list[tuple[int, str, str]]:
     """(position, name, role): "Ned Price, Department Spokesperson" → "Ned Price", "Department Spokesperson"."""
     found = []
+    if "," not in text or not _ROLE_HINT.search(text):
+        return found  # what every match holds: most lines have no role word, and the search is slow
     for match in NAME_THEN_ROLE.finditer(text):
         words = match["name"].split()
         if looks_like_personal_name(words) and not any(bare_word(word) in TITLE_WORDS for word in words):

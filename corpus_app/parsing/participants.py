@@ -15,28 +15,10 @@ from corpus_app.parsing.vocabulary import HONORIFICS, ORGANISATION_WORDS, TITLE_
 
 # The heading of a list of who took part: "PARTICIPANTS:", "Moderator:", "Panelists:".
 PARTICIPANT_HEADINGS = {
-    "participants",
-    "participant",
-    "panelists",
-    "panellists",
-    "panel",
-    "speakers",
-    "present",
-    "attendees",
-    "moderator",
-    "moderators",
-    "host",
-    "hosts",
-    "guests",
-    "guest",
-    "chair",
-    "briefers",
-    "briefer",
-    "speaker key",
-    "speakers key",
-    "key to speakers",
-    "key",
-}
+    "participants", "participant", "panelists", "panellists", "panel", "speakers", "present", "attendees",
+    "moderator", "moderators", "host", "hosts", "guests", "guest", "chair", "briefers", "briefer", "speaker key",
+    "speakers key", "key to speakers", "key",
+}  # fmt: skip
 PARTICIPANT_LINE_MAX_WORDS = 10
 # A line of a speaker key: "TAG<tab>Dr Tedros Adhanom Ghebreyesus", "CL – Christian Lindmeier".
 KEY_LINE = re.compile(r"^(?P<abbr>[A-Z]{2,5})(?:\t+|\s{2,}|\s*[:=–-]\s+)(?P<name>[A-Z].{2,80})$")
@@ -102,7 +84,7 @@ ROLE_LINE_WORDS = (
         "economist",
         "correspondent",
         "communications",
-    }
+    }  # fmt: skip
 )
 
 

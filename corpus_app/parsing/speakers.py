@@ -27,6 +27,7 @@ from corpus_app.parsing.names import (
     names_before_roles,
     strip_possessive,
     surname_of,
+    whole_word,
 )
 from corpus_app.parsing.vocabulary import NON_NAME_WORDS, QUESTION_ROLE, SENTENCE_WORDS, TITLE_WORDS
 
@@ -329,7 +330,7 @@ class People:
             surname = surname_of(person.name)
             if surname not in text:
                 continue
-            for match in re.finditer(rf"\b{re.escape(surname)}\b", text):
+            for match in whole_word(surname).finditer(text):
                 if match.start() > last[1]:
                     last = person.name, match.start()
         return last[0]
@@ -344,7 +345,9 @@ class People:
         for _, name, role in candidates:
             rest = rest.replace(name, " ").replace(role, " ")
         words = [word for word in rest.split() if word[0].isalpha()]
-        title_case = len(words) >= 3 and sum(word[0].isupper() for word in words) / len(words) > 0.7
+        title_case = (
+            bool(candidates) and len(words) >= 3 and sum(word[0].isupper() for word in words) / len(words) > 0.7
+        )
         for position, name, role in candidates:
             words = "|".join(re.escape(word) for word in name.split()[1:] or name.split())
             possessive = re.search(

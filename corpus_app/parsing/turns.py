@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from corpus_app.parsing.articles import GENERIC_ORGANISATION, GENERIC_PERSON, ORGANISATION_MENTION, split_quote
-from corpus_app.parsing.cleaning import Line
+from corpus_app.parsing.cleaning import Line, ends_sentence
 from corpus_app.parsing.document import ParsedSpeaker, ParsedTurn, ParseWarning, SpeakerKind, TurnKind
 from corpus_app.parsing.labels import SpeakerDirectory
-from corpus_app.parsing.names import LEADING_THE, surname_of
+from corpus_app.parsing.names import LEADING_THE, surname_of, whole_word
 from corpus_app.parsing.segments import INLINE_NOTE, Block, assign_kinds, segment
 from corpus_app.parsing.speakers import Resolution
 
@@ -30,12 +30,6 @@ GREETING = re.compile(
     re.IGNORECASE,
 )
 
-
-# Ends a sentence: . ? ! … : ; possibly followed by closing quotes and brackets.
-SENTENCE_END = re.compile(r"[.?!…:;][”’\"'»)\]]*$")
-# Its two character classes, for _ends_sentence (which answers as SENTENCE_END.search, without a scan).
-_SENTENCE_END_CHARACTERS = (".", "?", "!", "…", ":", ";")
-_CLOSING_CHARACTERS = "”’\"'»)]"
 SALUTATION_MAX_WORDS = 10  # "Mr dear friend Mr Putin, ladies and gentlemen,"
 # A speaker broken off or trailing away: "but —", "and --", "Thank –", "we…".
 INTERRUPTED = re.compile(r"(?:—|–|--|-|…|\.\.\.)[”’\"'»)\]]*$")
@@ -43,19 +37,10 @@ INTERRUPTED = re.compile(r"(?:—|–|--|-|…|\.\.\.)[”’\"'»)\]]*$")
 STAGE_NOTE_END = re.compile(r"[(\[][^()\[\]]{1,80}[)\]]$")
 
 
-def _ends_sentence(text: str) -> bool:
-    """Whether SENTENCE_END.search(text) matches, looking only at the end of the text.
-
-    A search would try every full stop in a paragraph; only the character before the closing
-    quotes and brackets at the end can start a match. ``$`` also matches before a final "\\n".
-    """
-    return text.removesuffix("\n").rstrip(_CLOSING_CHARACTERS).endswith(_SENTENCE_END_CHARACTERS)
-
-
 def _ends_mid_sentence(text: str) -> bool:
     """Whether a paragraph stops where no sentence ends: a line cut off by a scrape or a copy. A
     speaker broken off with a dash ("but I can —") was cut off in the room, not in the file."""
-    if _ends_sentence(text) or STAGE_NOTE_END.search(text) or INTERRUPTED.search(text):
+    if ends_sentence(text) or STAGE_NOTE_END.search(text) or INTERRUPTED.search(text):
         return False
     is_salutation = text.endswith(",") and len(text.split()) <= SALUTATION_MAX_WORDS  # "Colleagues,"
     return not is_salutation
@@ -65,7 +50,7 @@ def _voice(text: str, speaker_names: list[str]) -> str | None:
     """The voice of a paragraph: "first" (the speaker's words), "third" (about them) or None (unclear)."""
     unquoted = CLOSED_QUOTE.sub(" ", text)
     first = len(FIRST_PERSON.findall(unquoted)) + (3 if GREETING.match(text) else 0)
-    third = sum(2 * len(re.findall(rf"\b{re.escape(surname_of(name))}\b", unquoted)) for name in speaker_names)
+    third = sum(2 * len(whole_word(surname_of(name)).findall(unquoted)) for name in speaker_names)
     if first > third:
         return "first"
     if third > first:
