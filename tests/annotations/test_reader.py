@@ -6,19 +6,21 @@ from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations import services
-from annotations.highlight import kind_classes, render_spans
+from annotations.highlight import kind_classes
 from annotations.models import Annotation, Claim
+from corpus_app.models import Turn, TurnKind
 from tests.factories import make_annotation, make_document, make_target, make_topic, make_user
 
-# --- the highlights (pure) ---------------------------------------------------------------------
+# --- the highlights (a turn as the reading view writes it, without the database) ----------------
 
 
 class _Marks(HTMLParser):
-    """Reads ``render_spans`` HTML back as segments: (text, annotation ids, classes, anchors)."""
+    """Reads a turn's highlighted text back as segments: (text, annotation ids, classes, anchors)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -48,11 +50,19 @@ class _Marks(HTMLParser):
             self.segments.append((data, (), (), ()))
 
 
+def highlighted_html(text, passages):
+    """The HTML of a turn's text highlighted with ``(id, start, end, classes)`` passages, as the
+    reading view's turn template writes it."""
+    turn = Turn(pk=1, position=0, kind=TurnKind.REMARKS, text=text)
+    turn.passages = [(start, end, pk, classes) for pk, start, end, classes in passages]
+    html = render_to_string("annotations/_reading_turn.html", {"turn": turn})
+    return re.search(r'<div class="turn-text">(.*?)</div>', html, re.S).group(1)
+
+
 def segments(text, passages):
     """``text`` highlighted with ``(id, start, end, classes)`` passages, read back as segments."""
-    html = render_spans(text, [(start, end, pk, classes) for pk, start, end, classes in passages])
     parser = _Marks()
-    parser.feed(html)
+    parser.feed(highlighted_html(text, passages))
     parser.close()
     return parser.segments
 
@@ -111,13 +121,13 @@ def test_astral_characters_count_as_one_code_point():
 
 
 def test_highlighted_text_is_escaped():
-    html = render_spans("x <script>alert(1)</script> y", [(2, 10, 4, ("hl-claim-unverified",))])
-    assert "<script>" not in html
-    assert (
-        '<mark class="hl hl-claim-unverified hl-depth-1" id="annotation-4" data-annotations="4">&lt;script&gt;</mark>'
-        in html
-    )
-    assert html.startswith("x ") and html.endswith("alert(1)&lt;/script&gt; y")
+    text = "x <script>alert(1)</script> & \"y\" 'z'"
+    html = highlighted_html(text, [(4, 2, 10, ("hl-claim-unverified",)), (5, 30, 33, ())])
+    assert "<script>" not in html and "</script>" not in html
+    result = segments(text, [(4, 2, 10, ("hl-claim-unverified",)), (5, 30, 33, ())])
+    assert "".join(text for text, _, _, _ in result) == text
+    assert result[1] == ("<script>", (4,), ("hl", "hl-claim-unverified", "hl-depth-1"), (4,))
+    assert result[3] == ('"y"', (5,), ("hl", "hl-depth-1"), (5,))
     assert spans(segments("a & b", [(1, 2, 3, ())])) == [("a ", ()), ("&", (1,)), (" b", ())]
 
 
