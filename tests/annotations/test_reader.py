@@ -429,22 +429,64 @@ def test_reading_view_query_count_does_not_grow_with_annotations(client):
     ]
 
 
-def test_quick_select_widgets_render_like_django():
-    from django import forms
+class _Selects(HTMLParser):
+    """The no-JavaScript form's selects: {name: [(value, label, selected)]}."""
 
-    from annotations.forms import QuickSelect, QuickSelectMultiple
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.selects, self.select, self.option = {}, None, None
 
-    choices = [("", "Choose…"), (1, 'a <b> & "c"'), (2, "d")]
-    attrs = {"id": "x", "required": True, "aria-invalid": "true", "aria-describedby": "x_helptext"}
-    for plain, quick, value in [
-        (forms.Select, QuickSelect, 2),
-        (forms.Select, QuickSelect, None),
-        (forms.Select, QuickSelect, ""),
-        (forms.SelectMultiple, QuickSelectMultiple, [1, 2]),
-        (forms.SelectMultiple, QuickSelectMultiple, None),
-    ]:
-        expected = plain(choices=choices, attrs={"size": 6}).render("t", value, attrs)
-        assert quick(choices=choices, attrs={"size": 6}).render("t", value, attrs) == expected
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "select" and attrs.get("id", "").startswith("nojs-"):
+            self.select = self.selects.setdefault(attrs["name"], [])
+        elif tag == "option" and self.select is not None:
+            self.option = [attrs["value"], "", "selected" in attrs]
+            self.select.append(self.option)
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        self.option = None
+
+    def handle_data(self, data):
+        if self.option is not None:
+            self.option[1] += data
+
+
+def no_js_selects(content):
+    parser = _Selects()
+    parser.feed(content)
+    return {name: [tuple(option) for option in options] for name, options in parser.selects.items()}
+
+
+@pytest.mark.django_db
+def test_no_js_form_offers_the_turns_and_tags_and_keeps_the_choices_sent_back(client, editor):
+    document = make_document(turns=[("Sergey Lavrov", "remarks", 'Prices <b>& "rates"</b> went up.')])
+    turn = document.turns.get()
+    cis, trade = make_topic("CIS"), make_topic("Trade & <tariffs>")
+    eu = make_target("European Union")
+    client.force_login(editor)
+    blank = no_js_selects(client.get(document.get_absolute_url()).content.decode())
+    assert blank["turn"] == [
+        ("", "Choose a turn…", True),
+        (str(turn.pk), '#1 Sergey Lavrov: Prices <b>& "rates"</b> went up.', False),
+    ]
+    assert blank["topics"] == [(str(cis.pk), "CIS", False), (str(trade.pk), "Trade & <tariffs>", False)]
+    assert blank["polarity"][0] == ("", "No stance", True) and ("opposes", "Opposes", False) in blank["polarity"]
+    assert blank["target"] == [("", "No target", True), (str(eu.pk), "European Union", False)]
+    sent = {
+        "turn": turn.pk,
+        "passage": "not in the turn",
+        "topics": [cis.pk, trade.pk],
+        "polarity": "opposes",
+        "target": eu.pk,
+    }
+    kept = no_js_selects(client.post(annotate_url(document), sent).content.decode())
+    assert [value for value, _, selected in kept["turn"] if selected] == [str(turn.pk)]
+    assert [value for value, _, selected in kept["topics"] if selected] == [str(cis.pk), str(trade.pk)]
+    assert [value for value, _, selected in kept["polarity"] if selected] == ["opposes"]
+    assert [value for value, _, selected in kept["target"] if selected] == [str(eu.pk)]
 
 
 @pytest.mark.django_db
