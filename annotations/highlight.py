@@ -5,7 +5,7 @@ and end, and each piece (a *segment*) knows which annotations cover it, so every
 passage stays visible: a piece covered by two annotations is one ``<mark>`` whose
 ``data-annotations`` lists both and whose ``hl-depth-2`` class makes it darker.
 
-The reading view renders the segments on the server (``annotations/_highlighted_text.html``:
+The reading view renders the segments on the server (``annotations/_reading_turn.html``:
 highlights on first paint and without JavaScript); ``annotations/static/annotations/reader.js``
 runs the same algorithm after a save. Both must agree: keep ``segments`` and ``computeSegments``
 in step.
