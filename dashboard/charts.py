@@ -43,11 +43,11 @@ class StackedBar:
 
 @dataclass
 class Chart:
-    """What a chart's template draws: ``template`` (its kind), its ``id``, ``title`` and ``description``
-    (the <desc>: every figure in words), its size, and ``marks`` (the bars, positioned). A chart with
-    nothing to show has ``empty``, the sentence shown instead."""
+    """What a chart's template (``dashboard/charts/<kind>.html``) draws: its ``id``, ``title`` and
+    ``description`` (the <desc>: every figure in words), its size, and ``marks`` (the bars, positioned).
+    A chart with nothing to show has ``empty``, the sentence shown instead."""
 
-    template: str
+    kind: str
     id: str
     title: str
     description: str = ""
@@ -57,9 +57,17 @@ class Chart:
     empty: str = ""
     extra: dict = field(default_factory=dict)  # what one kind of chart needs besides its marks
 
+    @property
+    def template(self):
+        return f"dashboard/charts/{self.kind}.html"
+
 
 def _empty(kind, chart_id, title, sentence):
-    return Chart(template=f"dashboard/charts/{kind}.html", id=chart_id, title=title, empty=sentence)
+    return Chart(kind, chart_id, title, empty=sentence)
+
+
+def _described(bars):
+    return "; ".join(f"{bar.label}: {bar.value}" for bar in bars)
 
 
 def horizontal_bars(chart_id, title, bars: list[Bar], *, width=560, label_width=190, empty="No data yet."):
@@ -81,16 +89,9 @@ def horizontal_bars(chart_id, title, bars: list[Bar], *, width=560, label_width=
                 "value_x": label_width + length + 6,
             }
         )
-    return Chart(
-        template="dashboard/charts/horizontal_bars.html",
-        id=chart_id,
-        title=title,
-        description="; ".join(f"{bar.label}: {bar.value}" for bar in bars),
-        width=width,
-        height=TOP + len(bars) * (ROW + GAP),
-        marks=marks,
-        extra={"label_width": label_width, "label_x": label_width - 8, "row": ROW},
-    )
+    height = TOP + len(bars) * (ROW + GAP)
+    extra = {"label_width": label_width, "label_x": label_width - 8, "row": ROW}
+    return Chart("horizontal_bars", chart_id, title, _described(bars), width, height, marks, extra=extra)
 
 
 def stacked_bars(chart_id, title, rows: list[StackedBar], legend: dict[str, str], *, width=560, label_width=150):
@@ -119,24 +120,17 @@ def stacked_bars(chart_id, title, rows: list[StackedBar], legend: dict[str, str]
     for name, colour in legend.items():
         keys.append({"name": name, "colour": colour, "x": x, "text_x": x + 16})
         x += 22 + 8 * len(name)
-    return Chart(
-        template="dashboard/charts/stacked_bars.html",
-        id=chart_id,
-        title=title,
-        description="; ".join(
-            f"{r.label}: " + ", ".join(f"{part.label} {part.value}" for part in r.parts if part.value) for r in rows
-        ),
-        width=width,
-        height=height,
-        marks=marks,
-        extra={
-            "label_x": label_width - 8,
-            "row": ROW,
-            "legend": keys,
-            "legend_y": legend_y,
-            "legend_key_y": legend_y - 10,
-        },
+    description = "; ".join(
+        f"{r.label}: " + ", ".join(f"{part.label} {part.value}" for part in r.parts if part.value) for r in rows
     )
+    extra = {
+        "label_x": label_width - 8,
+        "row": ROW,
+        "legend": keys,
+        "legend_y": legend_y,
+        "legend_key_y": legend_y - 10,
+    }
+    return Chart("stacked_bars", chart_id, title, description, width, height, marks, extra=extra)
 
 
 def columns(chart_id, title, bars: list[Bar], *, width=560, height=200):
@@ -154,21 +148,13 @@ def columns(chart_id, title, bars: list[Bar], *, width=560, height=200):
         x = left + index * slot + slot * 0.15
         y = height - bottom - column
         marks.append({"bar": bar, "x": x, "y": y, "height": column, "value_x": x + slot * 0.35, "value_y": y - 3})
-    return Chart(
-        template="dashboard/charts/columns.html",
-        id=chart_id,
-        title=title,
-        description="; ".join(f"{bar.label}: {bar.value}" for bar in bars),
-        width=width,
-        height=height,
-        marks=marks,
-        extra={
-            "axis": {"x1": left, "x2": width - left, "y": height - bottom},
-            "column_width": slot * 0.7,
-            "labels": [
-                {"x": left + index * slot + slot / 2, "label": bars[index].label}
-                for index in sorted({0, len(bars) // 2, len(bars) - 1})
-            ],
-            "labels_y": height - 8,
-        },
-    )
+    extra = {
+        "axis": {"x1": left, "x2": width - left, "y": height - bottom},
+        "column_width": slot * 0.7,
+        "labels": [
+            {"x": left + index * slot + slot / 2, "label": bars[index].label}
+            for index in sorted({0, len(bars) // 2, len(bars) - 1})
+        ],
+        "labels_y": height - 8,
+    }
+    return Chart("columns", chart_id, title, _described(bars), width, height, marks, extra=extra)

@@ -2,7 +2,7 @@
 a bar per figure with its label and value, linking to the listing it counts."""
 
 import re
-from html.parser import HTMLParser
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -12,43 +12,22 @@ from tests.factories import make_annotation, make_target, make_topic
 pytestmark = pytest.mark.django_db
 
 
-class _Charts(HTMLParser):
-    """Each ``svg.chart`` as {"attrs", "title", "desc", "links": [href], "texts": [(class, text)]}."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.charts, self.chart, self.open = {}, None, None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "svg":
-            self.chart = {"attrs": attrs, "title": "", "desc": "", "links": [], "texts": []}
-            self.charts[attrs["id"]] = self.chart
-        elif self.chart is not None:
-            if tag == "a":
-                self.chart["links"].append(attrs["href"])
-            elif tag == "text":
-                self.chart["texts"].append([attrs.get("class"), ""])
-            self.open = tag
-
-    def handle_endtag(self, tag):
-        if tag == "svg":
-            self.chart = None
-        self.open = None
-
-    def handle_data(self, data):
-        if self.chart is None or self.open is None:
-            return
-        if self.open == "text":
-            self.chart["texts"][-1][1] += data
-        elif self.open in ("title", "desc") and not self.chart["links"] and not self.chart["texts"]:
-            self.chart[self.open] += data  # the chart's own title and desc, before its bars
-
-
 def charts(client):
-    parser = _Charts()
-    parser.feed(client.get(reverse("dashboard")).content.decode())
-    return parser.charts
+    """Each ``svg.chart`` of the dashboard as {"attrs", "title", "desc", "links": [href], "texts": [[class, text]]}."""
+    page = client.get(reverse("dashboard")).content.decode()
+    found = {}
+    for opening, body in re.findall(r"<svg ([^>]*)>(.*?)</svg>", page, re.S):
+        attrs = {name: unescape(value) for name, value in re.findall(r'([\w-]+)="([^"]*)"', opening)}
+        found[attrs["id"]] = {
+            "attrs": attrs,
+            "title": unescape(re.search(r'<title id="[^"]+">(.*?)</title>', body).group(1)),
+            "desc": unescape(re.search(r"<desc[^>]*>(.*?)</desc>", body).group(1)),
+            "links": [unescape(href) for href in re.findall(r'<a href="([^"]*)">', body)],
+            "texts": [
+                [cls, unescape(text)] for cls, text in re.findall(r'<text [^>]*class="([^"]+)">(.*?)</text>', body)
+            ],
+        }
+    return found
 
 
 def test_the_charts_draw_the_figures_with_links_and_escaped_names(client, viewer):
