@@ -604,6 +604,21 @@ def test_a_second_view_reads_neither_the_turns_nor_the_annotations_and_shows_the
 
 
 @pytest.mark.django_db
+def test_an_editors_second_view_reads_no_turns_and_offers_the_same_form(client, editor):
+    document = make_document()
+    make_topic("CIS")
+    client.force_login(editor)
+    first = client.get(document.get_absolute_url()).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(document.get_absolute_url()).content.decode()
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert '"corpus_app_turn"."text"' not in sql
+    assert no_js_selects(again) == no_js_selects(first)
+    assert len(no_js_selects(again)["turn"]) == 4  # "Choose a turn…" and the three turns
+    assert '<details class="nojs-annotate" id="annotate-nojs">' in again
+
+
+@pytest.mark.django_db
 def test_every_page_links_the_favicon(client, viewer):
     from django.contrib.staticfiles import finders
 
