@@ -1,23 +1,21 @@
-"""Cut a turn's text into highlighted segments and write it as HTML; pure Python, no database.
+"""Cut a turn's text into highlighted segments; pure Python, no database.
 
 Annotations may overlap, nest or share a boundary. The text is cut at every start
 and end, and each piece (a *segment*) knows which annotations cover it, so every
 passage stays visible: a piece covered by two annotations is one ``<mark>`` whose
 ``data-annotations`` lists both and whose ``hl-depth-2`` class makes it darker.
 
-The reading view renders the segments on the server (highlights on first paint and
-without JavaScript); ``annotations/static/annotations/reader.js`` runs the same
-algorithm after a save. Both must agree: keep ``render_spans`` and ``computeSegments``
+The reading view renders the segments on the server (``annotations/_reading_turn.html``:
+highlights on first paint and without JavaScript); ``annotations/static/annotations/reader.js``
+runs the same algorithm after a save. Both must agree: keep ``segments`` and ``computeSegments``
 in step.
 
 Offsets are Python string indexes (code points), like ``Annotation.start``/``end``.
 """
 
-import html
+import itertools
 from functools import lru_cache
 from operator import itemgetter
-
-from django.utils.safestring import SafeString, mark_safe
 
 MAX_DEPTH_CLASS = 3  # hl-depth-3 stands for "three or more"
 
@@ -39,76 +37,61 @@ _SPAN_ORDER = itemgetter(0, 1, 2)  # start, -end, id: outermost first
 
 @lru_cache(maxsize=1024)
 def _mark_classes(kinds: tuple[tuple[str, ...], ...]) -> str:
-    """The escaped ``class`` of a mark covered by passages with these kinds (outermost first)."""
+    """The ``class`` of a mark covered by passages with these kinds (outermost first)."""
     classes = ["hl"]
     for passage_kinds in kinds:
         classes.extend(c for c in passage_kinds if c not in classes)
     classes.append(f"hl-depth-{min(len(kinds), MAX_DEPTH_CLASS)}")
-    return html.escape(" ".join(classes))
+    return " ".join(classes)
 
 
-def render_spans(text: str, spans) -> SafeString:
-    """The HTML of a turn's text with its passages, ``(start, end, id, classes)`` tuples, marked.
+def segments(text: str, spans) -> list[dict]:
+    """A turn's text cut at its passages' boundaries, ``(start, end, id, classes)`` tuples.
 
-    Escaped text, and a ``<mark>`` per covered segment listing the passages covering it,
-    outermost first (by start, then the longest, then id). The first segment of each passage
-    carries ``id="annotation-<id>"`` so a link can point at it; when several passages begin at
-    the same place the others get an empty ``<span class="hl-anchor">`` inside the mark (it adds
-    no text, so the element's text stays exactly the turn's text). Offsets outside the text are
-    clipped; empty passages are left out.
+    One dict per segment, in order, the texts adding up to the turn's text: ``text``; ``ids``,
+    the passages covering it, outermost first (by start, then the longest, then id), as
+    ``data-annotations`` lists them ("" for none); ``classes``, its mark's class; ``anchor``, the
+    passage that begins there (a link's target, ``annotation-<id>``; None for none) and
+    ``more_anchors``, the others beginning there too (each an empty ``hl-anchor`` in the mark, so
+    that the mark's text stays the turn's text). Offsets outside the text are clipped; empty
+    passages are left out.
 
     The text is cut at every boundary and swept once: the passages covering a segment are the
-    ones begun at or before it and not yet ended. A turn's HTML is a few hundred marks at most,
-    so it is written here rather than in a template (one include per mark).
+    ones begun at or before it and not yet ended.
     """
     if not text:
-        return mark_safe("")
+        return []
     length = len(text)
     clipped = []
     cuts = {0, length}
     for start, end, pk, classes in spans:
-        if start < 0:
-            start = 0
-        if end > length:
-            end = length
+        start, end = max(start, 0), min(end, length)
         if start < end:
             clipped.append((start, -end, pk, classes))
             cuts.add(start)
             cuts.add(end)
-    if not clipped:
-        return mark_safe(html.escape(text))
-    clipped.sort(key=_SPAN_ORDER)
     cuts = sorted(cuts)
-    # `in` is a fast scan (a regex is not), and most turns have nothing to escape.
-    needs_escape = "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
-    out = []
+    clipped.sort(key=_SPAN_ORDER)
+    result = []
     active = []  # the passages covering the segment, outermost first
     waiting = iter(clipped)
-    upcoming = next(waiting)
-    for index in range(len(cuts) - 1):
-        start = cuts[index]
-        end = cuts[index + 1]
+    upcoming = next(waiting, None)
+    for start, end in itertools.pairwise(cuts):
         if active:
-            active = [h for h in active if -h[1] > start]
+            active = [span for span in active if -span[1] > start]
         anchors = []
         while upcoming is not None and upcoming[0] == start:
             active.append(upcoming)
             anchors.append(upcoming[2])
             upcoming = next(waiting, None)
-        piece = html.escape(text[start:end]) if needs_escape else text[start:end]
-        if not active:
-            out.append(piece)
-            continue
-        if len(active) == 1:
-            ids = str(active[0][2])
-            classes = _mark_classes((active[0][3],))
-        else:
-            ids = " ".join([str(h[2]) for h in active])
-            classes = _mark_classes(tuple([h[3] for h in active]))
-        if anchors:
-            id_attr = f' id="annotation-{anchors[0]}"'
-            extra = "".join([f'<span class="hl-anchor" id="annotation-{pk}"></span>' for pk in anchors[1:]])
-            out.append(f'<mark class="{classes}"{id_attr} data-annotations="{ids}">{extra}{piece}</mark>')
-        else:
-            out.append(f'<mark class="{classes}" data-annotations="{ids}">{piece}</mark>')
-    return mark_safe("".join(out))  # every piece escaped above
+        # Every key in every segment: the template reads them all, and a missing one costs a failed lookup.
+        result.append(
+            {
+                "text": text[start:end],
+                "ids": " ".join([str(span[2]) for span in active]),
+                "classes": _mark_classes(tuple([span[3] for span in active])) if active else "",
+                "anchor": anchors[0] if anchors else None,
+                "more_anchors": anchors[1:],
+            }
+        )
+    return result

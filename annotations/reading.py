@@ -180,12 +180,13 @@ def turn_editor_context(document):
 
 
 class _PageData:
-    """A page's turns and its annotations' JSON, read when first asked for: a view whose cached
-    fragments are all found reads neither (an editor's no-JavaScript form still needs the turns)."""
+    """A page's turns, its annotations' JSON and an editor's no-JavaScript form, read and built when
+    first asked for: a view whose cached fragments are all found does neither."""
 
-    def __init__(self, document, user, page, *, with_noise, topics):
+    def __init__(self, document, user, page, *, with_noise, topic_pairs, targets):
         self.document, self.user, self.page = document, user, page
-        self.with_noise, self.topics = with_noise, topics
+        self.with_noise, self.topic_pairs, self.targets = with_noise, topic_pairs, targets
+        self.topics = topics_json([topic for topic, _ in topic_pairs])
 
     @cached_property
     def turns(self):
@@ -211,6 +212,11 @@ class _PageData:
     def listed_annotations(self):
         return listed_annotations(self.annotations)
 
+    @cached_property
+    def annotate_form(self):
+        turns = [turn for turn in self.turns if not turn.is_noise]
+        return annotate_form_for(turns, self.topic_pairs, self.targets)
+
 
 def reader_context(document, user, *, annotate_form=None, page=None, show_noise=False):
     """Everything the reading view's template shows, in a fixed number of queries. ``show_noise``:
@@ -218,12 +224,8 @@ def reader_context(document, user, *, annotate_form=None, page=None, show_noise=
     can_edit = services.can_edit_annotations(user)
     show_noise = show_noise and can_edit
     topic_pairs, depths, targets = tagging_choices()
-    data = _PageData(
-        document, user, page, with_noise=show_noise, topics=topics_json([topic for topic, _ in topic_pairs])
-    )
+    data = _PageData(document, user, page, with_noise=show_noise, topic_pairs=topic_pairs, targets=targets)
     fragments_key = f"{generations_key(CORPUS, ANNOTATIONS)}:{document.pk}:{page.number if page else 0}"
-    if can_edit and annotate_form is None:
-        annotate_form = annotate_form_for([turn for turn in data.turns if not turn.is_noise], topic_pairs, targets)
     return {
         **(turn_editor_context(document) if can_edit else {}),
         "show_noise": show_noise,
@@ -246,7 +248,9 @@ def reader_context(document, user, *, annotate_form=None, page=None, show_noise=
         "polarities": Polarity.choices,
         "claim_statuses": [(value.replace("_", "-"), label) for value, label in ClaimStatus.choices],
         "can_edit": can_edit,
-        "annotate_form": annotate_form if can_edit else None,
+        # A form sent back with its errors, else a blank one built where its cached fragment is missing.
+        "annotate_form": (annotate_form or (lambda: data.annotate_form)) if can_edit else None,
+        "annotate_form_sent": annotate_form is not None,
         "reader_config": {"canEdit": can_edit, "paged": page is not None},
         "reading_page": page,
         "current_edition": None if document.is_current else document.current_edition(),

@@ -1,14 +1,12 @@
-"""Server-rendered SVG charts: no JavaScript library, no CDN, readable without colour.
+"""The dashboard's SVG charts, drawn by templates from the figures computed here: no JavaScript
+library, no CDN, readable without colour.
 
-Each chart is an ``<svg role="img">`` with a <title> and <desc>, text labels on every bar,
-and links to the listing it summarises; the template adds a table as a text alternative.
+Each chart is an ``<svg role="img">`` with a <title> and <desc>, text labels on every bar, and
+links to the listing it summarises (``dashboard/charts/``: one template per kind of chart); the
+dashboard adds a table as a text alternative. The functions here work out where everything goes.
 """
 
 from dataclasses import dataclass, field
-
-from django.template.loader import render_to_string
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 POLARITY_COLOURS = {"supports": "#2e8b57", "opposes": "#c0392b", "neutral": "#8a94a6", "mixed": "#8e44ad"}
 STATUS_COLOURS = {
@@ -20,6 +18,8 @@ STATUS_COLOURS = {
     "unverifiable": "#6b7280",
 }
 BAR_COLOUR = "#1f5fbf"
+ROW, GAP, TOP = 24, 6, 4  # a bar's height, the space between bars, the space above the first
+TEXT_BASELINE = 0.68  # where a bar's text sits, as a share of its height
 
 
 @dataclass
@@ -41,195 +41,120 @@ class StackedBar:
         return sum(part.value for part in self.parts)
 
 
-def _svg_open(chart_id, title, description, width, height):
-    return format_html(
-        '<svg class="chart" id="{}" role="img" aria-labelledby="{}-title {}-desc" viewBox="0 0 {} {}" '
-        'width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
-        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>',
-        chart_id, chart_id, chart_id, width, height, chart_id, title, chart_id, description,
-    )  # fmt: skip
+@dataclass
+class Chart:
+    """What a chart's template (``dashboard/charts/<kind>.html``) draws: its ``id``, ``title`` and
+    ``description`` (the <desc>: every figure in words), its size, and ``marks`` (the bars, positioned).
+    A chart with nothing to show has ``empty``, the sentence shown instead."""
+
+    kind: str
+    id: str
+    title: str
+    description: str = ""
+    width: int = 560
+    height: int = 0
+    marks: list = field(default_factory=list)
+    empty: str = ""
+    extra: dict = field(default_factory=dict)  # what one kind of chart needs besides its marks
+
+    @property
+    def template(self):
+        return f"dashboard/charts/{self.kind}.html"
 
 
-def _link(url, inner):
-    if not url:
-        return inner
-    return format_html('<a href="{}">{}</a>', url, inner)
+def _empty(kind, chart_id, title, sentence):
+    return Chart(kind, chart_id, title, empty=sentence)
+
+
+def _described(bars):
+    return "; ".join(f"{bar.label}: {bar.value}" for bar in bars)
 
 
 def horizontal_bars(chart_id, title, bars: list[Bar], *, width=560, label_width=190, empty="No data yet."):
     """One bar per row, its value written at its end."""
     if not bars or not any(bar.value for bar in bars):
-        return format_html('<p class="empty chart-empty">{}</p>', empty)
-    row, gap, top = 24, 6, 4
-    height = top + len(bars) * (row + gap)
+        return _empty("horizontal_bars", chart_id, title, empty)
     largest = max(bar.value for bar in bars) or 1
     plot = width - label_width - 48
-    description = "; ".join(f"{bar.label}: {bar.value}" for bar in bars)
-    parts = [_svg_open(chart_id, title, description, width, height)]
+    marks = []
     for index, bar in enumerate(bars):
-        y = top + index * (row + gap)
+        y = TOP + index * (ROW + GAP)
         length = max(2, round(plot * bar.value / largest)) if bar.value else 0
-        parts.append(
-            _link(
-                bar.url,
-                format_html(
-                    '<g class="bar"><title>{}: {}</title>'
-                    '<text x="{}" y="{}" text-anchor="end" class="chart-label">{}</text>'
-                    '<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"></rect>'
-                    '<text x="{}" y="{}" class="chart-value">{}</text></g>',
-                    bar.label,
-                    bar.value,
-                    label_width - 8,
-                    y + row * 0.68,
-                    _shorten(bar.label, 28),
-                    label_width,
-                    y,
-                    length,
-                    row,
-                    bar.colour,
-                    label_width + length + 6,
-                    y + row * 0.68,
-                    bar.value,
-                ),  # fmt: skip
-            )
+        marks.append(
+            {
+                "bar": bar,
+                "y": y,
+                "text_y": y + ROW * TEXT_BASELINE,
+                "length": length,
+                "value_x": label_width + length + 6,
+            }
         )
-    parts.append(mark_safe("</svg>"))
-    return mark_safe("".join(str(part) for part in parts))
+    height = TOP + len(bars) * (ROW + GAP)
+    extra = {"label_width": label_width, "label_x": label_width - 8, "row": ROW}
+    return Chart("horizontal_bars", chart_id, title, _described(bars), width, height, marks, extra=extra)
 
 
 def stacked_bars(chart_id, title, rows: list[StackedBar], legend: dict[str, str], *, width=560, label_width=150):
     """One bar per row split into coloured parts, each part labelled with its count when it fits."""
     if not rows:
-        return format_html('<p class="empty chart-empty">{}</p>', "No data yet.")
-    row, gap, top, legend_height = 24, 6, 4, 28
-    height = top + len(rows) * (row + gap) + legend_height
+        return _empty("stacked_bars", chart_id, title, "No data yet.")
+    legend_height = 28
+    height = TOP + len(rows) * (ROW + GAP) + legend_height
     largest = max(r.total for r in rows) or 1
     plot = width - label_width - 40
-    description = "; ".join(
-        f"{r.label}: " + ", ".join(f"{part.label} {part.value}" for part in r.parts if part.value) for r in rows
-    )
-    parts = [_svg_open(chart_id, title, description, width, height)]
+    marks = []
     for index, stacked in enumerate(rows):
-        y = top + index * (row + gap)
-        parts.append(
-            format_html(
-                '<text x="{}" y="{}" text-anchor="end" class="chart-label">{}</text>',
-                label_width - 8,
-                y + row * 0.68,
-                _shorten(stacked.label, 22),
-            )  # fmt: skip
-        )
+        y = TOP + index * (ROW + GAP)
         x = label_width
+        parts = []
         for part in stacked.parts:
             if not part.value:
                 continue
             length = max(2, round(plot * part.value / largest))
-            label = format_html(
-                '<text x="{}" y="{}" text-anchor="middle" class="chart-inbar">{}</text>',
-                x + length / 2, y + row * 0.68, part.value,
-            ) if length >= 18 else ""  # fmt: skip
-            parts.append(
-                _link(
-                    part.url,
-                    format_html(
-                        '<g class="bar"><title>{} — {}: {}</title><rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
-                        "</rect>{}</g>",
-                        stacked.label,
-                        part.label,
-                        part.value,
-                        x,
-                        y,
-                        length,
-                        row,
-                        part.colour,
-                        label,
-                    ),  # fmt: skip
-                )
-            )
+            parts.append({"bar": part, "x": x, "length": length, "inside_x": x + length / 2 if length >= 18 else None})
             x += length
-        parts.append(
-            format_html('<text x="{}" y="{}" class="chart-value">{}</text>', x + 6, y + row * 0.68, stacked.total)
-        )
+        marks.append({"row": stacked, "y": y, "text_y": y + ROW * TEXT_BASELINE, "parts": parts, "total_x": x + 6})
     legend_y = height - legend_height + 16
+    keys = []
     x = label_width
     for name, colour in legend.items():
-        parts.append(
-            format_html(
-                '<rect x="{}" y="{}" width="12" height="12" fill="{}"></rect>'
-                '<text x="{}" y="{}" class="chart-legend">{}</text>',
-                x,
-                legend_y - 10,
-                colour,
-                x + 16,
-                legend_y,
-                name,
-            )  # fmt: skip
-        )
+        keys.append({"name": name, "colour": colour, "x": x, "text_x": x + 16})
         x += 22 + 8 * len(name)
-    parts.append(mark_safe("</svg>"))
-    return mark_safe("".join(str(part) for part in parts))
+    description = "; ".join(
+        f"{r.label}: " + ", ".join(f"{part.label} {part.value}" for part in r.parts if part.value) for r in rows
+    )
+    extra = {
+        "label_x": label_width - 8,
+        "row": ROW,
+        "legend": keys,
+        "legend_y": legend_y,
+        "legend_key_y": legend_y - 10,
+    }
+    return Chart("stacked_bars", chart_id, title, description, width, height, marks, extra=extra)
 
 
 def columns(chart_id, title, bars: list[Bar], *, width=560, height=200):
-    """Vertical columns over time, with the first and last labels and each value on hover and in the description."""
+    """Vertical columns over time, with the first, middle and last labels and each value on hover and in
+    the description."""
     if not bars or not any(bar.value for bar in bars):
-        return format_html('<p class="empty chart-empty">{}</p>', "No activity yet.")
+        return _empty("columns", chart_id, title, "No activity yet.")
     bottom, top, left = 28, 16, 8
     plot_height = height - bottom - top
     slot = (width - left * 2) / len(bars)
     largest = max(bar.value for bar in bars) or 1
-    description = "; ".join(f"{bar.label}: {bar.value}" for bar in bars)
-    parts = [_svg_open(chart_id, title, description, width, height)]
-    parts.append(
-        format_html(
-            '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-axis"></line>',
-            left,
-            height - bottom,
-            width - left,
-            height - bottom,
-        )  # fmt: skip
-    )
+    marks = []
     for index, bar in enumerate(bars):
         column = round(plot_height * bar.value / largest)
         x = left + index * slot + slot * 0.15
         y = height - bottom - column
-        value = format_html(
-            '<text x="{}" y="{}" text-anchor="middle" class="chart-value">{}</text>', x + slot * 0.35, y - 3, bar.value
-        ) if bar.value else ""  # fmt: skip
-        parts.append(
-            _link(
-                bar.url,
-                format_html(
-                    '<g class="bar"><title>{}: {}</title><rect x="{}" y="{}" width="{}" height="{}" rx="2" fill="{}">'
-                    "</rect>{}</g>",
-                    bar.label,
-                    bar.value,
-                    x,
-                    y,
-                    slot * 0.7,
-                    column,
-                    bar.colour,
-                    value,
-                ),  # fmt: skip
-            )
-        )
-    for index in sorted({0, len(bars) // 2, len(bars) - 1}):
-        parts.append(
-            format_html(
-                '<text x="{}" y="{}" text-anchor="middle" class="chart-label">{}</text>',
-                left + index * slot + slot / 2,
-                height - 8,
-                bars[index].label,
-            )  # fmt: skip
-        )
-    parts.append(mark_safe("</svg>"))
-    return mark_safe("".join(str(part) for part in parts))
-
-
-def data_table(caption, headers, rows):
-    """The text alternative shown under each chart."""
-    return render_to_string("dashboard/_chart_table.html", {"caption": caption, "headers": headers, "rows": rows})
-
-
-def _shorten(text, limit):
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        marks.append({"bar": bar, "x": x, "y": y, "height": column, "value_x": x + slot * 0.35, "value_y": y - 3})
+    extra = {
+        "axis": {"x1": left, "x2": width - left, "y": height - bottom},
+        "column_width": slot * 0.7,
+        "labels": [
+            {"x": left + index * slot + slot / 2, "label": bars[index].label}
+            for index in sorted({0, len(bars) // 2, len(bars) - 1})
+        ],
+        "labels_y": height - 8,
+    }
+    return Chart("columns", chart_id, title, _described(bars), width, height, marks, extra=extra)

@@ -17,7 +17,7 @@ from annotations.models import Annotation, ClaimStatus, Polarity, Target
 from corpus_app.models import Document, Speaker
 from dashboard import charts
 from dashboard.counts import _root_topics, counts
-from desk.cache import ANNOTATIONS, CORPUS, cached
+from desk.cache import ANNOTATIONS, CORPUS, DEFAULT_TIMEOUT, cached, generations_key
 
 ACTIVITY_MONTHS = 12
 
@@ -116,6 +116,11 @@ def corpus_figures(source):
     )
 
 
+def _table(caption, headers, rows):
+    """A chart's figures as the table under it (its text alternative)."""
+    return {"caption": caption, "headers": headers, "rows": rows}
+
+
 def _dashboard_context():
     source = counts()
     corpus = corpus_figures(source)
@@ -126,6 +131,9 @@ def _dashboard_context():
     activity = activity_bars(source)
     legend = {label: charts.POLARITY_COLOURS[value] for value, label in Polarity.choices}
     return {
+        # The charts' markup is a fragment cached under the same generations as these figures.
+        "charts_key": f"{timezone.localdate()}:{generations_key(ANNOTATIONS, CORPUS)}",
+        "charts_cache_seconds": DEFAULT_TIMEOUT,
         "counts": {
             "documents": corpus["documents"],
             "turns": corpus["turns"],
@@ -136,16 +144,16 @@ def _dashboard_context():
         "charts": [
             {
                 "title": "Annotations per topic",
-                "svg": charts.horizontal_bars("chart-topics", "Annotations per topic", topics),
-                "table": charts.data_table(
+                "chart": charts.horizontal_bars("chart-topics", "Annotations per topic", topics),
+                "table": _table(
                     "Annotations per topic", ["Topic", "Annotations"], [(b.label, b.value) for b in topics]
                 ),
                 "link": reverse("annotations:annotation-list"),
             },
             {
                 "title": "Stance by target",
-                "svg": charts.stacked_bars("chart-stance", "Stance by target", stances, legend),
-                "table": charts.data_table(
+                "chart": charts.stacked_bars("chart-stance", "Stance by target", stances, legend),
+                "table": _table(
                     "Stance by target",
                     ["Target", *[label for _, label in Polarity.choices]],
                     [
@@ -163,18 +171,16 @@ def _dashboard_context():
             },
             {
                 "title": "Claims by status",
-                "svg": charts.horizontal_bars(
+                "chart": charts.horizontal_bars(
                     "chart-claims", "Claims by status", claims, empty="No claims flagged yet."
                 ),
-                "table": charts.data_table(
-                    "Claims by status", ["Status", "Claims"], [(b.label, b.value) for b in claims]
-                ),
+                "table": _table("Claims by status", ["Status", "Claims"], [(b.label, b.value) for b in claims]),
                 "link": reverse("annotations:claim-list"),
             },
             {
                 "title": f"Annotations per month, last {ACTIVITY_MONTHS} months",
-                "svg": charts.columns("chart-activity", "Annotations per month", activity),
-                "table": charts.data_table(
+                "chart": charts.columns("chart-activity", "Annotations per month", activity),
+                "table": _table(
                     "Annotations per month", ["Month", "Annotations"], [(b.label, b.value) for b in activity]
                 ),
                 "link": reverse("annotations:annotation-list") + "?ordering=-created",

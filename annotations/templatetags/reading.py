@@ -29,6 +29,7 @@ def written_label(turn):
 
 
 @register.filter
-def highlighted(turn):
-    """The turn's text as HTML, its passages (``turn.passages``, from ``annotations.reading``) marked."""
-    return highlight.render_spans(turn.text, turn.passages)
+def highlight_segments(turn):
+    """The turn's text cut at its passages (``turn.passages``, from ``annotations.reading``): see
+    ``annotations.highlight.segments``."""
+    return highlight.segments(turn.text, turn.passages)

@@ -8,6 +8,8 @@ newest slices of turn ids (``TURN_ID_SLICE`` turns each; the GIN index ``turn_sl
 leads with the slice, so a slice costs what its own matches cost); the page shows "more than
 1,000 results" past that, and narrowing the query or the filters brings the rest into reach.
 Excerpts (``ts_headline``) are made for the turns of the page only, over the HTML-escaped text.
+Their matches come back between ``<mark>`` and ``</mark>``, which the escaped text cannot hold, and
+are read back as the excerpt's pieces (``query.piece``) for the template.
 """
 
 import datetime
@@ -18,11 +20,11 @@ from django.db import connection
 from django.db.models import BooleanField, F, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace
-from django.utils.safestring import mark_safe
 
 from corpus_app.models import SEARCH_CONFIG, TURN_ID_SLICE
-from corpus_app.search.query import ELLIPSIS, MARK_END, MARK_START, highlight
+from corpus_app.search.query import ELLIPSIS, highlight, piece, trimmed
 
+HEADLINE_START, HEADLINE_STOP = "<mark>", "</mark>"  # around the matches ts_headline finds
 VECTOR_COLUMN = "search_vector"
 INDEX_NAME = "turn_slice_search_idx"
 #: The index's slices of turn ids: candidates are taken from the newest slice first.
@@ -49,14 +51,14 @@ def annotations_for(query_text):
     query = websearch(query_text)
     return {
         "rank": SearchRank(F("search_vector"), query),
-        # ts_headline over the *escaped* text: its output holds no markup but our <mark>s.
+        # ts_headline over the *escaped* text: its output holds no markup but our delimiters.
         # (Over the raw text it would silently drop anything that looks like a tag.)
         "headline": SearchHeadline(
             escaped_text(),
             query,
             config=SEARCH_CONFIG,
-            start_sel=MARK_START,
-            stop_sel=MARK_END,
+            start_sel=HEADLINE_START,
+            stop_sel=HEADLINE_STOP,
             min_words=20,
             max_words=50,
         ),
@@ -117,15 +119,19 @@ def ranked_ids(filtered, query_text, limit, conn=None):
 
 
 def excerpt(turn, terms):
-    """The headline, marked safe, with ellipses where it cuts the (escaped) turn text."""
+    """The turn's headline as an excerpt's pieces (``query.piece``), with ellipses where it cuts the
+    turn's text."""
     headline = (turn.headline or "").strip()
-    plain = headline.replace(MARK_START, "").replace(MARK_END, "")
+    plain = headline.replace(HEADLINE_START, "").replace(HEADLINE_STOP, "")
     if "<" in plain or ">" in plain:  # cannot happen with escaped input; never risk it
         return highlight(turn.text, terms)
     whole = html.escape(turn.text).strip()
-    if plain and not whole.startswith(plain):
-        headline = f"{ELLIPSIS} {headline}"
+    before, *matches = headline.split(HEADLINE_START)
+    pieces = [piece(f"{ELLIPSIS} ")] if plain and not whole.startswith(plain) else []
+    pieces.append(piece(html.unescape(before)))
+    for match in matches:
+        marked, _, after = match.partition(HEADLINE_STOP)
+        pieces += [piece(html.unescape(marked), marked=True), piece(html.unescape(after))]
     if plain and not whole.endswith(plain):
-        headline = f"{headline} {ELLIPSIS}"
-    # Built from the escaped text by ts_headline, plus our own <mark> tags: nothing else.
-    return mark_safe(headline)
+        pieces.append(piece(f" {ELLIPSIS}"))
+    return trimmed(pieces)

@@ -1,5 +1,5 @@
 """The query language of the search, the same on every database (that of PostgreSQL's
-``websearch_to_tsquery``), and the marking of matches in a turn's text.
+``websearch_to_tsquery``), and the excerpt of a turn's text with its matches marked.
 
 - several words: all must occur (``sanctions payments``);
 - ``"a phrase"`` in double quotes: the words in that order;
@@ -7,17 +7,12 @@
 - ``or`` between terms: either side may match (``"sad cat" or "fat rat"``).
 """
 
-import html
 import re
 from dataclasses import dataclass, field
-
-from django.utils.safestring import mark_safe
 
 #: Roughly how many characters of a turn an excerpt shows.
 EXCERPT_CHARS = 300
 
-MARK_START = "<mark>"
-MARK_END = "</mark>"
 ELLIPSIS = "…"
 
 
@@ -62,8 +57,24 @@ def parse_query(text):
     return ParsedQuery([group for group in groups if group[0] or group[1]])
 
 
+def piece(text, *, marked=False):
+    """A piece of an excerpt: its text, and whether it is a match (``corpus_app/_search_excerpt.html``
+    writes it in a ``<mark>``)."""
+    return {"text": text, "marked": marked}
+
+
+def trimmed(pieces):
+    """The pieces without empty ones, and without the whitespace before the first and after the last."""
+    pieces = [item for item in pieces if item["text"]]
+    if pieces and not pieces[0]["marked"]:
+        pieces[0] = piece(pieces[0]["text"].lstrip())
+    if pieces and not pieces[-1]["marked"]:
+        pieces[-1] = piece(pieces[-1]["text"].rstrip())
+    return [item for item in pieces if item["text"]]
+
+
 def highlight(text, terms, *, size=EXCERPT_CHARS):
-    """An excerpt of ``text`` around the first match, HTML-escaped, matches wrapped in ``<mark>``."""
+    """An excerpt of ``text`` around the first match, as pieces (:func:`piece`), the matches marked."""
     spans = []
     for term in terms:
         spans.extend(match.span() for match in re.finditer(re.escape(term), text, re.IGNORECASE))
@@ -87,16 +98,16 @@ def highlight(text, terms, *, size=EXCERPT_CHARS):
             space = text.rfind(" ", floor, finish)
             finish = space if space != -1 else finish
 
-    parts = [f"{ELLIPSIS} "] if begin > 0 else []
+    pieces = [piece(f"{ELLIPSIS} ")] if begin > 0 else []
     position = begin
     for start, end in merged:
         start, end = max(start, begin), min(end, finish)
         if start >= end:
             continue
-        parts.append(html.escape(text[position:start]))
-        parts.append(f"{MARK_START}{html.escape(text[start:end])}{MARK_END}")
+        pieces.append(piece(text[position:start]))
+        pieces.append(piece(text[start:end], marked=True))
         position = end
-    parts.append(html.escape(text[position:finish]))
+    pieces.append(piece(text[position:finish]))
     if finish < len(text):
-        parts.append(f" {ELLIPSIS}")
-    return mark_safe("".join(parts).strip())  # every piece of the turn text is escaped above
+        pieces.append(piece(f" {ELLIPSIS}"))
+    return trimmed(pieces)

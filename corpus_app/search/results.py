@@ -103,7 +103,7 @@ def page_turns(ids, query_text, conn=None):
 
 
 def attach_excerpts(turns, query_text, conn=None):
-    """Set ``turn.excerpt`` (safe HTML) on each turn of a result page; no queries."""
+    """Set ``turn.excerpt`` (its pieces, ``query.piece``) on each turn of a result page; no queries."""
     excerpt = postgres.excerpt if engine_for(conn) == "postgresql" else lambda turn, terms: highlight(turn.text, terms)
     terms = parse_query(query_text).required_terms
     for turn in turns:

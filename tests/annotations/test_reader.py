@@ -6,19 +6,21 @@ from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations import services
-from annotations.highlight import kind_classes, render_spans
+from annotations.highlight import kind_classes
 from annotations.models import Annotation, Claim
+from corpus_app.models import Turn, TurnKind
 from tests.factories import make_annotation, make_document, make_target, make_topic, make_user
 
-# --- the highlights (pure) ---------------------------------------------------------------------
+# --- the highlights (a turn as the reading view writes it, without the database) ----------------
 
 
 class _Marks(HTMLParser):
-    """Reads ``render_spans`` HTML back as segments: (text, annotation ids, classes, anchors)."""
+    """Reads a turn's highlighted text back as segments: (text, annotation ids, classes, anchors)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -48,11 +50,19 @@ class _Marks(HTMLParser):
             self.segments.append((data, (), (), ()))
 
 
+def highlighted_html(text, passages):
+    """The HTML of a turn's text highlighted with ``(id, start, end, classes)`` passages, as the
+    reading view's turn template writes it."""
+    turn = Turn(pk=1, position=0, kind=TurnKind.REMARKS, text=text)
+    turn.passages = [(start, end, pk, classes) for pk, start, end, classes in passages]
+    html = render_to_string("annotations/_reading_turn.html", {"turn": turn})
+    return re.search(r'<div class="turn-text">(.*?)</div>', html, re.S).group(1)
+
+
 def segments(text, passages):
     """``text`` highlighted with ``(id, start, end, classes)`` passages, read back as segments."""
-    html = render_spans(text, [(start, end, pk, classes) for pk, start, end, classes in passages])
     parser = _Marks()
-    parser.feed(html)
+    parser.feed(highlighted_html(text, passages))
     parser.close()
     return parser.segments
 
@@ -111,13 +121,13 @@ def test_astral_characters_count_as_one_code_point():
 
 
 def test_highlighted_text_is_escaped():
-    html = render_spans("x <script>alert(1)</script> y", [(2, 10, 4, ("hl-claim-unverified",))])
-    assert "<script>" not in html
-    assert (
-        '<mark class="hl hl-claim-unverified hl-depth-1" id="annotation-4" data-annotations="4">&lt;script&gt;</mark>'
-        in html
-    )
-    assert html.startswith("x ") and html.endswith("alert(1)&lt;/script&gt; y")
+    text = "x <script>alert(1)</script> & \"y\" 'z'"
+    html = highlighted_html(text, [(4, 2, 10, ("hl-claim-unverified",)), (5, 30, 33, ())])
+    assert "<script>" not in html and "</script>" not in html
+    result = segments(text, [(4, 2, 10, ("hl-claim-unverified",)), (5, 30, 33, ())])
+    assert "".join(text for text, _, _, _ in result) == text
+    assert result[1] == ("<script>", (4,), ("hl", "hl-claim-unverified", "hl-depth-1"), (4,))
+    assert result[3] == ('"y"', (5,), ("hl", "hl-depth-1"), (5,))
     assert spans(segments("a & b", [(1, 2, 3, ())])) == [("a ", ()), ("&", (1,)), (" b", ())]
 
 
@@ -413,22 +423,64 @@ def test_reading_view_query_count_does_not_grow_with_annotations(client):
     ]
 
 
-def test_quick_select_widgets_render_like_django():
-    from django import forms
+class _Selects(HTMLParser):
+    """The no-JavaScript form's selects: {name: [(value, label, selected)]}."""
 
-    from annotations.forms import QuickSelect, QuickSelectMultiple
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.selects, self.select, self.option = {}, None, None
 
-    choices = [("", "Choose…"), (1, 'a <b> & "c"'), (2, "d")]
-    attrs = {"id": "x", "required": True, "aria-invalid": "true", "aria-describedby": "x_helptext"}
-    for plain, quick, value in [
-        (forms.Select, QuickSelect, 2),
-        (forms.Select, QuickSelect, None),
-        (forms.Select, QuickSelect, ""),
-        (forms.SelectMultiple, QuickSelectMultiple, [1, 2]),
-        (forms.SelectMultiple, QuickSelectMultiple, None),
-    ]:
-        expected = plain(choices=choices, attrs={"size": 6}).render("t", value, attrs)
-        assert quick(choices=choices, attrs={"size": 6}).render("t", value, attrs) == expected
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "select" and attrs.get("id", "").startswith("nojs-"):
+            self.select = self.selects.setdefault(attrs["name"], [])
+        elif tag == "option" and self.select is not None:
+            self.option = [attrs["value"], "", "selected" in attrs]
+            self.select.append(self.option)
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        self.option = None
+
+    def handle_data(self, data):
+        if self.option is not None:
+            self.option[1] += data
+
+
+def no_js_selects(content):
+    parser = _Selects()
+    parser.feed(content)
+    return {name: [tuple(option) for option in options] for name, options in parser.selects.items()}
+
+
+@pytest.mark.django_db
+def test_no_js_form_offers_the_turns_and_tags_and_keeps_the_choices_sent_back(client, editor):
+    document = make_document(turns=[("Sergey Lavrov", "remarks", 'Prices <b>& "rates"</b> went up.')])
+    turn = document.turns.get()
+    cis, trade = make_topic("CIS"), make_topic("Trade & <tariffs>")
+    eu = make_target("European Union")
+    client.force_login(editor)
+    blank = no_js_selects(client.get(document.get_absolute_url()).content.decode())
+    assert blank["turn"] == [
+        ("", "Choose a turn…", True),
+        (str(turn.pk), '#1 Sergey Lavrov: Prices <b>& "rates"</b> went up.', False),
+    ]
+    assert blank["topics"] == [(str(cis.pk), "CIS", False), (str(trade.pk), "Trade & <tariffs>", False)]
+    assert blank["polarity"][0] == ("", "No stance", True) and ("opposes", "Opposes", False) in blank["polarity"]
+    assert blank["target"] == [("", "No target", True), (str(eu.pk), "European Union", False)]
+    sent = {
+        "turn": turn.pk,
+        "passage": "not in the turn",
+        "topics": [cis.pk, trade.pk],
+        "polarity": "opposes",
+        "target": eu.pk,
+    }
+    kept = no_js_selects(client.post(annotate_url(document), sent).content.decode())
+    assert [value for value, _, selected in kept["turn"] if selected] == [str(turn.pk)]
+    assert [value for value, _, selected in kept["topics"] if selected] == [str(cis.pk), str(trade.pk)]
+    assert [value for value, _, selected in kept["polarity"] if selected] == ["opposes"]
+    assert [value for value, _, selected in kept["target"] if selected] == [str(eu.pk)]
 
 
 @pytest.mark.django_db
@@ -543,6 +595,21 @@ def test_a_second_view_reads_neither_the_turns_nor_the_annotations_and_shows_the
         return article, side, data
 
     assert shown(again) == shown(first) and 'class="hl hl-topic hl-depth-1"' in shown(again)[0]
+
+
+@pytest.mark.django_db
+def test_an_editors_second_view_reads_no_turns_and_offers_the_same_form(client, editor):
+    document = make_document()
+    make_topic("CIS")
+    client.force_login(editor)
+    first = client.get(document.get_absolute_url()).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(document.get_absolute_url()).content.decode()
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert '"corpus_app_turn"."text"' not in sql
+    assert no_js_selects(again) == no_js_selects(first)
+    assert len(no_js_selects(again)["turn"]) == 4  # "Choose a turn…" and the three turns
+    assert '<details class="nojs-annotate" id="annotate-nojs">' in again
 
 
 @pytest.mark.django_db

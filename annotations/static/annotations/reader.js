@@ -92,25 +92,19 @@
     return flat.length > length ? flat.slice(0, length - 1).trimEnd() + "…" : flat;
   }
 
-  function cpToUnits(text, cp) {
-    var units = 0, index = 0;
+  // An offset in code points (the server's) as UTF-16 code units (the DOM's), or back (inUnits).
+  function convertOffset(text, offset, inUnits) {
+    var cp = 0, units = 0;
     for (var ch of text) {
-      if (index >= cp) break;
+      if ((inUnits ? units : cp) >= offset) break;
       units += ch.length;
-      index += 1;
-    }
-    return units;
-  }
-
-  function unitsToCp(text, units) {
-    var cp = 0, seen = 0;
-    for (var ch of text) {
-      if (seen >= units) break;
-      seen += ch.length;
       cp += 1;
     }
-    return cp;
+    return inUnits ? cp : units;
   }
+
+  function cpToUnits(text, cp) { return convertOffset(text, cp, false); }
+  function unitsToCp(text, units) { return convertOffset(text, units, true); }
 
   function polarityLabel(value) {
     var input = document.querySelector('.polarity-options input[value="' + value + '"]');
@@ -686,34 +680,14 @@
 
   // --- talking to the API ---------------------------------------------------------------
 
-  function csrfToken() {
-    var input = document.querySelector("#annotation-form [name=csrfmiddlewaretoken], [name=csrfmiddlewaretoken]");
-    if (input) return input.value;
-    var match = /(?:^|;\s*)csrftoken=([^;]+)/.exec(document.cookie);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
   function api(method, url, body) {
-    var options = { method: method, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" } };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(url, options).then(function (response) {
-      if (response.status === 204) return { ok: true, status: 204, data: null };
-      return response.json().then(
-        function (data) { return { ok: response.ok, status: response.status, data: data }; },
-        function () { return { ok: response.ok, status: response.status, data: { error: "The server answered " + response.status + " without an explanation." } }; }
-      );
-    }, function () {
-      return { ok: false, status: 0, data: { error: "The server could not be reached. Check your connection and save again; your input is kept." } };
-    });
+    return window.deskApi.request(method, url, body, "The server could not be reached. Check your connection and save again; your input is kept.");
   }
 
   function errorMessage(result) {
     if (result.status === 401) return "Your session has ended. Log in again in another tab, then save here: your input is kept.";
     if (result.status === 403) return (result.data && result.data.error) || "Your role does not allow this.";
-    return (result.data && result.data.error) || "The server answered " + result.status + ".";
+    return (result.data && result.data.error) || "The server answered " + result.status + " without an explanation.";
   }
 
   function setBusy(busy, label) {

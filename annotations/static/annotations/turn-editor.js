@@ -49,27 +49,8 @@
 
   // --- talking to the API -------------------------------------------------------------------
 
-  function csrfToken() {
-    var input = document.querySelector("[name=csrfmiddlewaretoken]");
-    if (input) return input.value;
-    var match = /(?:^|;\s*)csrftoken=([^;]+)/.exec(document.cookie);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
   function call(method, url, body) {
-    return fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json", "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    }).then(function (response) {
-      return response.json().then(
-        function (data) { return { ok: response.ok, status: response.status, data: data }; },
-        function () { return { ok: false, status: response.status, data: {} }; }
-      );
-    }, function () {
-      return { ok: false, status: 0, data: { error: "The server could not be reached; nothing was changed." } };
-    });
+    return window.deskApi.request(method, url, body, "The server could not be reached; nothing was changed.");
   }
 
   function failed(result) {
