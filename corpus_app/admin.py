@@ -2,7 +2,7 @@
 document's raw text or a turn's whole text, no list sorts through a join to the documents, no
 list counts the whole table, and a document's change page shows the start of its raw text only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import NestedObjects
 from django.core.exceptions import ValidationError
 from django.db import router
@@ -15,7 +15,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from corpus_app.models import Document, Speaker, SpeakerAlias, Turn
+from corpus_app.import_batches import import_batch_enqueue
+from corpus_app.import_views import user_may_import
+from corpus_app.models import Document, ImportBatch, ImportBatchStatus, ImportFile, Speaker, SpeakerAlias, Turn
 
 # Columns of a document no admin list or link label needs: the whole file and its warnings.
 DOCUMENT_LONG_FIELDS = ("raw_text", "import_warnings")
@@ -291,3 +293,61 @@ class TurnAdmin(TurnListMixin, DeskHistoryAdmin):
     def excerpt(self, turn):
         text = turn.text_start
         return text[:TURN_EXCERPT_CHARS] + ("…" if len(text) > TURN_EXCERPT_CHARS else "")
+
+
+class ImportFileInline(admin.TabularInline):
+    """A batch's files and their outcomes; their bytes stay out of the page."""
+
+    model = ImportFile
+    fields = ["position", "name", "size", "outcome", "message", "document"]
+    readonly_fields = fields
+    ordering = ["position"]
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("data", "edits", "document__raw_text", "document__import_warnings")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Import batches (the import page's and ``import_transcripts --background``'s), read only: a batch
+    is changed by importing it. A batch whose worker was stopped stays "Importing" with files still
+    waiting; the action queues it again, and the worker goes on with those files."""
+
+    list_display = ["__str__", "status", "background", "created_by", "created_at", "finished_at"]
+    list_filter = ["status", "background"]
+    list_select_related = ["created_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in ImportBatch._meta.fields]
+    inlines = [ImportFileInline]
+    actions = ["queue_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_import_permission(self, request):
+        return user_may_import(request.user)
+
+    @admin.action(
+        description="Queue the waiting files again (for a batch whose worker stopped)", permissions=["import"]
+    )
+    def queue_again(self, request, queryset):
+        stalled = queryset.filter(status__in=[ImportBatchStatus.QUEUED, ImportBatchStatus.RUNNING])
+        for batch in stalled:
+            import_batch_enqueue(batch=batch)
+        left = queryset.count() - len(stalled)
+        self.message_user(request, f"{len(stalled)} batch(es) queued again.")
+        if left:
+            self.message_user(
+                request,
+                f"{left} batch(es) left alone: only a queued or importing batch is queued again.",
+                messages.WARNING,
+            )
