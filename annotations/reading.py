@@ -103,7 +103,13 @@ def reading_turns(document, page=None, *, with_noise=False):
     """The document's turns in order (those of ``page`` only, if given): one query. Turns marked
     as page noise are left out unless ``with_noise`` (an editor restoring one)."""
     turns = document.turns.for_reading() if not with_noise else document.turns.select_related("speaker")
-    return list(_on_page(turns.order_by("position"), page, "position"))
+    turns = list(_on_page(turns.order_by("position"), page, "position"))
+    if page is None or page.number == 1:
+        # The first turn a reader sees has none before it to be merged into: it is offered no merge.
+        first = next((turn for turn in turns if not turn.is_noise), None)
+        if first is not None:
+            first.opens_document = True
+    return turns
 
 
 class ListedAnnotation(NamedTuple):

@@ -142,3 +142,22 @@ def test_a_turns_admin_history_shows_who_changed_its_speaker_and_from_what(docum
     assert page.status_code == 200
     assert editor.username in text
     assert "Journalist" in text and "Sergey Lavrov" in text  # the speaker before and after
+
+
+def merge_offered(page: str) -> list[str]:
+    """The positions of the turns whose tools offer "Merge into previous"."""
+    sections = page.split('<section class="turn')[1:]
+    return [
+        section.split('data-position="', 1)[1].split('"', 1)[0]
+        for section in sections
+        if 'data-turn-action="merge"' in section
+    ]
+
+
+def test_the_first_turn_a_reader_sees_offers_no_merge(editor, document):
+    client = client_for(editor)
+    url = reverse("annotations:document-detail", args=[document.pk])
+    assert merge_offered(client.get(url).content.decode()) == ["1", "2"]
+    first = document.turns.get(position=0)
+    turn_edits.turn_mark_noise(turn=first, noise=True, version=first.version, user=editor)
+    assert merge_offered(client.get(url).content.decode()) == ["2"]  # the first readable turn is now the second
