@@ -62,7 +62,8 @@ def reading_page(document, *, page=None, turn=None, annotation=None) -> ReadingP
     position ``turn`` or the annotation ``annotation`` (links to ``#turn-…`` and ``#annotation-…``
     of a later page land there), else the first; None for a document of one page. Two queries."""
     per_page = READING_PAGE_TURNS
-    positions = document.turns.order_by("position").values_list("position", flat=True)
+    # Pages count the turns a reader sees; page noise shown to an editor falls between their bounds.
+    positions = document.turns.readable().order_by("position").values_list("position", flat=True)
     turn_count = positions.count()
     if turn_count <= per_page:
         return None
@@ -79,15 +80,18 @@ def reading_page(document, *, page=None, turn=None, annotation=None) -> ReadingP
         number = 1 if position is None else positions.filter(position__lt=position).count() // per_page + 1
     number = min(max(number, 1), num_pages)
     offset = (number - 1) * per_page
-    bounds = list(positions[offset : offset + per_page])
+    before = min(offset, 1)  # the previous page's last turn, where there is one
+    bounds = list(positions[offset - before : offset + per_page])
     return ReadingPage(
         number=number,
         num_pages=num_pages,
         turn_count=turn_count,
-        first_position=bounds[0],
-        last_position=bounds[-1],
+        # From just after the previous page's last turn (the first page from the start) to this page's
+        # last turn (the last page to the end), so that no noise turn falls between two pages.
+        first_position=bounds[0] + 1 if offset else -1,
+        last_position=bounds[-1] if number < num_pages else 2**31 - 1,
         first_turn=offset + 1,
-        last_turn=offset + len(bounds),
+        last_turn=offset + len(bounds) - before,
     )
 
 

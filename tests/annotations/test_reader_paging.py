@@ -109,3 +109,19 @@ def test_the_no_js_form_on_a_later_page_returns_to_that_page(client, editor, lon
     annotation = Annotation.objects.get()
     assert response["Location"] == f"{long_document.get_absolute_url()}?page=13#annotation-{annotation.pk}"
     assert f'id="annotation-{annotation.pk}"' in client.get(response["Location"]).content.decode()
+
+
+def test_pages_count_the_turns_a_reader_sees_and_an_editor_sees_the_noise_between_them(client, editor, long_document):
+    # Page noise at the start, across the first page break and at the end (2,500 turns, 100 of them noise).
+    noise = [*range(0, 40), *range(180, 220), *range(2_480, 2_500)]
+    long_document.turns.filter(position__in=noise).update(is_noise=True)
+    client.force_login(editor)
+    url = long_document.get_absolute_url()
+    first = client.get(url).content.decode()
+    assert "Turns 1–200 of 2400 · page 1 of 12" in first
+    assert turn_positions(first) == [*range(40, 180), *range(220, 280)]
+    with_noise = [
+        turn_positions(client.get(f"{url}?noise=1&page={number}").content.decode()) for number in range(1, 13)
+    ]
+    assert [position for page in with_noise for position in page] == list(range(2_500))  # each turn on one page
+    assert with_noise[0][:40] == list(range(40))
