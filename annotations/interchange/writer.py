@@ -74,6 +74,7 @@ class Importer:
         self.report = ImportReport()
         self._hashes = set()  # content hashes met in this run
         self._uuids = set()
+        self._labels = set()  # topic labels found well-formed
         self._lock = threading.Lock()  # the report and the caller's progress, from the writers too
         self._forget = True
 
@@ -95,6 +96,10 @@ class Importer:
         return self.report
 
     def _submit(self, writers, records):
+        if writers.parallel and connection.vendor == "sqlite":
+            # Its writer locks the whole file (its transaction outgrows the page cache): the look-ups
+            # and the names below wait for it; what it overlaps is the reading of the next lines.
+            writers.wait()
         ready = self._check(records)
         if ready and writers.parallel:
             self.names.prepare(ready)  # here, committed: the writers only read the names
@@ -158,7 +163,7 @@ class Importer:
                         (entry, place(entry, texts, f"annotation {n}")) for n, entry in enumerate(record.annotations)
                     ]
                     for n, entry in enumerate(record.annotations):
-                        _check_entry(entry, f"annotation {n}", uuids_stored)
+                        self._check_entry(entry, f"annotation {n}", uuids_stored)
                     self._hashes.add(record.content_hash)
                     ready.append(_Ready(record, passages))
                 else:
@@ -210,7 +215,8 @@ class Importer:
         return {reference: (document_id, turns.get(document_id, {})) for reference, document_id in ids.items()}
 
     def _check_lone(self, record: AnnotationRecord, lone) -> _Ready | None:
-        _check_entry(record, "the annotation", set())
+        record.check_texts("the annotation")  # a document's annotations were checked with it (``finish``)
+        self._check_entry(record, "the annotation", set())
         if record.document not in lone:
             raise RecordError(f"no document “{record.document[:100]}” in the desk for this annotation")
         document_id, turns = lone[record.document]
@@ -225,6 +231,34 @@ class Importer:
             return None
         self._uuids.add(record.uuid)
         return _Ready(record, [(record, passage)], document_id, {p: turns[p][0] for p in positions})
+
+    def _check_entry(self, entry: AnnotationRecord, where, uuids_stored):
+        """What the write would find wrong, found before it: a bad id, an empty topic, nothing tagged."""
+        if entry.uuid:
+            if not _is_uuid(entry.uuid):
+                raise RecordError(f"{where}: “{entry.uuid[:60]}” is not a UUID")
+            entry.uuid = str(uuid.UUID(entry.uuid))
+            if entry.uuid in uuids_stored:
+                raise RecordError(f"{where}: an annotation with the id {entry.uuid} is in the desk already")
+        for label in entry.topics:
+            if label not in self._labels:  # a file has few labels: each checked once
+                parts = split_path(label)
+                if not parts:
+                    raise RecordError(f"{where}: an empty topic")
+                if any(len(name) > MAX_NAME for name in parts):
+                    raise RecordError(f"{where}: a topic's name is longer than {MAX_NAME} characters")
+                self._labels.add(label)
+        if len(entry.target.strip()) > MAX_NAME:
+            raise RecordError(f"{where}: the stance's target is longer than {MAX_NAME} characters")
+        if len(entry.note) > MAX_NOTE_CHARS:
+            raise RecordError(f"{where}: the note is longer than {MAX_NOTE_CHARS} characters")
+        if entry.claim is not None:
+            if len(entry.claim.rationale) > MAX_RATIONALE_CHARS:
+                raise RecordError(f"{where}: the claim's rationale is longer than {MAX_RATIONALE_CHARS} characters")
+            try:  # the links a reviewer could have given: http(s), at most twenty
+                entry.claim.evidence = clean_evidence(entry.claim.evidence)
+            except AnnotationError as exc:
+                raise RecordError(f"{where}: {exc}") from None
 
     # --- writing ---------------------------------------------------------------------------------------------------
 
@@ -264,28 +298,29 @@ class Importer:
 
 
 class ParallelWriters:
-    """Batches written by two threads, each on a connection of its own, while the next batch is
-    read and checked (PostgreSQL): the server works on two batches at once, and this process reads
-    while it does. Most of an import's time is the database's (the turns' search vectors and
-    words, the indexes, the history), in one server process per connection.
+    """Batches written by threads, each on a connection of its own, while the next batch is read
+    and checked. PostgreSQL: two writers, the server works on two batches at once, and this
+    process reads while it does (most of an import's time is the database's: the turns' search
+    vectors and words, the indexes, the history). SQLite (a file): one writer, which works
+    in the library, without the interpreter's lock, while this thread reads the next lines.
 
     Each batch is still its own transaction; what two batches could both create (speakers,
-    topics, targets) is created before, here (``Names.prepare``). Written in place instead: on
-    SQLite (one writer at a time), in a dry run (which rolls everything back, names included),
+    topics, targets) is created before, here (``Names.prepare``). Written in place instead: in a
+    dry run (which rolls everything back, names included), in an SQLite database in memory,
     and inside a transaction of the caller's (a test's), which another connection would not see.
     """
 
-    WRITERS = 2
-
     def __init__(self, write, *, parallel=True):
         self._write = write
-        self.parallel = parallel and connection.vendor == "postgresql" and not connection.in_atomic_block
+        in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+        self.parallel = parallel and not in_memory and not connection.in_atomic_block
+        self.writers = 2 if connection.vendor == "postgresql" else 1
         self._pending = []
         self._pool = None
 
     def __enter__(self):
         if self.parallel:
-            self._pool = ThreadPoolExecutor(max_workers=self.WRITERS, thread_name_prefix="import-writer")
+            self._pool = ThreadPoolExecutor(max_workers=self.writers, thread_name_prefix="import-writer")
         return self
 
     def submit(self, ready):
@@ -293,20 +328,24 @@ class ParallelWriters:
             self._write(ready)
             return
         # At most one batch waiting for a writer: memory stays that of a few batches.
-        while len(self._pending) > self.WRITERS:
+        while len(self._pending) > self.writers:
             self._pending.pop(0).result()  # a writer's error is raised here
         self._pending.append(self._pool.submit(self._write, ready, True))
+
+    def wait(self):
+        """Until every batch submitted is written."""
+        while self._pending:
+            self._pending.pop(0).result()
 
     def __exit__(self, *exc_info):
         if self._pool is None:
             return
         try:
-            for pending in self._pending:
-                pending.result()
+            self.wait()
         finally:
             # Each thread closes its own connection: a barrier makes every thread take one of these.
-            barrier = threading.Barrier(self.WRITERS)
-            for _ in range(self.WRITERS):
+            barrier = threading.Barrier(self.writers)
+            for _ in range(self.writers):
                 self._pool.submit(_close_connections, barrier)
             self._pool.shutdown(wait=True)
 
@@ -330,33 +369,6 @@ def _is_uuid(value):
     except (ValueError, AttributeError, TypeError):
         return False
     return True
-
-
-def _check_entry(entry: AnnotationRecord, where, uuids_stored):
-    """What the write would find wrong, found before it: a bad id, an empty topic, nothing tagged."""
-    entry.check_texts(where)
-    if entry.uuid:
-        if not _is_uuid(entry.uuid):
-            raise RecordError(f"{where}: “{entry.uuid[:60]}” is not a UUID")
-        entry.uuid = str(uuid.UUID(entry.uuid))
-        if entry.uuid in uuids_stored:
-            raise RecordError(f"{where}: an annotation with the id {entry.uuid} is in the desk already")
-    for label in entry.topics:
-        if not split_path(label):
-            raise RecordError(f"{where}: an empty topic")
-        if any(len(name) > MAX_NAME for name in split_path(label)):
-            raise RecordError(f"{where}: a topic's name is longer than {MAX_NAME} characters")
-    if len(entry.target.strip()) > MAX_NAME:
-        raise RecordError(f"{where}: the stance's target is longer than {MAX_NAME} characters")
-    if len(entry.note) > MAX_NOTE_CHARS:
-        raise RecordError(f"{where}: the note is longer than {MAX_NOTE_CHARS} characters")
-    if entry.claim is not None:
-        if len(entry.claim.rationale) > MAX_RATIONALE_CHARS:
-            raise RecordError(f"{where}: the claim's rationale is longer than {MAX_RATIONALE_CHARS} characters")
-        try:  # the links a reviewer could have given: http(s), at most twenty
-            entry.claim.evidence = clean_evidence(entry.claim.evidence)
-        except AnnotationError as exc:
-            raise RecordError(f"{where}: {exc}") from None
 
 
 def _desk_document_id(reference: str) -> int | None:
