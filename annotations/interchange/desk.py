@@ -158,10 +158,10 @@ def _details(record: AnnotationRecord, item: dict, where: str):
     """An annotation's fields beyond its span and topics: context, stance, note, claim, id, author, times."""
     stance = item.get("stance")
     if isinstance(stance, dict):
-        record.polarity, record.target = stance_fields(stance.get("polarity"), stance.get("target"), f"{where}'s stance")
         record.target_kind = stance.get("target_kind") or ""
     else:
-        record.polarity, record.target = stance_fields(item.get("polarity"), item.get("target"), f"{where}'s stance")
+        stance = item
+    record.polarity, record.target = stance_fields(stance.get("polarity"), stance.get("target"), f"{where}'s stance")
     for name in ("quote", "prefix", "suffix", "note", "author", "anchor_status"):
         setattr(record, name, text_field(item, name))
     record.claim = _claim(item, where)
