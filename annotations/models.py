@@ -188,9 +188,12 @@ class Annotation(models.Model):
     )
     anchor_score = models.FloatField(null=True, blank=True, help_text="Confidence of the last re-anchoring, 0–1.")
 
-    # The history is read by annotation (its id) and date; the other columns' indexes cost every
-    # write (an import writes one entry per annotation) and serve no query.
-    history = HistoricalRecords(m2m_fields=[topics], no_db_index=["uuid", "turn", "target", "author"])
+    # The history is read by annotation (its id) and date, an entry's topics by the entry; the other
+    # columns' indexes (here and in the topics' history) cost every write, one entry per imported
+    # annotation, and serve no query.
+    history = HistoricalRecords(
+        m2m_fields=[topics], no_db_index=["uuid", "turn", "target", "author", "annotation", "topic"]
+    )
     objects = AnnotationManager()
 
     class Meta:
