@@ -96,10 +96,6 @@ class Importer:
         return self.report
 
     def _submit(self, writers, records):
-        if writers.parallel and connection.vendor == "sqlite":
-            # Its writer locks the whole file (its transaction outgrows the page cache): the look-ups
-            # and the names below wait for it; what it overlaps is the reading of the next lines.
-            writers.wait()
         ready = self._check(records)
         if ready and writers.parallel:
             self.names.prepare(ready)  # here, committed: the writers only read the names
@@ -298,29 +294,28 @@ class Importer:
 
 
 class ParallelWriters:
-    """Batches written by threads, each on a connection of its own, while the next batch is read
-    and checked. PostgreSQL: two writers, the server works on two batches at once, and this
-    process reads while it does (most of an import's time is the database's: the turns' search
-    vectors and words, the indexes, the history). SQLite (a file): one writer, which works
-    in the library, without the interpreter's lock, while this thread reads the next lines.
+    """Batches written by two threads, each on a connection of its own, while the next batch is
+    read and checked (PostgreSQL): the server works on two batches at once, and this process reads
+    while it does. Most of an import's time is the database's (the turns' search vectors and
+    words, the indexes, the history), in one server process per connection.
 
     Each batch is still its own transaction; what two batches could both create (speakers,
-    topics, targets) is created before, here (``Names.prepare``). Written in place instead: in a
-    dry run (which rolls everything back, names included), in an SQLite database in memory,
+    topics, targets) is created before, here (``Names.prepare``). Written in place instead: on
+    SQLite (one writer at a time), in a dry run (which rolls everything back, names included),
     and inside a transaction of the caller's (a test's), which another connection would not see.
     """
 
+    WRITERS = 2
+
     def __init__(self, write, *, parallel=True):
         self._write = write
-        in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
-        self.parallel = parallel and not in_memory and not connection.in_atomic_block
-        self.writers = 2 if connection.vendor == "postgresql" else 1
+        self.parallel = parallel and connection.vendor == "postgresql" and not connection.in_atomic_block
         self._pending = []
         self._pool = None
 
     def __enter__(self):
         if self.parallel:
-            self._pool = ThreadPoolExecutor(max_workers=self.writers, thread_name_prefix="import-writer")
+            self._pool = ThreadPoolExecutor(max_workers=self.WRITERS, thread_name_prefix="import-writer")
         return self
 
     def submit(self, ready):
@@ -328,24 +323,20 @@ class ParallelWriters:
             self._write(ready)
             return
         # At most one batch waiting for a writer: memory stays that of a few batches.
-        while len(self._pending) > self.writers:
+        while len(self._pending) > self.WRITERS:
             self._pending.pop(0).result()  # a writer's error is raised here
         self._pending.append(self._pool.submit(self._write, ready, True))
-
-    def wait(self):
-        """Until every batch submitted is written."""
-        while self._pending:
-            self._pending.pop(0).result()
 
     def __exit__(self, *exc_info):
         if self._pool is None:
             return
         try:
-            self.wait()
+            for pending in self._pending:
+                pending.result()
         finally:
             # Each thread closes its own connection: a barrier makes every thread take one of these.
-            barrier = threading.Barrier(self.writers)
-            for _ in range(self.writers):
+            barrier = threading.Barrier(self.WRITERS)
+            for _ in range(self.WRITERS):
                 self._pool.submit(_close_connections, barrier)
             self._pool.shutdown(wait=True)
 
