@@ -115,7 +115,9 @@ def test_claims_keep_status_rationale_evidence_and_reviewer(tmp_path, reviewer):
     assert misleading.annotation.note == "check the year" and misleading.reviewed_at is not None
     # A verdict by someone the desk does not know is credited to the importing account.
     assert Claim.objects.get(status=ClaimStatus.FALSE).reviewer.username == "import"
-    assert misleading.history.count() == 1
+    # Its history starts with one entry: the verdict, by its reviewer.
+    entry = misleading.history.get()
+    assert (entry.status, entry.history_user) == (ClaimStatus.MISLEADING, reviewer)
 
 
 def test_the_desk_export_reads_back_into_an_empty_desk_without_loss(tmp_path, client, editor, reviewer):
