@@ -233,6 +233,16 @@ def test_the_same_file_twice_imports_nothing_new(tmp_path, lavrov):
     assert (Document.objects.count(), Annotation.objects.count(), Topic.objects.count()) == (30, 60, 2)
 
 
+def test_a_json_list_of_documents_reads_as_its_lines_would(tmp_path, lavrov):
+    path = tmp_path / "documents.json"
+    path.write_text(json.dumps([document_line(1), document_line(2, turns=[])]), encoding="utf-8")
+
+    out, err = run_import(path, fails=True)
+
+    assert "Imported 1 document(s), 2 turn(s), 2 annotation(s)" in out
+    assert "documents.json, item 2: the document has no turns" in err
+
+
 def test_labels_map_to_topics_through_a_json_or_csv_map(tmp_path, lavrov):
     payments = make_topic("Payments", parent=make_topic("Sanctions & economy"))
     line = document_line(1)
