@@ -159,7 +159,7 @@ class Importer:
                         (entry, place(entry, texts, f"annotation {n}")) for n, entry in enumerate(record.annotations)
                     ]
                     for n, entry in enumerate(record.annotations):
-                        self._check_entry(entry, f"annotation {n}", uuids_stored)
+                        _check_entry(entry, f"annotation {n}", uuids_stored, self._labels)
                     self._hashes.add(record.content_hash)
                     ready.append(_Ready(record, passages))
                 else:
@@ -212,7 +212,7 @@ class Importer:
 
     def _check_lone(self, record: AnnotationRecord, lone) -> _Ready | None:
         record.check_texts("the annotation")  # a document's annotations were checked with it (``finish``)
-        self._check_entry(record, "the annotation", set())
+        _check_entry(record, "the annotation", set(), self._labels)
         if record.document not in lone:
             raise RecordError(f"no document “{record.document[:100]}” in the desk for this annotation")
         document_id, turns = lone[record.document]
@@ -227,34 +227,6 @@ class Importer:
             return None
         self._uuids.add(record.uuid)
         return _Ready(record, [(record, passage)], document_id, {p: turns[p][0] for p in positions})
-
-    def _check_entry(self, entry: AnnotationRecord, where, uuids_stored):
-        """What the write would find wrong, found before it: a bad id, an empty topic, nothing tagged."""
-        if entry.uuid:
-            if not _is_uuid(entry.uuid):
-                raise RecordError(f"{where}: “{entry.uuid[:60]}” is not a UUID")
-            entry.uuid = str(uuid.UUID(entry.uuid))
-            if entry.uuid in uuids_stored:
-                raise RecordError(f"{where}: an annotation with the id {entry.uuid} is in the desk already")
-        for label in entry.topics:
-            if label not in self._labels:  # a file has few labels: each checked once
-                parts = split_path(label)
-                if not parts:
-                    raise RecordError(f"{where}: an empty topic")
-                if any(len(name) > MAX_NAME for name in parts):
-                    raise RecordError(f"{where}: a topic's name is longer than {MAX_NAME} characters")
-                self._labels.add(label)
-        if len(entry.target.strip()) > MAX_NAME:
-            raise RecordError(f"{where}: the stance's target is longer than {MAX_NAME} characters")
-        if len(entry.note) > MAX_NOTE_CHARS:
-            raise RecordError(f"{where}: the note is longer than {MAX_NOTE_CHARS} characters")
-        if entry.claim is not None:
-            if len(entry.claim.rationale) > MAX_RATIONALE_CHARS:
-                raise RecordError(f"{where}: the claim's rationale is longer than {MAX_RATIONALE_CHARS} characters")
-            try:  # the links a reviewer could have given: http(s), at most twenty
-                entry.claim.evidence = clean_evidence(entry.claim.evidence)
-            except AnnotationError as exc:
-                raise RecordError(f"{where}: {exc}") from None
 
     # --- writing ---------------------------------------------------------------------------------------------------
 
@@ -360,6 +332,34 @@ def _is_uuid(value):
     except (ValueError, AttributeError, TypeError):
         return False
     return True
+
+
+def _check_entry(entry: AnnotationRecord, where, uuids_stored, labels):
+    """What the write would find wrong, found before it: a bad id, an empty topic, nothing tagged.
+    ``labels``: the topic labels found well-formed so far (a file has few: each is checked once)."""
+    if entry.uuid:
+        if not _is_uuid(entry.uuid):
+            raise RecordError(f"{where}: “{entry.uuid[:60]}” is not a UUID")
+        entry.uuid = str(uuid.UUID(entry.uuid))
+        if entry.uuid in uuids_stored:
+            raise RecordError(f"{where}: an annotation with the id {entry.uuid} is in the desk already")
+    for label in set(entry.topics) - labels:
+        if not split_path(label):
+            raise RecordError(f"{where}: an empty topic")
+        if any(len(name) > MAX_NAME for name in split_path(label)):
+            raise RecordError(f"{where}: a topic's name is longer than {MAX_NAME} characters")
+        labels.add(label)
+    if len(entry.target.strip()) > MAX_NAME:
+        raise RecordError(f"{where}: the stance's target is longer than {MAX_NAME} characters")
+    if len(entry.note) > MAX_NOTE_CHARS:
+        raise RecordError(f"{where}: the note is longer than {MAX_NOTE_CHARS} characters")
+    if entry.claim is not None:
+        if len(entry.claim.rationale) > MAX_RATIONALE_CHARS:
+            raise RecordError(f"{where}: the claim's rationale is longer than {MAX_RATIONALE_CHARS} characters")
+        try:  # the links a reviewer could have given: http(s), at most twenty
+            entry.claim.evidence = clean_evidence(entry.claim.evidence)
+        except AnnotationError as exc:
+            raise RecordError(f"{where}: {exc}") from None
 
 
 def _desk_document_id(reference: str) -> int | None:
