@@ -165,7 +165,8 @@ class AnnotationManager(models.Manager.from_queryset(AnnotationQuerySet)):
 
 class Annotation(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Stable public identifier.")
-    turn = models.ForeignKey("corpus_app.Turn", models.PROTECT, related_name="annotations")
+    # Looked up by annotation_turn_start_idx, which it leads: an index of its own is one more to write.
+    turn = models.ForeignKey("corpus_app.Turn", models.PROTECT, related_name="annotations", db_index=False)
     start = models.PositiveIntegerField(help_text="Offset of the first character in the turn's text.")
     end = models.PositiveIntegerField(help_text="Offset just past the last character.")
     quote = models.TextField(help_text="The exact text between start and end.")
@@ -188,7 +189,12 @@ class Annotation(models.Model):
     )
     anchor_score = models.FloatField(null=True, blank=True, help_text="Confidence of the last re-anchoring, 0–1.")
 
-    history = HistoricalRecords(m2m_fields=[topics])
+    # The history is read by annotation (its id) and date, an entry's topics by the entry; the other
+    # columns' indexes (here and in the topics' history) cost every write, one entry per imported
+    # annotation, and serve no query.
+    history = HistoricalRecords(
+        m2m_fields=[topics], no_db_index=["uuid", "turn", "target", "author", "annotation", "topic"]
+    )
     objects = AnnotationManager()
 
     class Meta:

@@ -12,7 +12,7 @@ from pathlib import Path
 import ijson
 
 from annotations.interchange import desk, doccano, label_studio, w3c
-from annotations.interchange.records import WRONG_TYPE, RecordError, wrong_type
+from annotations.interchange.records import WRONG_TYPE, RecordError, read_items, wrong_type
 
 FORMATS = {"desk": desk, "doccano": doccano, "label-studio": label_studio, "w3c": w3c}
 
@@ -59,7 +59,7 @@ def read(path: Path, fmt: str | None = None) -> tuple[str, str, Iterator]:
         return fmt, "item", _streamed(module, path)
     if whole is not None:
         handle.close()
-        return fmt, "item", module.read_json(whole)
+        return fmt, "item", _read_json(module, whole)
     handle.seek(0)  # the first line was read to tell the format
     return fmt, "line", _read_lines(handle, module)
 
@@ -112,7 +112,7 @@ def _streamed(module, path):
     from there on is reported at the break."""
     number, handed = 0, set()
     try:
-        for number, record in module.read_json(_array_items(path)):
+        for number, record in _read_json(module, _array_items(path)):
             handed.add((number, isinstance(record, RecordError)))
             yield number, record
         return
@@ -129,9 +129,15 @@ def _streamed(module, path):
             ),
         )
         return
-    for again, record in module.read_json(whole):
+    for again, record in _read_json(module, whole):
         if (again, isinstance(record, RecordError)) not in handed:
             yield again, record
+
+
+def _read_json(module, value):
+    """A JSON value's (number, record) pairs: by the format's own reader (W3C's containers), else item by item."""
+    read_json = getattr(module, "read_json", None)
+    return read_json(value) if read_json else read_items(value, module.read_item)
 
 
 def _whole_json(path):

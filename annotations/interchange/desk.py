@@ -128,17 +128,14 @@ def _speaker(item) -> SpeakerRecord:
     )
 
 
+# What a bare span gives (the bench's workload, doccano's); any other key is read by ``_details``.
+_SPAN_KEYS = frozenset({"turn", "start", "end", "topics"})
+
+
 def annotation(item, n, line) -> AnnotationRecord:
     where = f"annotation {n}"
     if not isinstance(item, dict):
         raise RecordError(f"{where} must be an object")
-    stance = item.get("stance")
-    if isinstance(stance, dict):
-        polarity, target = stance_fields(stance.get("polarity"), stance.get("target"), f"{where}'s stance")
-        target_kind = stance.get("target_kind") or ""
-    else:
-        polarity, target = stance_fields(item.get("polarity"), item.get("target"), f"{where}'s stance")
-        target_kind = ""
     topics = item.get("topics") or []
     if isinstance(topics, str):
         topics = [topics]
@@ -149,27 +146,32 @@ def annotation(item, n, line) -> AnnotationRecord:
         turn=int_field(turn, f"{where} turn"),
         start=int_field(item.get("start"), f"{where} start"),
         end=int_field(item.get("end"), f"{where} end"),
-        quote=text_field(item, "quote"),
-        prefix=text_field(item, "prefix"),
-        suffix=text_field(item, "suffix"),
         topics=topics,
-        polarity=polarity,
-        target=target,
-        target_kind=target_kind,
-        note=text_field(item, "note"),
-        claim=_claim(item, where),
-        uuid=str(item.get("uuid") or (item["id"] if isinstance(item.get("id"), str) else "")),
-        author=text_field(item, "author"),
-        created=parse_datetime(item.get("created"), f"{where} created"),
-        updated=parse_datetime(item.get("updated"), f"{where} updated"),
-        version=int_field(item.get("version"), f"{where} version") or 1,
-        anchor_status=text_field(item, "anchor_status"),
-        anchor_score=item.get("anchor_score"),
         line=line,
     )
+    if not _SPAN_KEYS.issuperset(item):
+        _details(record, item, where)
+    return record
+
+
+def _details(record: AnnotationRecord, item: dict, where: str):
+    """An annotation's fields beyond its span and topics: context, stance, note, claim, id, author, times."""
+    stance = item.get("stance")
+    if isinstance(stance, dict):
+        record.target_kind = stance.get("target_kind") or ""
+    else:
+        stance = item
+    record.polarity, record.target = stance_fields(stance.get("polarity"), stance.get("target"), f"{where}'s stance")
+    for name in ("quote", "prefix", "suffix", "note", "author", "anchor_status"):
+        setattr(record, name, text_field(item, name))
+    record.claim = _claim(item, where)
+    record.uuid = str(item.get("uuid") or (item["id"] if isinstance(item.get("id"), str) else ""))
+    record.created = parse_datetime(item.get("created"), f"{where} created")
+    record.updated = parse_datetime(item.get("updated"), f"{where} updated")
+    record.version = int_field(item.get("version"), f"{where} version") or 1
+    record.anchor_score = item.get("anchor_score")
     if record.uuid.startswith("urn:uuid:"):
         record.uuid = record.uuid[len("urn:uuid:") :]
-    return record
 
 
 def _claim(item, where) -> ClaimRecord | None:

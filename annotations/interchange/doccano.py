@@ -17,7 +17,6 @@ from annotations.interchange.records import (
     int_field,
     one_turn_document,
     parse_date,
-    read_items,
     text_field,
     title_from_text,
 )
@@ -25,10 +24,6 @@ from annotations.interchange.records import (
 
 def looks_like(item) -> bool:
     return isinstance(item, dict) and isinstance(item.get("text"), str)
-
-
-def read_json(value):
-    return read_items(value, read_item)
 
 
 def read_item(item, line: int):

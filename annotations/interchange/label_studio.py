@@ -30,7 +30,6 @@ from annotations.interchange.records import (
     one_turn_document,
     parse_date,
     parse_datetime,
-    read_items,
     stance_fields,
     title_from_text,
 )
@@ -40,10 +39,6 @@ from annotations.offsets import utf16_to_codepoint
 
 def looks_like(item) -> bool:
     return isinstance(item, dict) and isinstance(item.get("data"), dict)
-
-
-def read_json(value):
-    return read_items(value, read_item)
 
 
 def read_item(task, line: int):

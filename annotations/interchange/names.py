@@ -62,6 +62,7 @@ class Names:
         self._topics = None  # {(parent id, lower-case name): id}
         self._topic_names = None  # {lower-case name: [ids, roots first]}
         self._targets = None  # {lower-case name or slug: id}
+        self._label_topics = {}  # {label as written: topic id}
         self._users = {}
 
     def prepare(self, ready):
@@ -125,6 +126,11 @@ class Names:
 
     def topic_id(self, label: str) -> int:
         """A label's topic: through the map, then as a path from the top, then as a name; created if missing."""
+        if label not in self._label_topics:
+            self._label_topics[label] = self._find_topic(label)
+        return self._label_topics[label]
+
+    def _find_topic(self, label: str) -> int:
         if self._topics is None:
             self._load_topics()
         label = self.label_map.get(label.strip().lower(), label)

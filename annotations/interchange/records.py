@@ -68,7 +68,15 @@ def check_text(where, value):
 def all_clean(values) -> bool:
     """Whether every value is text ``check_text`` takes: one search of them all, the common case;
     the caller then checks each to name the one that is not."""
-    return all(isinstance(value, str) for value in values) and text_problem("\n".join(values), multiline=True) is None
+    try:
+        joined = " ".join(values)
+    except TypeError:  # a value that is not text
+        return False
+    # Printable text (tab and line breaks aside) has none of what ``text_problem`` looks for: a check
+    # in C, a tenth of the time of its searches, which only text with other characters needs.
+    if joined.replace("\n", " ").replace("\r", " ").replace("\t", " ").isprintable():
+        return True
+    return text_problem(joined, multiline=True) is None
 
 
 @dataclass
@@ -219,18 +227,19 @@ _ANNOTATION_TEXTS = ("quote", "prefix", "suffix", "note", "target", "author", "d
 def content_hash(record: DocumentRecord) -> str:
     """SHA-256 of what makes the document itself (not its annotations): the same text imported
     twice, from the same file or another, is the same document."""
-    canonical = json.dumps(
+    canonical = _CANONICAL_JSON.encode(
         [
             record.title,
             record.date.isoformat() if record.date else None,
             record.place,
             record.kind,
             [[t.speaker, t.label, t.kind, t.text] for t in record.turns],
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
+        ]
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _check_length(name, value, limit):

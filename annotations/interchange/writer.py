@@ -74,6 +74,7 @@ class Importer:
         self.report = ImportReport()
         self._hashes = set()  # content hashes met in this run
         self._uuids = set()
+        self._labels = set()  # topic labels found well-formed
         self._lock = threading.Lock()  # the report and the caller's progress, from the writers too
         self._forget = True
 
@@ -158,7 +159,7 @@ class Importer:
                         (entry, place(entry, texts, f"annotation {n}")) for n, entry in enumerate(record.annotations)
                     ]
                     for n, entry in enumerate(record.annotations):
-                        _check_entry(entry, f"annotation {n}", uuids_stored)
+                        _check_entry(entry, f"annotation {n}", uuids_stored, self._labels)
                     self._hashes.add(record.content_hash)
                     ready.append(_Ready(record, passages))
                 else:
@@ -210,7 +211,8 @@ class Importer:
         return {reference: (document_id, turns.get(document_id, {})) for reference, document_id in ids.items()}
 
     def _check_lone(self, record: AnnotationRecord, lone) -> _Ready | None:
-        _check_entry(record, "the annotation", set())
+        record.check_texts("the annotation")  # a document's annotations were checked with it (``finish``)
+        _check_entry(record, "the annotation", set(), self._labels)
         if record.document not in lone:
             raise RecordError(f"no document “{record.document[:100]}” in the desk for this annotation")
         document_id, turns = lone[record.document]
@@ -332,20 +334,21 @@ def _is_uuid(value):
     return True
 
 
-def _check_entry(entry: AnnotationRecord, where, uuids_stored):
-    """What the write would find wrong, found before it: a bad id, an empty topic, nothing tagged."""
-    entry.check_texts(where)
+def _check_entry(entry: AnnotationRecord, where, uuids_stored, labels):
+    """What the write would find wrong, found before it: a bad id, an empty topic, nothing tagged.
+    ``labels``: the topic labels found well-formed so far (a file has few: each is checked once)."""
     if entry.uuid:
         if not _is_uuid(entry.uuid):
             raise RecordError(f"{where}: “{entry.uuid[:60]}” is not a UUID")
         entry.uuid = str(uuid.UUID(entry.uuid))
         if entry.uuid in uuids_stored:
             raise RecordError(f"{where}: an annotation with the id {entry.uuid} is in the desk already")
-    for label in entry.topics:
+    for label in set(entry.topics) - labels:
         if not split_path(label):
             raise RecordError(f"{where}: an empty topic")
         if any(len(name) > MAX_NAME for name in split_path(label)):
             raise RecordError(f"{where}: a topic's name is longer than {MAX_NAME} characters")
+        labels.add(label)
     if len(entry.target.strip()) > MAX_NAME:
         raise RecordError(f"{where}: the stance's target is longer than {MAX_NAME} characters")
     if len(entry.note) > MAX_NOTE_CHARS:

@@ -179,85 +179,27 @@ def _write_documents(items, names, now):
 
 
 def _history(annotations, tags, claims):
-    """One “created” entry in the history of each annotation (with its topics) and claim."""
+    """One “created” entry in the history of each annotation (with its topics) and claim: the row's
+    columns, then the entry's (dated when the row last changed, by its author or reviewer)."""
     history = Annotation.history.model
     history_ids = allocate_ids(history, len(annotations))
-    entry_of = {}
-    rows = []
-    for history_id, row in zip(history_ids, annotations, strict=True):
-        entry_of[row[0]] = history_id
-        # The historical row: the annotation's columns (turn, target, author after the plain ones), then the entry's.
-        (pk, uid, turn_id, start, end, quote, prefix, suffix, polarity, target_id, note, author_id, *rest) = row
-        created, updated, version, anchor_status, anchor_score = rest
-        rows.append(
-            (pk, uid, start, end, quote, prefix, suffix, polarity, note, created, updated, version, anchor_status)
-            + (anchor_score, turn_id, target_id, author_id, history_id, updated, None, "+", author_id)
-        )
-    insert(
-        history,
-        [
-            "id",
-            "uuid",
-            "start",
-            "end",
-            "quote",
-            "prefix",
-            "suffix",
-            "polarity",
-            "note",
-            "created_at",
-            "updated_at",
-            "version",
-            "anchor_status",
-            "anchor_score",
-            "turn_id",
-            "target_id",
-            "author_id",
-            "history_id",
-            *HISTORY_COLUMNS,
-        ],
-        rows,
-    )
+    updated, author = ANNOTATION_COLUMNS.index("updated_at"), ANNOTATION_COLUMNS.index("author_id")
+    rows = [
+        (*row, history_id, row[updated], None, "+", row[author])
+        for history_id, row in zip(history_ids, annotations, strict=True)
+    ]
+    insert(history, [*ANNOTATION_COLUMNS, "history_id", *HISTORY_COLUMNS], rows)
     # Rows nothing refers to get their ids from the database as they are inserted.
+    entry_of = {row[0]: history_id for history_id, row in zip(history_ids, annotations, strict=True)}
     tagged = history._meta.get_field("historicalannotation_topics").related_model
     insert(
         tagged,
         ["id", "annotation_id", "topic_id", "history_id"],
         [(pk, annotation_id, topic_id, entry_of[annotation_id]) for pk, annotation_id, topic_id in tags],
     )
-    claim_history = Claim.history.model
+    updated = CLAIM_COLUMNS.index("updated_at")
     insert(
-        claim_history,
-        [
-            "id",
-            "status",
-            "rationale",
-            "evidence",
-            "reviewed_at",
-            "created_at",
-            "updated_at",
-            "version",
-            "annotation_id",
-            "group_id",
-            "reviewer_id",
-            *HISTORY_COLUMNS,
-        ],
-        [
-            (pk, status, rationale, evidence, reviewed_at, created, updated, version, annotation_id, group_id)
-            + (reviewer_id, updated, None, "+", user_id)
-            for (
-                pk,
-                annotation_id,
-                group_id,
-                status,
-                rationale,
-                evidence,
-                reviewer_id,
-                reviewed_at,
-                created,
-                updated,
-                version,
-                user_id,
-            ) in claims
-        ],
+        Claim.history.model,
+        [*CLAIM_COLUMNS, *HISTORY_COLUMNS],
+        [(*row[:-1], row[updated], None, "+", row[-1]) for row in claims],  # its last value: who the entry names
     )

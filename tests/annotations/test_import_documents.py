@@ -115,7 +115,9 @@ def test_claims_keep_status_rationale_evidence_and_reviewer(tmp_path, reviewer):
     assert misleading.annotation.note == "check the year" and misleading.reviewed_at is not None
     # A verdict by someone the desk does not know is credited to the importing account.
     assert Claim.objects.get(status=ClaimStatus.FALSE).reviewer.username == "import"
-    assert misleading.history.count() == 1
+    # Its history starts with one entry: the verdict, by its reviewer.
+    entry = misleading.history.get()
+    assert (entry.status, entry.history_user) == (ClaimStatus.MISLEADING, reviewer)
 
 
 def test_the_desk_export_reads_back_into_an_empty_desk_without_loss(tmp_path, client, editor, reviewer):
@@ -229,6 +231,16 @@ def test_the_same_file_twice_imports_nothing_new(tmp_path, lavrov):
 
     assert "Imported 0 document(s), 0 turn(s), 0 annotation(s); skipped 31 as identical; failed 0" in out
     assert (Document.objects.count(), Annotation.objects.count(), Topic.objects.count()) == (30, 60, 2)
+
+
+def test_a_json_list_of_documents_reads_as_its_lines_would(tmp_path, lavrov):
+    path = tmp_path / "documents.json"
+    path.write_text(json.dumps([document_line(1), document_line(2, turns=[])]), encoding="utf-8")
+
+    out, err = run_import(path, fails=True)
+
+    assert "Imported 1 document(s), 2 turn(s), 2 annotation(s)" in out
+    assert "documents.json, item 2: the document has no turns" in err
 
 
 def test_labels_map_to_topics_through_a_json_or_csv_map(tmp_path, lavrov):
