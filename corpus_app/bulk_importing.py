@@ -44,23 +44,8 @@ from corpus_app.signals import edition_replaced
 
 logger = logging.getLogger(__name__)
 
-# The columns the batch writes, in this order.
-_DOCUMENT_COLUMNS = (
-    "title",
-    "kind",
-    "date",
-    "place",
-    "publisher",
-    "source_url",
-    "author",
-    "source_name",
-    "raw_text",
-    "content_hash",
-    "import_warnings",
-    "imported_at",
-    "is_current",
-    "replaces_id",
-)
+# Every column of a document, as the batch writes them (a field added to ``Document`` is one more here).
+_DOCUMENT_COLUMNS = [field.attname for field in Document._meta.concrete_fields]
 
 
 IMPORTED, NEW_EDITION, SKIPPED, FAILED, CHECKED = "imported", "new edition", "skipped", "failed", "checked"
@@ -271,12 +256,12 @@ class TranscriptBulkImport:
                     for warning in new.read.parsed.warnings
                 ],
                 imported_at,
-                True,
                 new.replaces,
+                True,  # current
             )
             for document_id, new in zip(ids, batch.new, strict=True)
         ]
-        rows_insert(Document, ["id", *_DOCUMENT_COLUMNS], documents, using=using)
+        rows_insert(Document, _DOCUMENT_COLUMNS, documents, using=using)
         DocumentFile.objects.bulk_create(
             DocumentFile(document_id=document_id, format=new.read.extracted.format, data=new.read.file_data)
             for document_id, new in zip(ids, batch.new, strict=True)
@@ -310,7 +295,7 @@ class TranscriptBulkImport:
         for row, new in editions:
             old = replaced[new.replaces]
             old.is_current = False
-            document = Document(**dict(zip(("id", *_DOCUMENT_COLUMNS), row, strict=True)))
+            document = Document(**dict(zip(_DOCUMENT_COLUMNS, row, strict=True)))
             document._state.adding, document._state.db = False, Document.objects.db
             responses = edition_replaced.send(sender=Document, old_document=old, new_document=document)
             new.outcome.status, new.outcome.replaced_id = NEW_EDITION, old.pk

@@ -7,6 +7,7 @@ with its turns inside a single transaction, so a file either lands whole or not 
 
 import hashlib
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -74,16 +75,24 @@ def _refuse_if_too_large(size: int):
 
 def transcript_read(*, path: Path) -> TranscriptSource:
     path = Path(path)
-    try:
+    with file_errors_as(TranscriptError):
         _refuse_if_too_large(path.stat().st_size)  # before reading it: a huge file is never held in memory
         raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise TranscriptError("no such file") from None
-    except IsADirectoryError:
-        raise TranscriptError("is a folder, not a file") from None
-    except OSError as exc:
-        raise TranscriptError(f"cannot be read ({exc.strerror or exc})") from None
     return transcript_decode(name=path.name, raw_bytes=raw_bytes)
+
+
+@contextmanager
+def file_errors_as(error: type[Exception]):
+    """A file that cannot be read, as ``error`` with the reason an editor understands (for any
+    importer of files: transcripts, JSON Lines, other tools' exports)."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise error("no such file") from None
+    except IsADirectoryError:
+        raise error("is a folder, not a file") from None
+    except OSError as exc:
+        raise error(f"cannot be read ({exc.strerror or exc})") from None
 
 
 def transcript_decode(*, name: str, raw_bytes: bytes) -> TranscriptSource:
@@ -352,15 +361,7 @@ def transcript_import(
     """
     created = []
     try:
-        return _transcript_import(
-            path=path,
-            publisher=publisher,
-            replaces=replaces,
-            detect_editions=detect_editions,
-            speaker_cache=speaker_cache,
-            prepared=prepared,
-            created=created,
-        )
+        return _transcript_import(path, publisher, replaces, detect_editions, speaker_cache, prepared, created)
     except BaseException:
         if speaker_cache is not None:
             speaker_cache.invalidate()  # the speakers of a failed file may have been rolled back
@@ -385,7 +386,7 @@ def use_asynchronous_commit():
 
 
 @transaction.atomic
-def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_cache, prepared, created) -> ImportResult:
+def _transcript_import(path, publisher, replaces, detect_editions, speaker_cache, prepared, created) -> ImportResult:
     use_asynchronous_commit()
     speaker_cache = speaker_cache or SpeakerCache()
     source = prepared.read() if prepared is not None else transcript_read(path=path)

@@ -26,6 +26,7 @@ class ReadFile:
     """A file as a worker read and parsed it."""
 
     path: Path
+    name: str  # the file's name (``path.name``, worked out once)
     speakers_version: int
     extracted: ExtractedText | None = None
     content_hash: str = ""
@@ -33,19 +34,16 @@ class ReadFile:
     parsed: ParsedDocument | None = None
     error: str | None = None  # why it cannot be imported (None when parsed)
 
-    @property
-    def name(self) -> str:
-        return self.path.name
-
 
 def _read_and_parse(path: Path, speakers: tuple, speakers_version: int) -> ReadFile:
     try:
         source = transcript_read(path=path)
     except TranscriptError as exc:
-        return ReadFile(path=path, speakers_version=speakers_version, error=str(exc))
+        return ReadFile(path=path, name=path.name, speakers_version=speakers_version, error=str(exc))
     is_its_text = source.format == "text" and source.raw_bytes == source.text.encode()
     read = ReadFile(
         path=path,
+        name=path.name,
         speakers_version=speakers_version,
         extracted=source.extracted,
         content_hash=source.content_hash,
@@ -123,7 +121,7 @@ class FileReader:
     """
 
     FIRST_CHUNK_FILES = 16
-    CHUNK_FILES = 32
+    CHUNK_FILES = 64
     REPARSE_FILES = 8  # parsed again together when speakers created since make them stale
     CHUNK_BYTES = 4 << 20
     AHEAD_FILES = 1000  # a batch's worth and more: the workers go on while a batch is written

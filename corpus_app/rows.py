@@ -90,8 +90,9 @@ def _converted(row, converters):
 
 
 def _converter(field, connection):
-    """The field's own conversion, remembered per value for times (a batch shares a few: its “now”)."""
-    if isinstance(field, models.DateTimeField):
+    """The field's own conversion, remembered per value for dates and times (a batch shares a few:
+    its “now”, the days of its documents) and for an empty JSON list (most documents' import warnings)."""
+    if isinstance(field, models.DateField):  # and DateTimeField
         known = {}
 
         def convert(value):
@@ -102,4 +103,7 @@ def _converter(field, connection):
         return convert
     if isinstance(field, models.UUIDField) and connection.vendor == "sqlite":
         return lambda value: value.hex  # what UUIDField stores where there is no uuid type
+    if isinstance(field, models.JSONField):
+        empty = field.get_db_prep_save([], connection)
+        return lambda value: empty if value == [] else field.get_db_prep_save(value, connection)
     return lambda value: field.get_db_prep_save(value, connection)
