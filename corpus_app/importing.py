@@ -271,8 +271,8 @@ def stored_matches(*, hashes: set[str], names: set[str], headings: set[tuple]) -
     names = {name[:255] for name in names}
     date_field = Document._meta.get_field("date")
 
-    def among(column, values, adapt=lambda value: value):
-        return f"{quote(column)} IN ({', '.join(['%s'] * len(values))})", [adapt(value) for value in values]
+    def among(column, values):
+        return f"{quote(column)} IN ({', '.join(['%s'] * len(values))})", list(values)
 
     clauses, params = [], []
     if hashes:
@@ -285,9 +285,7 @@ def stored_matches(*, hashes: set[str], names: set[str], headings: set[tuple]) -
         params += values
     if headings:
         titles, title_params = among("title", {title for title, _, _ in headings})
-        dates, date_params = among(
-            "date", {date for _, date, _ in headings}, lambda date: date_field.get_db_prep_value(date, connection)
-        )
+        dates, date_params = among("date", {date for _, date, _ in headings})  # the drivers adapt dates
         clauses.append(f"({quote('is_current')} AND {titles} AND {dates})")
         params += title_params + date_params
     found = StoredMatches({}, {}, {})

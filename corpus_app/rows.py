@@ -20,7 +20,8 @@ from django.db import connections, models
 from desk.cache import ANNOTATIONS, CORPUS, bump
 
 _CONVERTED = (models.JSONField,)
-_CONVERTED_ON_SQLITE = (models.JSONField, models.DateTimeField, models.DateField, models.UUIDField)
+# Dates as they are: the driver's adapter (Django's, ISO 8601) writes what DateField would.
+_CONVERTED_ON_SQLITE = (models.JSONField, models.DateTimeField, models.UUIDField)
 
 
 def allocate_ids(model, count: int, using="default") -> list[int]:
@@ -90,9 +91,9 @@ def _converted(row, converters):
 
 
 def _converter(field, connection):
-    """The field's own conversion, remembered per value for dates and times (a batch shares a few:
-    its “now”, the days of its documents) and for an empty JSON list (most documents' import warnings)."""
-    if isinstance(field, models.DateField):  # and DateTimeField
+    """The field's own conversion, remembered per value for times (a batch shares a few: its “now”)
+    and for an empty JSON list (most documents' import warnings)."""
+    if isinstance(field, models.DateTimeField):
         known = {}
 
         def convert(value):
