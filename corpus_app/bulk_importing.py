@@ -55,7 +55,7 @@ IMPORTED, NEW_EDITION, SKIPPED, FAILED, CHECKED = "imported", "new edition", "sk
 class FileOutcome:
     """What became of one file of a run."""
 
-    path: Path
+    path: str | Path
     status: str  # IMPORTED, NEW_EDITION, SKIPPED (already imported), FAILED or CHECKED (a dry run)
     document_id: int | None = None
     parsed: ParsedDocument | None = None
@@ -107,7 +107,7 @@ class TranscriptBulkImport:
         self.dry_run = dry_run
         self.speakers = SpeakerVersions(speaker_cache or SpeakerCache())
 
-    def run(self, paths: list[Path]):
+    def run(self, paths: list[str | Path]):
         with FileReader(paths, self.speakers) as reader:
             # The first chunk is written before the others are parsed.
             batch, batch_bytes, size = [], 0, reader.FIRST_CHUNK_FILES
