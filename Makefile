@@ -6,7 +6,7 @@ FIXTURES := speakers corpus topics targets demo_annotations
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run serve backup restore test lint format fixtures browser-deps probe clean bench bench-pages bench-import
+.PHONY: install compile migrate demo run serve backup restore test lint format fixtures browser-deps probe clean bench bench-pages bench-import
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed compile
+
+# The project's modules compiled ahead into __pycache__ (only those changed since): where
+# PYTHONDONTWRITEBYTECODE is set, every command would compile them all as it starts (~0.15 s).
+compile: $(VENV)/.installed
+	$(PY) -m compileall -q corpus_app annotations dashboard desk > /dev/null
 
 migrate: install
 	$(PY) manage.py migrate --noinput

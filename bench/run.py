@@ -298,6 +298,12 @@ def next_link(client, url):
     return url.split("?")[0] + html.unescape(found.group(1))
 
 
+def by_next_link(client, name, listing, page, n):
+    """``measure`` of a listing's page ``page`` as a reader reaches it: by the Next link of the page before."""
+    before = f"{listing}{'&' if '?' in listing else '?'}page={page - 1}"
+    return measure(client, f"{name}, page {page} by its Next link", next_link(client, before), n)
+
+
 def bench_user():
     from django.contrib.auth import get_user_model
 
@@ -391,35 +397,15 @@ def main_pages(argv):
             f"/documents/?q=currencies&page={common_word_page}",
             n,
         ),
-        measure(
-            client,
-            f"documents list, text “currencies”, page {common_word_page} by its Next link",
-            next_link(client, f"/documents/?q=currencies&page={common_word_page - 1}"),
-            n,
-        ),
+        by_next_link(client, "documents list, text “currencies”", "/documents/?q=currencies", common_word_page, n),
         measure(client, "annotations list", "/annotations/", n),
         measure(client, "annotations list, topic + stance filters", filtered, n),
         measure(client, f"annotations list, page {annotation_page}", f"/annotations/?page={annotation_page}", n),
-        measure(
-            client,
-            f"annotations list, page {annotation_page} by its Next link",
-            next_link(client, f"/annotations/?page={annotation_page - 1}"),
-            n,
-        ),
-        measure(
-            client,
-            f"annotations list, topic + stance filters, page {filtered_page} by its Next link",
-            next_link(client, f"{filtered}&page={filtered_page - 1}"),
-            n,
-        ),
+        by_next_link(client, "annotations list", "/annotations/", annotation_page, n),
+        by_next_link(client, "annotations list, topic + stance filters", filtered, filtered_page, n),
         measure(client, "claims queue", "/claims/", n),
         measure(client, "claims queue, status filter", "/claims/?status=in_review", n),
-        measure(
-            client,
-            f"claims queue, page {claim_page} by its Next link",
-            next_link(client, f"/claims/?page={claim_page - 1}"),
-            n,
-        ),
+        by_next_link(client, "claims queue", "/claims/", claim_page, n),
         measure(client, "search “national currencies”", "/search/?q=national+currencies", n),
         measure(client, "search “sanctions -dollar”", "/search/?q=sanctions+-dollar", n),
         measure(client, "dashboard", "/", n),

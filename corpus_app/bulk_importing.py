@@ -3,11 +3,14 @@
 Worker processes read and parse the files ahead (``corpus_app.parse_ahead``); this process
 writes them a batch at a time: one lookup of the batch's content hashes and editions, one insert
 of its documents, one ``COPY`` (PostgreSQL) or bulk insert (SQLite) of its turns, one transaction.
-A file that cannot be read, parsed or checked fails alone before anything is written. Only the
-files that need more go through the one-file import (``corpus_app.importing.transcript_import``),
-after their batch: new editions (which re-anchor annotations), a file identical to one before it in
-the batch, and, should the database refuse a batch, each of its files in its own transaction,
-so that a bad file still costs only itself.
+A new edition goes in the same batch: the documents it replaces are locked and marked replaced
+together, and ``edition_replaced`` is sent for each (the annotations app re-anchors, in the batch's
+transaction). A file that cannot be read, parsed or checked fails alone before anything is written.
+Only the files that need more go through the one-file import
+(``corpus_app.importing.transcript_import``), after their batch: a file identical to, or a new
+edition of, one before it in the batch, and, should the database refuse a batch (or a receiver of
+``edition_replaced`` raise), each of its files in its own transaction, so that a bad file still
+costs only itself.
 """
 
 import logging
@@ -24,9 +27,11 @@ from corpus_app.importing import (
     SpeakerCache,
     TranscriptError,
     failure_reason,
+    heading_of,
     insert_turns,
     source_url_of,
     speaker_ids_for,
+    stored_matches,
     transcript_import,
     use_asynchronous_commit,
 )
@@ -35,25 +40,12 @@ from corpus_app.parse_ahead import FileReader, ReadFile, SpeakerVersions
 from corpus_app.parsing import ParsedDocument
 from corpus_app.rows import allocate_ids
 from corpus_app.rows import insert as rows_insert
+from corpus_app.signals import edition_replaced
 
 logger = logging.getLogger(__name__)
 
-# The columns the batch writes, in this order (``replaces`` stays empty: new editions go one by one).
-_DOCUMENT_COLUMNS = (
-    "title",
-    "kind",
-    "date",
-    "place",
-    "publisher",
-    "source_url",
-    "author",
-    "source_name",
-    "raw_text",
-    "content_hash",
-    "import_warnings",
-    "imported_at",
-    "is_current",
-)
+# Every column of a document, as the batch writes them (a field added to ``Document`` is one more here).
+_DOCUMENT_COLUMNS = [field.attname for field in Document._meta.concrete_fields]
 
 
 IMPORTED, NEW_EDITION, SKIPPED, FAILED, CHECKED = "imported", "new edition", "skipped", "failed", "checked"
@@ -63,7 +55,7 @@ IMPORTED, NEW_EDITION, SKIPPED, FAILED, CHECKED = "imported", "new edition", "sk
 class FileOutcome:
     """What became of one file of a run."""
 
-    path: Path
+    path: str | Path
     status: str  # IMPORTED, NEW_EDITION, SKIPPED (already imported), FAILED or CHECKED (a dry run)
     document_id: int | None = None
     parsed: ParsedDocument | None = None
@@ -74,11 +66,21 @@ class FileOutcome:
 
 
 @dataclass
+class _NewDocument:
+    """A file the batch writes: a new document, or a new edition of ``replaces`` (a current document)."""
+
+    index: int  # in the batch
+    read: ReadFile
+    speaker_ids: dict[str, int]
+    outcome: FileOutcome
+    replaces: int | None = None
+
+
+@dataclass
 class _Batch:
     """A batch's files sorted out: what is written together, what is reported, what goes one by one after."""
 
-    new: list[ReadFile] = field(default_factory=list)
-    speaker_ids: list[dict[str, int]] = field(default_factory=list)  # of each new file
+    new: list[_NewDocument] = field(default_factory=list)
     outcomes: list[tuple[int, FileOutcome]] = field(default_factory=list)  # (index in the batch, outcome)
     one_by_one: list[tuple[int, ReadFile]] = field(default_factory=list)
 
@@ -105,7 +107,7 @@ class TranscriptBulkImport:
         self.dry_run = dry_run
         self.speakers = SpeakerVersions(speaker_cache or SpeakerCache())
 
-    def run(self, paths: list[Path]):
+    def run(self, paths: list[str | Path]):
         with FileReader(paths, self.speakers) as reader:
             # The first chunk is written before the others are parsed.
             batch, batch_bytes, size = [], 0, reader.FIRST_CHUNK_FILES
@@ -150,18 +152,17 @@ class TranscriptBulkImport:
     def _sort_out(self, files: list[ReadFile], reader: FileReader) -> _Batch:
         """Which files are new, already imported, new editions, or failed; the new speakers created."""
         batch = _Batch()
-        stored = dict(
-            Document.objects.filter(content_hash__in={read.content_hash for read in files if read.content_hash})
-            .order_by()
-            .values_list("content_hash", "pk")
+        parsed = [read for read in files if read.parsed is not None]
+        stored = stored_matches(
+            hashes={read.content_hash for read in files if read.content_hash},
+            names={read.name for read in parsed} if self.detect_editions else set(),
+            headings={heading_of(read.parsed) for read in parsed} - {None} if self.detect_editions else set(),
         )
-        by_name, by_heading = self._current_editions([read for read in files if read.parsed is not None])
         in_batch_hashes, in_batch_names, in_batch_headings = set(), set(), set()
         for index, read in enumerate(files):
-            if read.content_hash in stored:
-                batch.outcomes.append(
-                    (index, FileOutcome(path=read.path, status=SKIPPED, document_id=stored[read.content_hash]))
-                )
+            if read.content_hash in stored.by_hash:
+                outcome = FileOutcome(path=read.path, status=SKIPPED, document_id=stored.by_hash[read.content_hash])
+                batch.outcomes.append((index, outcome))
                 continue
             if read.content_hash and read.content_hash in in_batch_hashes:
                 batch.one_by_one.append((index, read))  # identical to a file before it: skipped once that one is in
@@ -174,24 +175,47 @@ class TranscriptBulkImport:
                 batch.outcomes.append((index, FileOutcome(path=read.path, status=FAILED, reason=read.error)))
                 continue
             in_batch_hashes.add(read.content_hash)
-            parsed = read.parsed
-            name, heading = read.name[:255], _heading(parsed)
+            name, heading = read.name[:255], heading_of(read.parsed)
             later_edition = name in in_batch_names or (heading is not None and heading in in_batch_headings)
             in_batch_names.add(name)
             if heading is not None:
                 in_batch_headings.add(heading)
-            if self.detect_editions and (later_edition or name in by_name or heading in by_heading):
-                batch.one_by_one.append((index, read))  # a new edition: locked, replaced and re-anchored on its own
+            replaces = stored.previous_edition(name, heading) if self.detect_editions else None
+            if self.detect_editions and later_edition:
+                batch.one_by_one.append((index, read))  # a new edition of a file before it in the batch
                 continue
             try:
-                speaker_ids = self._speaker_ids(parsed)
+                speaker_ids = self._speaker_ids(read.parsed)
             except (TranscriptError, ValidationError) as exc:
                 batch.outcomes.append((index, FileOutcome(path=read.path, status=FAILED, reason=failure_reason(exc))))
                 continue
-            batch.new.append(read)
-            batch.speaker_ids.append(speaker_ids)
-            batch.outcomes.append((index, FileOutcome(path=read.path, status=IMPORTED, parsed=parsed)))
+            outcome = FileOutcome(path=read.path, status=IMPORTED, parsed=read.parsed)
+            batch.new.append(_NewDocument(index, read, speaker_ids, outcome, replaces))
+            batch.outcomes.append((index, outcome))
+        self._lock_replaced(batch)
         return batch
+
+    @staticmethod
+    def _lock_replaced(batch: _Batch):
+        """The documents the batch's new editions replace, locked: two imports cannot both replace one.
+        A file whose document was replaced since the lookup (by another import), or is replaced by a
+        file before it in the batch (one found by name, the other by title, date and place), goes
+        on its own after the batch."""
+        replaced = {new.replaces for new in batch.new if new.replaces is not None}
+        if not replaced:
+            return
+        current = set(
+            Document.objects.select_for_update().filter(pk__in=replaced, is_current=True).values_list("pk", flat=True)
+        )
+        claimed, later = set(), []
+        for new in batch.new:
+            if new.replaces is not None and (new.replaces not in current or new.replaces in claimed):
+                later.append(new)
+            claimed.add(new.replaces)
+        for new in later:
+            batch.new.remove(new)
+            batch.outcomes.remove((new.index, new.outcome))
+            batch.one_by_one.append((new.index, new.read))
 
     def _speaker_ids(self, parsed: ParsedDocument) -> dict[str, int]:
         """The ids of the speakers of ``parsed``, creating the new ones (in a savepoint of their own:
@@ -210,77 +234,72 @@ class TranscriptBulkImport:
             self.speakers.created(speaker.name for speaker in created)
         return ids
 
-    def _current_editions(self, reads: list[ReadFile]) -> tuple[dict, dict]:
-        """The current documents these files may be new editions of, by file name and by (title, date, place)."""
-        if not self.detect_editions or not reads:
-            return {}, {}
-        current = Document.objects.filter(is_current=True).order_by()
-        fields = ("pk", "source_name", "title", "date", "place")
-        by_name = set(
-            current.filter(source_name__in={read.name[:255] for read in reads}).values_list("source_name", flat=True)
-        )
-        headings = {_heading(read.parsed) for read in reads} - {None}
-        by_heading = {
-            (title, date, place)
-            for _, _, title, date, place in current.filter(title__in={heading[0] for heading in headings}).values_list(
-                *fields
-            )
-        } & headings
-        return by_name, by_heading
-
     def _write(self, batch: _Batch):
         using = Document.objects.db
         ids = allocate_ids(Document, len(batch.new), using=using)
         imported_at = timezone.now()
-        rows_insert(
-            Document,
-            ["id", *_DOCUMENT_COLUMNS],
-            [
-                (
-                    document_id,
-                    read.parsed.title[:500],
-                    read.parsed.kind,
-                    read.parsed.date,
-                    (read.parsed.place or "")[:200],
-                    (self.publisher or read.parsed.publisher)[:200],
-                    source_url_of(read.parsed),
-                    (read.parsed.author or "")[:200],
-                    read.name[:255],
-                    read.extracted.text,
-                    read.content_hash,
-                    [
-                        {"line": warning.line, "code": warning.code, "message": warning.message}
-                        for warning in read.parsed.warnings
-                    ],
-                    imported_at,
-                    True,
-                )
-                for document_id, read in zip(ids, batch.new, strict=True)
-            ],
-            using=using,
-        )
+        documents = [
+            (
+                document_id,
+                new.read.parsed.title[:500],
+                new.read.parsed.kind,
+                new.read.parsed.date,
+                (new.read.parsed.place or "")[:200],
+                (self.publisher or new.read.parsed.publisher)[:200],
+                source_url_of(new.read.parsed),
+                (new.read.parsed.author or "")[:200],
+                new.read.name[:255],
+                new.read.extracted.text,
+                new.read.content_hash,
+                [
+                    {"line": warning.line, "code": warning.code, "message": warning.message}
+                    for warning in new.read.parsed.warnings
+                ],
+                imported_at,
+                new.replaces,
+                True,  # current
+            )
+            for document_id, new in zip(ids, batch.new, strict=True)
+        ]
+        rows_insert(Document, _DOCUMENT_COLUMNS, documents, using=using)
         DocumentFile.objects.bulk_create(
-            DocumentFile(document_id=document_id, format=read.extracted.format, data=read.file_data)
-            for document_id, read in zip(ids, batch.new, strict=True)
-            if read.file_data is not None
+            DocumentFile(document_id=document_id, format=new.read.extracted.format, data=new.read.file_data)
+            for document_id, new in zip(ids, batch.new, strict=True)
+            if new.read.file_data is not None
         )
         insert_turns(
             (
                 document_id,
                 turn.position,
-                speaker_ids[turn.speaker] if turn.speaker else None,
+                new.speaker_ids[turn.speaker] if turn.speaker else None,
                 (turn.label or "")[:200],
                 turn.kind.value if hasattr(turn.kind, "value") else str(turn.kind),
                 turn.text,
                 turn.line,
             )
-            for document_id, read, speaker_ids in zip(ids, batch.new, batch.speaker_ids, strict=True)
-            for turn in read.parsed.turns
+            for document_id, new in zip(ids, batch.new, strict=True)
+            for turn in new.read.parsed.turns
         )
-        new_ids = iter(ids)
-        for _, outcome in batch.outcomes:
-            if outcome.status == IMPORTED:
-                outcome.document_id = next(new_ids)
+        for document_id, new in zip(ids, batch.new, strict=True):
+            new.outcome.document_id = document_id
+        self._replace_editions([(row, new) for row, new in zip(documents, batch.new, strict=True) if new.replaces])
+
+    @staticmethod
+    def _replace_editions(editions: list[tuple[tuple, _NewDocument]]):
+        """The documents the new editions replace are no longer current; the receivers of
+        ``edition_replaced`` act on each pair (a receiver that raises fails the batch)."""
+        if not editions:
+            return
+        replaced = Document.objects.defer("raw_text").in_bulk([new.replaces for _, new in editions])
+        Document.objects.filter(pk__in=replaced).update(is_current=False)
+        for row, new in editions:
+            old = replaced[new.replaces]
+            old.is_current = False
+            document = Document(**dict(zip(_DOCUMENT_COLUMNS, row, strict=True)))
+            document._state.adding, document._state.db = False, Document.objects.db
+            responses = edition_replaced.send(sender=Document, old_document=old, new_document=document)
+            new.outcome.status, new.outcome.replaced_id = NEW_EDITION, old.pk
+            new.outcome.reanchoring = next((response for _, response in responses if response is not None), None)
 
     def _import_one(self, read: ReadFile) -> FileOutcome:
         """One file through the one-file import, in its own transaction."""
@@ -307,10 +326,3 @@ class TranscriptBulkImport:
             replaced_id=result.replaced.pk if result.replaced is not None else None,
             reanchoring=result.reanchoring,
         )
-
-
-def _heading(parsed: ParsedDocument) -> tuple | None:
-    """What finds an earlier edition besides the file name: the title, date and place (never without a date)."""
-    if parsed.date is None:
-        return None
-    return (parsed.title[:500], parsed.date, (parsed.place or "")[:200])

@@ -7,6 +7,7 @@ with its turns inside a single transaction, so a file either lands whole or not 
 
 import hashlib
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -74,16 +75,24 @@ def _refuse_if_too_large(size: int):
 
 def transcript_read(*, path: Path) -> TranscriptSource:
     path = Path(path)
-    try:
+    with file_errors_as(TranscriptError):
         _refuse_if_too_large(path.stat().st_size)  # before reading it: a huge file is never held in memory
         raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise TranscriptError("no such file") from None
-    except IsADirectoryError:
-        raise TranscriptError("is a folder, not a file") from None
-    except OSError as exc:
-        raise TranscriptError(f"cannot be read ({exc.strerror or exc})") from None
     return transcript_decode(name=path.name, raw_bytes=raw_bytes)
+
+
+@contextmanager
+def file_errors_as(error: type[Exception]):
+    """A file that cannot be read, as ``error`` with the reason an editor understands (for any
+    importer of files: transcripts, JSON Lines, other tools' exports)."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise error("no such file") from None
+    except IsADirectoryError:
+        raise error("is a folder, not a file") from None
+    except OSError as exc:
+        raise error(f"cannot be read ({exc.strerror or exc})") from None
 
 
 def transcript_decode(*, name: str, raw_bytes: bytes) -> TranscriptSource:
@@ -212,10 +221,15 @@ def insert_turns(rows):
     rows_insert(Turn, list(_TURN_COLUMNS), list(rows), using=Turn.objects.db)
 
 
+_WEB_ADDRESS = URLValidator(schemes=["http", "https"])
+
+
 def source_url_of(parsed: ParsedDocument) -> str:
     """The web address the file gives for itself, if Django's URL validation accepts it, else none."""
+    if not parsed.url:
+        return ""
     try:
-        URLValidator(schemes=["http", "https"])(parsed.url)
+        _WEB_ADDRESS(parsed.url)
     except ValidationError:
         return ""
     return parsed.url
@@ -225,40 +239,90 @@ def _kind_value(kind) -> str:
     return kind.value if hasattr(kind, "value") else str(kind)
 
 
-def _stored_or_previous_edition(*, source: TranscriptSource, parsed: ParsedDocument) -> tuple[int, bool] | None:
-    """(id, same bytes) of the document already imported from these bytes, else of the current
-    document this file is a new edition of: the same file name, or the same title, date and place
-    (an undated title alone is too weak a match: ``date = NULL`` is never true). A match by name
-    wins over one by title, date and place; the newest wins among them.
+@dataclass
+class StoredMatches:
+    """What the database holds of some files: the documents with their bytes (by content hash), and
+    the current documents they may be new editions of, by file name and by (title, date, place)
+    (the newest of each)."""
 
-    One query, in SQL of its own: it runs for every file of a run, and building it with the ORM
-    took four times as long as running it.
-    """
+    by_hash: dict[str, int]
+    by_name: dict[str, int]
+    by_heading: dict[tuple, int]
+
+    def previous_edition(self, name: str, heading: tuple | None) -> int | None:
+        """The current document a file is a new edition of: by name first, then by title, date and place."""
+        found = self.by_name.get(name[:255])
+        return found if found is not None else self.by_heading.get(heading)
+
+
+def heading_of(parsed: ParsedDocument) -> tuple | None:
+    """What finds an earlier edition besides the file name: the title, date and place (never without a date)."""
+    if parsed.date is None:
+        return None
+    return (parsed.title[:500], parsed.date, (parsed.place or "")[:200])
+
+
+def stored_matches(*, hashes: set[str], names: set[str], headings: set[tuple]) -> StoredMatches:
+    """One query for a batch of files (or one): every term answered by an index (content hash,
+    file name, title and date), in SQL of its own: the ORM took longer to build it than the
+    database to answer it."""
     connection = connections[Document.objects.db]
     quote = connection.ops.quote_name
+    names = {name[:255] for name in names}
+    date_field = Document._meta.get_field("date")
+
+    def among(column, values):
+        return f"{quote(column)} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+    clauses, params = [], []
+    if hashes:
+        sql, values = among("content_hash", hashes)
+        clauses.append(sql)
+        params += values
+    if names:
+        sql, values = among("source_name", names)
+        clauses.append(f"({quote('is_current')} AND {sql})")
+        params += values
+    if headings:
+        titles, title_params = among("title", {title for title, _, _ in headings})
+        dates, date_params = among("date", {date for _, date, _ in headings})  # the drivers adapt dates
+        clauses.append(f"({quote('is_current')} AND {titles} AND {dates})")
+        params += title_params + date_params
+    found = StoredMatches({}, {}, {})
+    if not clauses:
+        return found
+    columns = ", ".join(
+        quote(column) for column in ("id", "content_hash", "is_current", "source_name", "title", "date", "place")
+    )
     sql = (
-        f"SELECT {quote('id')}, {quote('content_hash')} = %(hash)s FROM {quote(Document._meta.db_table)} "
-        # Three terms each answered by an index (SQLite too: a "current" factored out made it read every row).
-        f"WHERE {quote('content_hash')} = %(hash)s OR ({quote('is_current')} AND {quote('source_name')} = %(name)s)"
-        f" OR ({quote('is_current')} AND {quote('date')} = %(date)s AND {quote('title')} = %(title)s"
-        f" AND {quote('place')} = %(place)s) "
-        # The same bytes first, then the same name, then the same title, date and place; the newest among them.
-        f"ORDER BY CASE WHEN {quote('content_hash')} = %(hash)s THEN 0 WHEN {quote('source_name')} = %(name)s THEN 1"
-        f" ELSE 2 END, {quote('imported_at')} DESC, {quote('id')} DESC LIMIT 1"
+        f"SELECT {columns} FROM {quote(Document._meta.db_table)} WHERE {' OR '.join(clauses)} "
+        f"ORDER BY {quote('imported_at')}, {quote('id')}"  # the newest last: it wins
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            {
-                "hash": source.content_hash,
-                "name": source.name[:255],
-                "date": parsed.date,
-                "title": parsed.title[:500],
-                "place": (parsed.place or "")[:200],
-            },
-        )
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for pk, content_hash, is_current, source_name, title, date, place in rows:
+        if content_hash in hashes:
+            found.by_hash[content_hash] = pk
+        if not is_current:
+            continue
+        if source_name in names:
+            found.by_name[source_name] = pk
+        heading = (title, date_field.to_python(date), place)
+        if heading in headings:
+            found.by_heading[heading] = pk
+    return found
+
+
+def _stored_or_previous_edition(*, source: TranscriptSource, parsed: ParsedDocument) -> tuple[int, bool] | None:
+    """(id, same bytes) of the document already imported from these bytes, else of the current
+    document this file is a new edition of (``StoredMatches.previous_edition``)."""
+    heading = heading_of(parsed)
+    found = stored_matches(hashes={source.content_hash}, names={source.name}, headings={heading} - {None})
+    if source.content_hash in found.by_hash:
+        return found.by_hash[source.content_hash], True
+    previous = found.previous_edition(source.name, heading)
+    return (previous, False) if previous is not None else None
 
 
 def _lock_edition(document_id) -> Document:
@@ -295,15 +359,7 @@ def transcript_import(
     """
     created = []
     try:
-        return _transcript_import(
-            path=path,
-            publisher=publisher,
-            replaces=replaces,
-            detect_editions=detect_editions,
-            speaker_cache=speaker_cache,
-            prepared=prepared,
-            created=created,
-        )
+        return _transcript_import(path, publisher, replaces, detect_editions, speaker_cache, prepared, created)
     except BaseException:
         if speaker_cache is not None:
             speaker_cache.invalidate()  # the speakers of a failed file may have been rolled back
@@ -328,7 +384,7 @@ def use_asynchronous_commit():
 
 
 @transaction.atomic
-def _transcript_import(*, path, publisher, replaces, detect_editions, speaker_cache, prepared, created) -> ImportResult:
+def _transcript_import(path, publisher, replaces, detect_editions, speaker_cache, prepared, created) -> ImportResult:
     use_asynchronous_commit()
     speaker_cache = speaker_cache or SpeakerCache()
     source = prepared.read() if prepared is not None else transcript_read(path=path)

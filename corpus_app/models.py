@@ -272,6 +272,17 @@ class DocumentFile(models.Model):
         return f"{self.document.source_name or 'file'} ({self.format})"
 
 
+#: The union of tsvectors without their positions, an aggregate (PostgreSQL, migration 0020): by
+#: tsvector's own ``||``, a third of the time of unnesting every lexeme into an array and back.
+LEXEMES_UNION = "corpus_app_lexemes_union"
+
+
+def _lexemes_of_turns(turns: str, condition: str = "") -> str:
+    """The words of ``turns`` (a table of turns), one row (document_id, lexemes) per document."""
+    where = f"search_vector IS NOT NULL AND {condition}" if condition else "search_vector IS NOT NULL"
+    return f"SELECT document_id, {LEXEMES_UNION}(strip(search_vector)) FROM {turns} WHERE {where} GROUP BY document_id"
+
+
 class TurnQuerySet(models.QuerySet):
     def readable(self):
         """The turns readers see: without those an editor marked as page noise (kept, restorable)."""
@@ -357,10 +368,9 @@ class Turn(models.Model):
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert,
                 referencing=pgtrigger.Referencing(new="new_rows"),
-                func="""
+                func=f"""
 INSERT INTO corpus_app_document_lexemes AS stored (document_id, lexemes)
-SELECT document_id, array_to_tsvector(array_agg(lexeme))
-FROM new_rows, unnest(tsvector_to_array(search_vector)) AS lexeme GROUP BY document_id
+{_lexemes_of_turns("new_rows")}
 ON CONFLICT (document_id) DO UPDATE SET lexemes = stored.lexemes || EXCLUDED.lexemes;  -- a union: no positions
 RETURN NULL;""",
             ),
@@ -377,9 +387,7 @@ RETURN NULL;""",
 documents := ARRAY(SELECT DISTINCT document_id FROM {rows});
 DELETE FROM corpus_app_document_lexemes WHERE document_id = ANY(documents);
 INSERT INTO corpus_app_document_lexemes (document_id, lexemes)
-SELECT document_id, array_to_tsvector(array_agg(lexeme))
-FROM corpus_app_turn, unnest(tsvector_to_array(search_vector)) AS lexeme
-WHERE document_id = ANY(documents) GROUP BY document_id;
+{_lexemes_of_turns("corpus_app_turn", "document_id = ANY(documents)")};
 RETURN NULL;""",
                 )
                 for event, operation, referencing, rows in [

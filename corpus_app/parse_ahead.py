@@ -25,7 +25,8 @@ from corpus_app.parsing.names import lookup_key
 class ReadFile:
     """A file as a worker read and parsed it."""
 
-    path: Path
+    path: str | Path  # a run's paths are strings: 20,000 files, no Path object each
+    name: str  # the file's name, worked out once
     speakers_version: int
     extracted: ExtractedText | None = None
     content_hash: str = ""
@@ -33,19 +34,16 @@ class ReadFile:
     parsed: ParsedDocument | None = None
     error: str | None = None  # why it cannot be imported (None when parsed)
 
-    @property
-    def name(self) -> str:
-        return self.path.name
 
-
-def _read_and_parse(path: Path, speakers: tuple, speakers_version: int) -> ReadFile:
+def _read_and_parse(path: str | Path, speakers: tuple, speakers_version: int) -> ReadFile:
     try:
         source = transcript_read(path=path)
     except TranscriptError as exc:
-        return ReadFile(path=path, speakers_version=speakers_version, error=str(exc))
+        return ReadFile(path=path, name=os.path.basename(path), speakers_version=speakers_version, error=str(exc))
     is_its_text = source.format == "text" and source.raw_bytes == source.text.encode()
     read = ReadFile(
         path=path,
+        name=os.path.basename(path),
         speakers_version=speakers_version,
         extracted=source.extracted,
         content_hash=source.content_hash,
@@ -69,7 +67,7 @@ def _parse(read: ReadFile, speakers: tuple, speakers_version: int):
         read.parsed = parsed
 
 
-def read_chunk(paths: list[Path], speakers: tuple, speakers_version: int) -> list[ReadFile]:
+def read_chunk(paths: list[str | Path], speakers: tuple, speakers_version: int) -> list[ReadFile]:
     """Read and parse files (in a worker process)."""
     return [_read_and_parse(path, speakers, speakers_version) for path in paths]
 
@@ -123,14 +121,14 @@ class FileReader:
     """
 
     FIRST_CHUNK_FILES = 16
-    CHUNK_FILES = 32
+    CHUNK_FILES = 64
     REPARSE_FILES = 8  # parsed again together when speakers created since make them stale
     CHUNK_BYTES = 4 << 20
     AHEAD_FILES = 1000  # a batch's worth and more: the workers go on while a batch is written
     AHEAD_BYTES = 4 << 20
     WORKERS_MIN_FILES = 64
 
-    def __init__(self, paths: list[Path], speakers: SpeakerVersions, *, workers: int | None = None):
+    def __init__(self, paths: list[str | Path], speakers: SpeakerVersions, *, workers: int | None = None):
         self.paths = list(paths)
         self.speakers = speakers
         self.workers = workers or _cores()
@@ -183,12 +181,12 @@ class FileReader:
                     continue  # being parsed already: the files are parsed again if they need it
                 entry[0] = self._submit(submitted.function, submitted.items)
 
-    def _chunks(self, paths: list[Path]) -> Iterator[tuple[list[Path], int]]:
+    def _chunks(self, paths: list[str | Path]) -> Iterator[tuple[list[str | Path], int]]:
         """The files in chunks of ``CHUNK_FILES``, fewer when they are large: (paths, their bytes)."""
         chunk, chunk_bytes = [], 0
         for path in paths:
             try:
-                size = path.stat().st_size
+                size = os.stat(path).st_size
             except OSError:  # told when it is read
                 size = 0
             if chunk and (len(chunk) >= self.CHUNK_FILES or chunk_bytes + size > self.CHUNK_BYTES):

@@ -20,7 +20,8 @@ from django.db import connections, models
 from desk.cache import ANNOTATIONS, CORPUS, bump
 
 _CONVERTED = (models.JSONField,)
-_CONVERTED_ON_SQLITE = (models.JSONField, models.DateTimeField, models.DateField, models.UUIDField)
+# Dates as they are: the driver's adapter (Django's, ISO 8601) writes what DateField would.
+_CONVERTED_ON_SQLITE = (models.JSONField, models.DateTimeField, models.UUIDField)
 
 
 def allocate_ids(model, count: int, using="default") -> list[int]:
@@ -90,7 +91,8 @@ def _converted(row, converters):
 
 
 def _converter(field, connection):
-    """The field's own conversion, remembered per value for times (a batch shares a few: its “now”)."""
+    """The field's own conversion, remembered per value for times (a batch shares a few: its “now”)
+    and for an empty JSON list (most documents' import warnings)."""
     if isinstance(field, models.DateTimeField):
         known = {}
 
@@ -102,4 +104,7 @@ def _converter(field, connection):
         return convert
     if isinstance(field, models.UUIDField) and connection.vendor == "sqlite":
         return lambda value: value.hex  # what UUIDField stores where there is no uuid type
+    if isinstance(field, models.JSONField):
+        empty = field.get_db_prep_save([], connection)
+        return lambda value: empty if value == [] else field.get_db_prep_save(value, connection)
     return lambda value: field.get_db_prep_save(value, connection)

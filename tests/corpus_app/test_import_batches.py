@@ -13,10 +13,11 @@ from django.db import IntegrityError, connection
 
 from corpus_app import bulk_importing, importing
 from corpus_app.bulk_importing import TranscriptBulkImport
-from corpus_app.importing import transcript_import
+from corpus_app.importing import TranscriptError, transcript_import
 from corpus_app.models import Document, Speaker, Turn
 from corpus_app.parse_ahead import FileReader
 from corpus_app.signals import edition_replaced
+from tests.corpus_app.snapshots import corpus_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSCRIPTS = ROOT / "fixtures" / "transcripts"
@@ -158,25 +159,6 @@ def test_the_same_file_twice_in_one_batch_is_imported_once(tmp_path):
     assert Document.objects.get().source_name == "a.txt"
 
 
-def corpus_snapshot():
-    """Every document as the importer wrote it, by file name, without ids."""
-    return {
-        document.source_name: (
-            document.title,
-            document.date,
-            document.place,
-            document.kind,
-            document.raw_text,
-            document.import_warnings,
-            [
-                (turn.position, turn.speaker.name if turn.speaker else None, turn.label, turn.kind, turn.text)
-                for turn in document.turns.select_related("speaker").order_by("position")
-            ],
-        )
-        for document in Document.objects.all()
-    }
-
-
 def test_parsing_in_worker_processes_gives_the_same_documents_as_one_file_at_a_time(tmp_path, small_batches):
     for path in sorted(TRANSCRIPTS.glob("*.txt")):
         (tmp_path / f"a_{path.name}").write_bytes(path.read_bytes())
@@ -253,3 +235,56 @@ def test_the_importer_imports_nothing_of_the_annotations():
             for alias in node.names
         ]
         assert not [name for name in imported if name and name.split(".")[0] == "annotations"], module
+
+
+def test_new_editions_of_many_documents_replace_them_in_one_run_and_each_is_announced(tmp_path, small_batches):
+    write_items(tmp_path, 8)
+    run(tmp_path)
+    first = dict(Document.objects.values_list("source_name", "pk"))
+    for number in range(0, 8, 2):  # every other file corrected: a new edition of its document
+        (tmp_path / f"item_{number:04d}.txt").write_text(item(number, "gas transit tariffs"), encoding="utf-8")
+    heard = []
+
+    def receiver(sender, *, old_document, new_document, **kwargs):
+        heard.append((old_document.pk, new_document.pk, connection.in_atomic_block))
+
+    edition_replaced.connect(receiver)
+    try:
+        out, _ = run(tmp_path)
+    finally:
+        edition_replaced.disconnect(receiver)
+    assert "Imported 4 file(s) (4 new edition(s)), skipped 4 already imported." in out
+    current = dict(Document.objects.filter(is_current=True).values_list("source_name", "pk"))
+    assert len(current) == 8 and Document.objects.count() == 12
+    for number in range(8):
+        name = f"item_{number:04d}.txt"
+        if number % 2:
+            assert current[name] == first[name]
+        else:
+            new = Document.objects.get(pk=current[name])
+            assert new.replaces_id == first[name] and "gas transit tariffs" in new.turns.get().text
+            assert f"{tmp_path / name}: new edition of document {first[name]}" in out
+    assert sorted(heard) == sorted((first[name], current[name], True) for name in first if int(name[5:9]) % 2 == 0)
+
+
+def test_a_new_edition_whose_receiver_fails_is_reported_by_name_and_the_others_imported(tmp_path):
+    write_items(tmp_path, 3)
+    run(tmp_path)
+    for number in range(3):
+        (tmp_path / f"item_{number:04d}.txt").write_text(item(number, "gas transit tariffs"), encoding="utf-8")
+    (tmp_path / "item_0003.txt").write_text(item(3), encoding="utf-8")  # new
+
+    def receiver(sender, *, old_document, new_document, **kwargs):
+        if new_document.source_name == "item_0001.txt":
+            raise TranscriptError("simulated: its annotations cannot be moved")
+
+    edition_replaced.connect(receiver)
+    try:
+        out, err, message = run_failing(tmp_path)
+    finally:
+        edition_replaced.disconnect(receiver)
+    assert "item_0001.txt: simulated: its annotations cannot be moved" in err and "item_0001.txt" in message
+    assert "Imported 3 file(s) (2 new edition(s)), 1 failed." in out
+    assert Document.objects.count() == 6
+    old = Document.objects.get(source_name="item_0001.txt")
+    assert old.is_current and "gas transit tariffs" not in old.raw_text
