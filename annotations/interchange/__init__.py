@@ -13,6 +13,7 @@ import ijson
 
 from annotations.interchange import desk, doccano, label_studio, w3c
 from annotations.interchange.records import WRONG_TYPE, RecordError, read_items, wrong_type
+from corpus_app.importing import file_errors_as
 
 FORMATS = {"desk": desk, "doccano": doccano, "label-studio": label_studio, "w3c": w3c}
 
@@ -25,19 +26,14 @@ def read(path: Path, fmt: str | None = None) -> tuple[str, str, Iterator]:
     """(the format, "line" or "item": what the numbers count, the file's (number, record or RecordError) pairs)."""
     path = Path(path)
     try:
-        # A JSON array (Label Studio's export, a list of annotations) is read an item at a time:
-        # 20,000 tasks loaded whole took 300 MB.
-        stream = _starts_with(path, b"[")
-        handle = path.open(encoding="utf-8-sig")
-        first = None if stream else _first_value(handle)
-    except FileNotFoundError:
-        raise FileError("no such file") from None
-    except IsADirectoryError:
-        raise FileError("is a folder, not a file") from None
+        with file_errors_as(FileError):
+            # A JSON array (Label Studio's export, a list of annotations) is read an item at a time:
+            # 20,000 tasks loaded whole took 300 MB.
+            stream = _starts_with(path, b"[")
+            handle = path.open(encoding="utf-8-sig")
+            first = None if stream else _first_value(handle)
     except UnicodeDecodeError:
         raise FileError("the file is not valid UTF-8") from None
-    except OSError as exc:
-        raise FileError(f"cannot be read ({exc.strerror or exc})") from None
     whole = None
     if stream:
         sample = _first_item(path)
