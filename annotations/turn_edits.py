@@ -17,6 +17,8 @@ The rules, in one place:
 Caches need no call here: every write of turns moves the corpus version (``corpus_app``
 migration 0010), under which the listings, the search, the speaker pages and the dashboard keep
 what they computed.
+
+Over 400 lines because each edit and its undo must see the same rules, which live only here.
 """
 
 from dataclasses import dataclass, field

@@ -3,6 +3,8 @@
 The parser (``corpus_app.parsing``) knows nothing of the database; this module reads
 the file, hands the parser the speaker aliases stored so far, and writes one document
 with its turns inside a single transaction, so a file either lands whole or not at all.
+Over 400 lines because the one-file import and the batch path (``bulk_importing``) share its
+look-ups, speaker resolution and failure reasons, which would otherwise be written twice.
 """
 
 import hashlib

@@ -1,3 +1,7 @@
+"""The corpus: documents, their turns and speakers, import batches, and the PostgreSQL search
+columns and triggers that keep them searchable. Over 400 lines because each model declares its
+triggers and indexes beside its fields (django-pgtrigger), so that each is read in one place."""
+
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
