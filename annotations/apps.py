@@ -13,14 +13,11 @@ class AnnotationsConfig(AppConfig):
 
     def ready(self):
         from annotations import receivers  # noqa: F401  (connects them)
-        from annotations.exports import desk_export_lines
-        from corpus_app.exports import JSONL_TYPE, DocumentFormat, add_document_format
 
         # Whole documents with their annotations, on the corpus app's documents export.
-        desk = DocumentFormat(
-            lines=desk_export_lines, content_type=JSONL_TYPE, name="documents-desk", extension="jsonl"
+        self.apps.get_app_config("corpus_app").add_document_format(
+            "desk", lines="annotations.exports.desk_export_lines", name="documents-desk"
         )
-        add_document_format("desk", desk)
 
         # Whatever saves or deletes through the ORM (the services, the admin, fixtures) renews the
         # results kept for the annotations (desk.cache).

@@ -2,7 +2,7 @@
 
 Every export applies the same filter parameters as its listing (``?kind=…&date_after=…``) and
 picks its format with ``?format=``: here ``csv`` and ``jsonl``, one row per document, plus the
-formats other apps add with :func:`add_document_format` (the annotations app adds ``desk``,
+formats other apps add with ``CorpusAppConfig.add_document_format`` (the annotations app adds ``desk``,
 whole documents with their annotations, since this app knows nothing of annotations).
 
 Responses stream: rows are read with ``.iterator(chunk_size=…)`` and written one at a time, so
@@ -13,16 +13,16 @@ the rows.
 import csv
 import json
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from corpus_app.filters import DocumentFilter
@@ -161,24 +161,6 @@ def filtered(filterset_class, request, queryset):
 # --- documents -----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DocumentFormat:
-    """A format another app adds to the documents export: ``lines(queryset)`` gives the text to stream."""
-
-    lines: Callable[[Iterable[Document]], Iterable[str]]
-    content_type: str
-    name: str
-    extension: str
-
-
-OTHER_DOCUMENT_FORMATS: dict[str, DocumentFormat] = {}
-
-
-def add_document_format(fmt, document_format: DocumentFormat):
-    """Offer ``?format=fmt`` on the documents export; called from an app's ``ready()``."""
-    OTHER_DOCUMENT_FORMATS[fmt] = document_format
-
-
 def _document_row(request, document):
     return {
         "id": document.pk,
@@ -197,13 +179,14 @@ def _document_row(request, document):
 @login_required
 @require_GET
 def document_export(request):
-    formats = (*TABLE_FORMATS, *OTHER_DOCUMENT_FORMATS)
+    other_formats = apps.get_app_config("corpus_app").document_formats
+    formats = (*TABLE_FORMATS, *other_formats)
     fmt, queryset, error = filtered_export(request, formats, DocumentFilter, Document.objects.all())
     if error:
         return error
-    if fmt in OTHER_DOCUMENT_FORMATS:
-        other = OTHER_DOCUMENT_FORMATS[fmt]
-        lines = other.lines(queryset)
+    if fmt in other_formats:
+        other = other_formats[fmt]
+        lines = import_string(other.lines)(queryset)
         return stream(lines, content_type=other.content_type, name=other.name, extension=other.extension)
     # A subquery, not Count("turns"): the text filter joins turns too and would inflate a JOIN count.
     turns = Turn.objects.readable().filter(document=OuterRef("pk"))
