@@ -223,7 +223,7 @@ def insert_turns(rows):
     rows_insert(Turn, list(_TURN_COLUMNS), list(rows), using=Turn.objects.db)
 
 
-_WEB_ADDRESS = URLValidator(schemes=["http", "https"])
+WEB_ADDRESS = URLValidator(schemes=["http", "https"])
 
 
 def source_url_of(parsed: ParsedDocument) -> str:
@@ -231,7 +231,7 @@ def source_url_of(parsed: ParsedDocument) -> str:
     if not parsed.url:
         return ""
     try:
-        _WEB_ADDRESS(parsed.url)
+        WEB_ADDRESS(parsed.url)
     except ValidationError:
         return ""
     return parsed.url

@@ -71,6 +71,7 @@ def document(item: dict, line: int) -> DocumentRecord:
         publisher=text_field(item, "publisher"),
         author=text_field(item, "author"),
         source=text_field(item, "source") or text_field(item, "source_name"),
+        source_url=text_field(item, "source_url"),
         raw_text=text_field(item, "raw_text"),
         content_hash=text_field(item, "content_hash"),
         warnings=warnings,
@@ -107,7 +108,14 @@ def _turn(item, n) -> TurnRecord:
         kind=kind,
         label=text_field(item, "label"),
         source_line=int_field(item.get("source_line"), f"turn {n} source_line"),
+        noise=_yes_or_no(item.get("noise", False), f"turn {n} noise"),
     )
+
+
+def _yes_or_no(value, name) -> bool:
+    if not isinstance(value, bool):
+        raise RecordError(f"“{name}” must be true or false")
+    return value
 
 
 def _speaker(item) -> SpeakerRecord:

@@ -38,7 +38,18 @@ def _chunk(documents: list[Document], topic_paths):
     for row in (
         Turn.objects.filter(document_id__in=ids)
         .order_by("document_id", "position")
-        .values("document_id", "id", "position", "speaker_id", "speaker__name", "label", "kind", "text", "source_line")
+        .values(
+            "document_id",
+            "id",
+            "position",
+            "speaker_id",
+            "speaker__name",
+            "label",
+            "kind",
+            "text",
+            "source_line",
+            "is_noise",
+        )
     ):
         turns.setdefault(row["document_id"], []).append(row)
         if row["speaker_id"]:
@@ -56,6 +67,7 @@ def _chunk(documents: list[Document], topic_paths):
             "publisher": document.publisher,
             "author": document.author,
             "source": document.source_name,
+            "source_url": document.source_url,
             "content_hash": document.content_hash,
             "raw_text": document.raw_text,
             "warnings": document.import_warnings,
@@ -67,6 +79,7 @@ def _chunk(documents: list[Document], topic_paths):
                     "kind": turn["kind"],
                     "text": turn["text"],
                     "source_line": turn["source_line"],
+                    **({"noise": True} if turn["is_noise"] else {}),  # said only of the few that are
                 }
                 for turn in document_turns
             ],

@@ -12,7 +12,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+
 from annotations.models import ClaimStatus, Polarity
+from corpus_app.importing import WEB_ADDRESS
 from corpus_app.models import DocumentKind, SpeakerKind, TurnKind
 from desk.text import text_problem
 
@@ -86,6 +89,7 @@ class TurnRecord:
     kind: str = TurnKind.NARRATION
     label: str = ""
     source_line: int | None = None
+    noise: bool = False  # page furniture an editor hid from reading (Turn.is_noise)
 
 
 @dataclass
@@ -168,6 +172,7 @@ class DocumentRecord:
     publisher: str = ""
     author: str = ""
     source: str = ""
+    source_url: str = ""  # where the text was published (Document.source_url)
     raw_text: str = ""
     content_hash: str = ""
     warnings: list = field(default_factory=list)
@@ -187,6 +192,11 @@ class DocumentRecord:
         for name in ("place", "publisher", "author"):
             _check_length(name, getattr(self, name), MAX_SHORT)
         _check_length("source", self.source, MAX_SOURCE)
+        if self.source_url:
+            try:
+                WEB_ADDRESS(self.source_url)
+            except ValidationError:
+                raise RecordError(f"“source_url” is not a web address: {self.source_url[:80]}") from None
         _check_choice("document kind", self.kind, DOCUMENT_KINDS)
         for position, turn in enumerate(self.turns):
             if not isinstance(turn.text, str) or not turn.text:

@@ -24,6 +24,7 @@ DOCUMENT_COLUMNS = [
     "publisher",
     "author",
     "source_name",
+    "source_url",
     "raw_text",
     "content_hash",
     "import_warnings",
@@ -31,7 +32,7 @@ DOCUMENT_COLUMNS = [
     "replaces_id",
     "is_current",
 ]
-TURN_COLUMNS = ["id", "document_id", "position", "speaker_id", "label", "kind", "text", "source_line"]
+TURN_COLUMNS = ["id", "document_id", "position", "speaker_id", "label", "kind", "text", "source_line", "is_noise"]
 ANNOTATION_COLUMNS = [
     "id",
     "uuid",
@@ -156,6 +157,7 @@ def _write_documents(items, names, now):
                 r.publisher,
                 r.author,
                 r.source,
+                r.source_url,
                 r.raw_text,
                 r.content_hash,
                 r.warnings,
@@ -174,7 +176,9 @@ def _write_documents(items, names, now):
             pk = next(turn_ids)
             item.turn_ids[position] = pk
             speaker_id = speaker_ids[turn.speaker] if turn.speaker else None
-            turns.append((pk, document_id, position, speaker_id, turn.label, turn.kind, turn.text, turn.source_line))
+            turns.append(
+                (pk, document_id, position, speaker_id, turn.label, turn.kind, turn.text, turn.source_line, turn.noise)
+            )
     insert(Turn, TURN_COLUMNS, turns)
 
 

@@ -55,11 +55,12 @@ def snapshot():
                 document.publisher,
                 document.author,
                 document.source_name,
+                document.source_url,
                 document.raw_text,
                 document.import_warnings,
             ],
             "turns": [
-                (t.position, t.speaker.name if t.speaker else None, t.label, t.kind, t.text, t.source_line)
+                (t.position, t.speaker.name if t.speaker else None, t.label, t.kind, t.text, t.source_line, t.is_noise)
                 for t in document.turns.all()
             ],
         }

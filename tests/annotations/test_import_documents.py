@@ -141,6 +141,12 @@ def test_the_desk_export_reads_back_into_an_empty_desk_without_loss(tmp_path, cl
     )
     second = make_document(title="An article", kind="article", author="A. Writer")
     Turn.objects.filter(document=first, position=0).update(label="SL", source_line=4)
+    Document.objects.filter(pk=first.pk).update(source_url="https://example.org/pc-1")
+    # A turn an editor marked as page noise stays page noise.
+    noise = make_document(
+        title="With page noise", turns=[("Sergey Lavrov", "remarks", "Hello."), (None, "narration", "Page 2")]
+    )
+    Turn.objects.filter(document=noise, position=1).update(is_noise=True)
     region = make_topic("Regional integration")
     cis, economy = make_topic("CIS", parent=region), make_topic("Economy")
     eu = make_target("European Union")
@@ -179,10 +185,11 @@ def test_the_desk_export_reads_back_into_an_empty_desk_without_loss(tmp_path, cl
     out, _ = run_import(path)
 
     assert snapshot() == before
-    assert "Imported 2 document(s), 7 turn(s), 4 annotation(s)" in out
+    assert "Imported 3 document(s), 9 turn(s), 4 annotation(s)" in out
+    assert Turn.objects.get(is_noise=True).text == "Page 2"
     # Read back into a desk that has them: nothing new.
     out, _ = run_import(path)
-    assert "Imported 0 document(s)" in out and "skipped 2 as identical" in out
+    assert "Imported 0 document(s)" in out and "skipped 3 as identical" in out
     assert snapshot() == before
 
 
@@ -489,3 +496,19 @@ def test_a_value_of_the_wrong_type_fails_its_line_only(tmp_path, lavrov, fields,
 
     assert list(Document.objects.values_list("title", flat=True)) == ["Briefing 2"]
     assert "types.jsonl, line 1: " in err and reason in err
+
+
+@pytest.mark.parametrize(
+    "fields, reason",
+    [
+        ({"source_url": "not a link"}, "“source_url” is not a web address: not a link"),
+        ({"turns": [{"text": "x", "noise": "yes"}]}, "“turn 0 noise” must be true or false"),
+    ],
+)
+def test_a_bad_source_link_or_noise_flag_fails_its_line_only(tmp_path, lavrov, fields, reason):
+    path = write_jsonl(tmp_path / "flags.jsonl", [document_line(1, **fields), document_line(2)])
+
+    _, err = run_import(path, fails=True)
+
+    assert list(Document.objects.values_list("title", flat=True)) == ["Briefing 2"]
+    assert "flags.jsonl, line 1: " in err and reason in err
