@@ -16,9 +16,7 @@ from annotations.interchange.records import (
     RecordError,
     int_field,
     one_turn_document,
-    parse_date,
     text_field,
-    title_from_text,
 )
 
 
@@ -34,22 +32,9 @@ def read_item(item, line: int):
         raise RecordError("the line has no “text”")
     meta = item.get("meta") if isinstance(item.get("meta"), dict) else {}
     fields = {**meta, **{k: v for k, v in item.items() if k in ("title", "date", "place", "publisher", "source")}}
-    document = one_turn_document(
-        text=text,
-        title=_text(fields, "title") or title_from_text(text),
-        line=line,
-        date=parse_date(fields.get("date")),
-        place=_text(fields, "place"),
-        publisher=_text(fields, "publisher"),
-        source=_text(fields, "source"),
-    )
+    document = one_turn_document(text=text, line=line, metadata=fields)
     document.annotations = spans(item) + whole_text_labels(item, len(text))
     return document.finish()
-
-
-def _text(fields, key):
-    value = fields.get(key)
-    return value if isinstance(value, str) else ""
 
 
 def spans(item) -> list[AnnotationRecord]:

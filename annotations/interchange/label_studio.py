@@ -28,10 +28,8 @@ from annotations.interchange.records import (
     RecordError,
     int_field,
     one_turn_document,
-    parse_date,
     parse_datetime,
     stance_fields,
-    title_from_text,
 )
 from annotations.models import Polarity
 from annotations.offsets import utf16_to_codepoint
@@ -50,15 +48,8 @@ def read_item(task, line: int):
         text = next((value for value in data.values() if isinstance(value, str) and value.strip()), None)
     if not text:
         raise RecordError("the task has no text in its “data”")
-    document = one_turn_document(
-        text=text,
-        title=_string(data, "title") or title_from_text(text),
-        line=line,
-        date=parse_date(data.get("date")),
-        place=_string(data, "place"),
-        publisher=_string(data, "publisher"),
-        source=_string(data, "source") or _string(data, "url"),
-    )
+    url = data.get("url")
+    document = one_turn_document(text=text, line=line, metadata=data, source=url if isinstance(url, str) else "")
     annotations = task.get("annotations") or []
     if not isinstance(annotations, list):
         raise RecordError("“annotations” must be a list")
@@ -67,11 +58,6 @@ def read_item(task, line: int):
             continue
         document.annotations += _results(annotation, n, text, data)
     return document.finish()
-
-
-def _string(data, key):
-    value = data.get(key)
-    return value if isinstance(value, str) else ""
 
 
 def _author(annotation):

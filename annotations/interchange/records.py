@@ -334,11 +334,28 @@ def claim_status(value) -> str:
     return status
 
 
-def one_turn_document(*, text, title, line, **fields) -> DocumentRecord:
-    """A tool's document: one ``text`` becomes one narration turn with no speaker."""
+def one_turn_document(*, text, line, metadata: dict, source: str = "") -> DocumentRecord:
+    """A tool's document: one ``text`` becomes one narration turn with no speaker. Its title, date,
+    place, publisher and source come from the tool's ``metadata`` where they are text (tools let
+    their users put anything there); the title from the text's first words, the source from ``source``,
+    when the metadata gives none."""
     if not isinstance(text, str) or not text:
         raise RecordError("the item has no text")
-    return DocumentRecord(title=title, turns=[TurnRecord(text=text)], raw_text=text, line=line, **fields)
+
+    def loose(key):
+        value = metadata.get(key)
+        return value if isinstance(value, str) else ""
+
+    return DocumentRecord(
+        title=loose("title") or title_from_text(text),
+        turns=[TurnRecord(text=text)],
+        raw_text=text,
+        line=line,
+        date=parse_date(metadata.get("date")),
+        place=loose("place"),
+        publisher=loose("publisher"),
+        source=loose("source") or source,
+    )
 
 
 def title_from_text(text: str, limit: int = 80) -> str:

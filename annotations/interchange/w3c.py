@@ -31,7 +31,6 @@ from annotations.interchange.records import (
     one_turn_document,
     parse_datetime,
     stance_fields,
-    title_from_text,
     wrong_type,
 )
 
@@ -137,14 +136,8 @@ def _read(item, line, embedded):
 def _embedded_document(source, line, embedded) -> DocumentRecord:
     key = source.get("id") or source.get("value", source.get("text"))
     if key not in embedded:
-        text = source.get("value", source.get("text"))
-        title = source.get("title", source.get("label"))
-        embedded[key] = one_turn_document(
-            text=text,
-            title=title if isinstance(title, str) and title else title_from_text(text),
-            line=line,
-            source=source.get("id", "") if isinstance(source.get("id"), str) else "",
-        )
+        metadata = {"title": source.get("title", source.get("label")), "source": source.get("id")}
+        embedded[key] = one_turn_document(text=source.get("value", source.get("text")), line=line, metadata=metadata)
     return embedded[key]
 
 
