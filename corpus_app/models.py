@@ -418,9 +418,9 @@ RETURN NULL;""",
 
 class ImportBatchStatus(models.TextChoices):
     STAGED = "staged", "Awaiting preview"
-    QUEUED = "queued", "Queued"
+    QUEUED = "queued"
     RUNNING = "running", "Importing"
-    DONE = "done", "Done"
+    DONE = "done"
     FAILED = "failed", "Stopped by an error"
 
 
@@ -480,7 +480,7 @@ class ImportBatch(models.Model):
 
 class ImportOutcome(models.TextChoices):
     PENDING = "pending", "Waiting"
-    IMPORTED = "imported", "Imported"
+    IMPORTED = "imported"
     NEW_EDITION = "new_edition", "Imported as a new edition"
     SKIPPED = "skipped", "Identical file already imported"
     FAILED = "failed", "Not imported"
