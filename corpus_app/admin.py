@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Length, Substr
-from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -241,29 +241,15 @@ class DocumentAdmin(admin.ModelAdmin):
     def raw_text_preview(self, document):
         shown = document.raw_text_start
         size = len(shown) if document.raw_text_length is None else document.raw_text_length
-        if size <= len(shown):
-            note = f"{size:,} characters"
-        else:
-            note = (
-                f"the first {len(shown):,} of {size:,} characters "
-                f"(about {filesizeformat(size)}); the whole text is in the reading view"
-            )
-        return format_html('<p>{}</p><pre class="raw-text-preview">{}</pre>', note, shown)
+        context = {"shown": shown, "size": size, "shown_all": size <= len(shown)}
+        return render_to_string("admin/corpus_app/document/raw_text_preview.html", context)
 
     @admin.display(description="import warnings")
     def warnings_table(self, document):
         warnings = document.import_warnings or []
         if not warnings:
             return "None"
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-            ((w.get("line"), w.get("code"), w.get("message")) for w in warnings),
-        )
-        return format_html(
-            "<table><thead><tr><th>line</th><th>code</th><th>message</th></tr></thead><tbody>{}</tbody></table>",
-            rows,
-        )
+        return render_to_string("admin/corpus_app/document/warnings_table.html", {"warnings": warnings})
 
 
 @admin.register(Turn)
