@@ -112,4 +112,4 @@ probe: install
 		tests/annotations/test_api_schema.py tests/corpus_app/test_extract_fuzz.py tests/corpus_app/test_parsing_properties.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles test-artifacts
