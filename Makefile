@@ -79,10 +79,10 @@ format: install
 
 # Rebuild fixtures/*.json from fixtures/transcripts/ through the importer, in a throwaway database.
 fixtures: install
-	rm -f .fixtures.sqlite3
+	rm -f .fixtures.sqlite3 .fixtures.sqlite3-wal .fixtures.sqlite3-shm
 	DATABASE_URL=sqlite:///$(CURDIR)/.fixtures.sqlite3 $(PY) manage.py migrate --noinput -v 0
 	DATABASE_URL=sqlite:///$(CURDIR)/.fixtures.sqlite3 $(PY) manage.py build_fixtures
-	rm -f .fixtures.sqlite3
+	rm -f .fixtures.sqlite3 .fixtures.sqlite3-wal .fixtures.sqlite3-shm
 
 # `make bench`: both benchmarks below, in turn.
 bench: bench-pages bench-import
