@@ -8,7 +8,9 @@ look-ups, speaker resolution and failure reasons, which would otherwise be writt
 """
 
 import hashlib
+import json
 import logging
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -75,12 +77,12 @@ def _refuse_if_too_large(size: int):
         )
 
 
-def transcript_read(*, path: Path) -> TranscriptSource:
-    path = Path(path)
-    with file_errors_as(TranscriptError):
-        _refuse_if_too_large(path.stat().st_size)  # before reading it: a huge file is never held in memory
-        raw_bytes = path.read_bytes()
-    return transcript_decode(name=path.name, raw_bytes=raw_bytes)
+def transcript_read(*, path: str | Path) -> TranscriptSource:
+    # The path as given, string or Path: a run of 20,000 files makes no Path object of each.
+    with file_errors_as(TranscriptError), open(path, "rb") as file:
+        _refuse_if_too_large(os.fstat(file.fileno()).st_size)  # before reading it: a huge file is never held in memory
+        raw_bytes = file.read()
+    return transcript_decode(name=os.path.basename(path), raw_bytes=raw_bytes)
 
 
 @contextmanager
@@ -269,9 +271,35 @@ def stored_matches(*, hashes: set[str], names: set[str], headings: set[tuple]) -
     file name, title and date), in SQL of its own: the ORM took longer to build it than the
     database to answer it."""
     connection = connections[Document.objects.db]
-    quote = connection.ops.quote_name
     names = {name[:255] for name in names}
     date_field = Document._meta.get_field("date")
+    found = StoredMatches({}, {}, {})
+    if not (hashes or names or headings):
+        return found
+    lookup = _stored_matches_postgresql if connection.vendor == "postgresql" else _stored_matches_sql
+    sql, params = lookup(connection, hashes, names, headings)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for pk, content_hash, is_current, source_name, title, date, place, *_ in rows:
+        if content_hash in hashes:
+            found.by_hash[content_hash] = pk
+        if not is_current:
+            continue
+        if source_name in names:
+            found.by_name[source_name] = pk
+        heading = (title, date_field.to_python(date), place)
+        if heading in headings:
+            found.by_heading[heading] = pk
+    return found
+
+
+_MATCH_COLUMNS = ("id", "content_hash", "is_current", "source_name", "title", "date", "place")
+
+
+def _stored_matches_sql(connection, hashes, names, headings) -> tuple[str, list]:
+    """The lookup as one ``WHERE … OR …``, each term by an index (SQLite reads them as a ``MULTI-INDEX OR``)."""
+    quote = connection.ops.quote_name
 
     def among(column, values):
         return f"{quote(column)} IN ({', '.join(['%s'] * len(values))})", list(values)
@@ -290,30 +318,36 @@ def stored_matches(*, hashes: set[str], names: set[str], headings: set[tuple]) -
         dates, date_params = among("date", {date for _, date, _ in headings})  # the drivers adapt dates
         clauses.append(f"({quote('is_current')} AND {titles} AND {dates})")
         params += title_params + date_params
-    found = StoredMatches({}, {}, {})
-    if not clauses:
-        return found
-    columns = ", ".join(
-        quote(column) for column in ("id", "content_hash", "is_current", "source_name", "title", "date", "place")
-    )
+    columns = ", ".join(quote(column) for column in _MATCH_COLUMNS)
     sql = (
         f"SELECT {columns} FROM {quote(Document._meta.db_table)} WHERE {' OR '.join(clauses)} "
         f"ORDER BY {quote('imported_at')}, {quote('id')}"  # the newest last: it wins
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for pk, content_hash, is_current, source_name, title, date, place in rows:
-        if content_hash in hashes:
-            found.by_hash[content_hash] = pk
-        if not is_current:
-            continue
-        if source_name in names:
-            found.by_name[source_name] = pk
-        heading = (title, date_field.to_python(date), place)
-        if heading in headings:
-            found.by_heading[heading] = pk
-    return found
+    return sql, params
+
+
+def _stored_matches_postgresql(connection, hashes, names, headings) -> tuple[str, list]:
+    """The lookup on PostgreSQL: each term a query of its own by its index, the (title, date) pairs
+    joined as pairs (titles and dates looked up apart make every title meet every date), and each
+    list of values one JSON parameter, not a placeholder per value for the driver to quote."""
+    table = Document._meta.db_table
+    columns = ", ".join([*_MATCH_COLUMNS, "imported_at"])
+    each = "IN (SELECT jsonb_array_elements_text(%s::jsonb))"
+    queries, params = [], []
+    if hashes:
+        queries.append(f"SELECT {columns} FROM {table} WHERE content_hash {each}")
+        params.append(json.dumps(list(hashes)))
+    if names:
+        queries.append(f"SELECT {columns} FROM {table} WHERE is_current AND source_name {each}")
+        params.append(json.dumps(list(names)))
+    if headings:
+        queries.append(
+            f"SELECT {columns} FROM {table} JOIN jsonb_to_recordset(%s::jsonb) AS heading (title text, date date) "
+            "USING (title, date) WHERE is_current"
+        )
+        params.append(json.dumps([{"title": title, "date": date.isoformat()} for title, date, _ in headings]))
+    sql = f"{' UNION '.join(queries)} ORDER BY imported_at, id"  # the newest last: it wins
+    return sql, params
 
 
 def _stored_or_previous_edition(*, source: TranscriptSource, parsed: ParsedDocument) -> tuple[int, bool] | None:
