@@ -33,6 +33,8 @@ _MARKDOWN_SIGNALS = re.compile(
     r")",
     re.MULTILINE,
 )
+# Each of those signals holds one of these characters: a text without any is not read for them.
+_MARKDOWN_MARKS = re.compile(rb"[#>`*\[]")
 _SNIFF_BYTES = 64 * 1024
 _MARKDOWN_SNIFF_BYTES = 16 * 1024  # Markdown shows its markup early; a long plain text is not read twice
 
@@ -74,5 +76,8 @@ def _is_docx(raw: bytes) -> bool:
 
 
 def _looks_like_markdown(head: bytes) -> bool:
-    sample = head[:_MARKDOWN_SNIFF_BYTES].decode("utf-8", errors="ignore")
+    head = head[:_MARKDOWN_SNIFF_BYTES]
+    if not _MARKDOWN_MARKS.search(head):
+        return False
+    sample = head.decode("utf-8", errors="ignore")
     return sum(1 for _ in itertools.islice(_MARKDOWN_SIGNALS.finditer(sample), 3)) >= 3
