@@ -1,3 +1,4 @@
+import gc
 import json
 import logging
 import os
@@ -124,9 +125,15 @@ class Command(BaseCommand):
             if replaces is not None and files:
                 self._report(self._import_edition(files[0], publisher=publisher, replaces=replaces))
             elif files:
-                TranscriptBulkImport(
-                    report=self._report, publisher=publisher, dry_run=dry_run, speaker_cache=speaker_cache
-                ).run(files)
+                # What is loaded by now lives as long as the run: the garbage collector need not go
+                # through it again and again as the files' objects come and go (nor in the workers).
+                gc.freeze()
+                try:
+                    TranscriptBulkImport(
+                        report=self._report, publisher=publisher, dry_run=dry_run, speaker_cache=speaker_cache
+                    ).run(files)
+                finally:
+                    gc.unfreeze()
         self._summary(time.perf_counter() - started)
         if self.failures:
             raise CommandError(
