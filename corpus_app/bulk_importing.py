@@ -15,11 +15,12 @@ costs only itself.
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from corpus_app.importing import (
@@ -83,6 +84,10 @@ class _Batch:
     new: list[_NewDocument] = field(default_factory=list)
     outcomes: list[tuple[int, FileOutcome]] = field(default_factory=list)  # (index in the batch, outcome)
     one_by_one: list[tuple[int, ReadFile]] = field(default_factory=list)
+    # What finds its files' documents: content hashes, file names, (title, date, place).
+    hashes: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+    headings: set[tuple] = field(default_factory=set)
 
 
 class TranscriptBulkImport:
@@ -108,7 +113,7 @@ class TranscriptBulkImport:
         self.speakers = SpeakerVersions(speaker_cache or SpeakerCache())
 
     def run(self, paths: list[str | Path]):
-        with FileReader(paths, self.speakers) as reader:
+        with FileReader(paths, self.speakers) as reader, _BatchWriter(enabled=not self.dry_run) as self._writer:
             # The first chunk is written before the others are parsed.
             batch, batch_bytes, size = [], 0, reader.FIRST_CHUNK_FILES
             for read in reader:
@@ -122,6 +127,7 @@ class TranscriptBulkImport:
                     batch, batch_bytes, size = [], 0, self.BATCH_FILES
             if batch:
                 self._import_batch(batch, reader)
+            self._written()
 
     @staticmethod
     def _checked(read: ReadFile) -> FileOutcome:
@@ -130,34 +136,75 @@ class TranscriptBulkImport:
         return FileOutcome(path=read.path, status=CHECKED, parsed=read.parsed)
 
     def _import_batch(self, files: list[ReadFile], reader: FileReader):
+        if self._writer.enabled:
+            try:
+                batch = self._sort_out(files, reader, alone=True)
+            except Exception:  # told below, where the batch is sorted out again
+                batch = None
+            if batch is not None:  # written by the writer's thread while this one sorts out the next batch
+                self._written()
+                self._writer.submit(self._write_alone, files, batch)
+                return
+        self._written()
         try:
             with transaction.atomic():
                 use_asynchronous_commit()
                 batch = self._sort_out(files, reader)
                 self._write(batch)
         except Exception as exc:
-            # Refused by the database (a file the checks let through): each file on its own.
-            if not isinstance(exc, DatabaseError | ValidationError | TranscriptError):
-                logger.exception("a batch of transcripts failed unexpectedly; importing its files one by one")
-            self.speakers.created(None)
-            for read in files:
-                self.report(self._import_one(read))
+            self.speakers.created(None)  # some may have been created, then rolled back
+            self._one_by_one(files, exc)
             return
+        self._report_batch(batch)
+
+    def _write_alone(self, batch: "_Batch"):
+        """A batch that needs nothing but its own rows, in its own transaction (in the writer's thread)."""
+        with transaction.atomic():
+            use_asynchronous_commit()
+            self._write(batch)
+
+    def _written(self):
+        """The batch the writer's thread took, once written: its files reported, or, should the
+        database have refused it, each imported on its own."""
+        done = self._writer.result()
+        if done is None:
+            return
+        files, batch, exc = done
+        if exc is not None:
+            self._one_by_one(files, exc)
+        else:
+            self._report_batch(batch)
+
+    def _one_by_one(self, files: list[ReadFile], exc: Exception):
+        """A batch the database refused (a file the checks let through): each file on its own."""
+        if not isinstance(exc, DatabaseError | ValidationError | TranscriptError):
+            logger.exception("a batch of transcripts failed unexpectedly; importing its files one by one", exc_info=exc)
+        for read in files:
+            self.report(self._import_one(read))
+
+    def _report_batch(self, batch: "_Batch"):
         outcomes = dict(batch.outcomes)
         for index, read in batch.one_by_one:
             outcomes[index] = self._import_one(read)
         for index in sorted(outcomes):
             self.report(outcomes[index])
 
-    def _sort_out(self, files: list[ReadFile], reader: FileReader) -> _Batch:
-        """Which files are new, already imported, new editions, or failed; the new speakers created."""
+    def _sort_out(self, files: list[ReadFile], reader: FileReader, *, alone: bool = False) -> _Batch | None:
+        """Which files are new, already imported, new editions, or failed; the new speakers created.
+
+        ``alone``: only if the batch can be written beside the one the writer's thread is writing,
+        outside this connection's transaction, else None: none of its files is identical to another
+        or a new edition (of a stored document, of another file of the batch, or, perhaps, of a file
+        of the batch being written: the same name, content or title and date), nor names a speaker
+        not stored yet."""
         batch = _Batch()
         parsed = [read for read in files if read.parsed is not None]
-        stored = stored_matches(
-            hashes={read.content_hash for read in files if read.content_hash},
-            names={read.name for read in parsed} if self.detect_editions else set(),
-            headings={heading_of(read.parsed) for read in parsed} - {None} if self.detect_editions else set(),
-        )
+        batch.hashes = {read.content_hash for read in files if read.content_hash}
+        batch.names = {read.name for read in parsed} if self.detect_editions else set()
+        batch.headings = {heading_of(read.parsed) for read in parsed} - {None} if self.detect_editions else set()
+        if alone and self._writer.writing_any(batch):
+            return None
+        stored = stored_matches(hashes=batch.hashes, names=batch.names, headings=batch.headings)
         in_batch_hashes, in_batch_names, in_batch_headings = set(), set(), set()
         for index, read in enumerate(files):
             if read.content_hash in stored.by_hash:
@@ -165,6 +212,8 @@ class TranscriptBulkImport:
                 batch.outcomes.append((index, outcome))
                 continue
             if read.content_hash and read.content_hash in in_batch_hashes:
+                if alone:
+                    return None
                 batch.one_by_one.append((index, read))  # identical to a file before it: skipped once that one is in
                 continue
             if self.speakers.stale(read):
@@ -181,9 +230,13 @@ class TranscriptBulkImport:
             if heading is not None:
                 in_batch_headings.add(heading)
             replaces = stored.previous_edition(name, heading) if self.detect_editions else None
+            if alone and (replaces is not None or (self.detect_editions and later_edition)):
+                return None
             if self.detect_editions and later_edition:
                 batch.one_by_one.append((index, read))  # a new edition of a file before it in the batch
                 continue
+            if alone and not self._speakers_stored(read.parsed):
+                return None
             try:
                 speaker_ids = self._speaker_ids(read.parsed)
             except (TranscriptError, ValidationError) as exc:
@@ -217,12 +270,15 @@ class TranscriptBulkImport:
             batch.outcomes.remove((new.index, new.outcome))
             batch.one_by_one.append((new.index, new.read))
 
+    def _speakers_stored(self, parsed: ParsedDocument) -> bool:
+        known = self.speakers.cache.ids()
+        return all(turn.speaker in known for turn in parsed.turns if turn.speaker)
+
     def _speaker_ids(self, parsed: ParsedDocument) -> dict[str, int]:
         """The ids of the speakers of ``parsed``, creating the new ones (in a savepoint of their own:
         a file that cannot create its speakers fails alone)."""
-        known = self.speakers.cache.ids()
-        if all(turn.speaker in known for turn in parsed.turns if turn.speaker):
-            return known
+        if self._speakers_stored(parsed):
+            return self.speakers.cache.ids()
         created = []
         try:
             with transaction.atomic():
@@ -326,3 +382,46 @@ class TranscriptBulkImport:
             replaced_id=result.replaced.pk if result.replaced is not None else None,
             reanchoring=result.reanchoring,
         )
+
+
+class _BatchWriter:
+    """A thread that writes a batch on a connection of its own while the importer sorts out the
+    next (PostgreSQL): the database computes a batch's search vectors and words, and updates its
+    indexes, while this process works on the next. One batch at a time, each in its own transaction;
+    not on SQLite (one writer at a time), nor inside a caller's transaction (a test's), which
+    another connection would not see."""
+
+    def __init__(self, *, enabled: bool):
+        connection = connections[Document.objects.db]
+        self.enabled = enabled and connection.vendor == "postgresql" and not connection.in_atomic_block
+        self._pool = None
+        self._writing: tuple[list[ReadFile], _Batch, Future] | None = None
+
+    def __enter__(self):
+        if self.enabled:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcript-writer")
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._pool is not None:
+            self._pool.submit(connections.close_all)  # the thread's own connection
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def writing_any(self, batch: _Batch) -> bool:
+        """Whether the batch being written holds a file with one of ``batch``'s hashes, names or headings."""
+        if self._writing is None:
+            return False
+        writing = self._writing[1]
+        return bool(writing.hashes & batch.hashes or writing.names & batch.names or writing.headings & batch.headings)
+
+    def submit(self, write: Callable[[_Batch], None], files: list[ReadFile], batch: _Batch):
+        self._writing = (files, batch, self._pool.submit(write, batch))
+
+    def result(self) -> tuple[list[ReadFile], _Batch, Exception | None] | None:
+        """The batch written (files, batch, the exception that refused it or None); None if there was none."""
+        if self._writing is None:
+            return None
+        files, batch, future = self._writing
+        self._writing = None
+        return files, batch, future.exception()

@@ -2,6 +2,7 @@
 
 import ast
 import io
+import re
 import sys
 from datetime import date, timedelta
 from io import StringIO
@@ -288,3 +289,79 @@ def test_a_new_edition_whose_receiver_fails_is_reported_by_name_and_the_others_i
     assert Document.objects.count() == 6
     old = Document.objects.get(source_name="item_0001.txt")
     assert old.is_current and "gas transit tariffs" not in old.raw_text
+
+
+def everything_imported():
+    """Every document (current or replaced) with its turns, their speakers and search vectors, without ids."""
+    return sorted(
+        (
+            document.source_name,
+            document.is_current,
+            document.replaces.source_name if document.replaces else None,
+            document.raw_text,
+            [
+                (turn.position, turn.speaker.name if turn.speaker else None, turn.kind, turn.text)
+                for turn in document.turns.select_related("speaker").order_by("position")
+            ],
+        )
+        for document in Document.objects.select_related("replaces")
+    )
+
+
+@pytest.mark.django_db(transaction=True)  # the command's own transactions: PostgreSQL's writer thread
+def test_batches_written_beside_the_next_import_what_one_batch_at_a_time_does(tmp_path, small_batches, monkeypatch):
+    """Outside a caller's transaction, on PostgreSQL, a batch is written by a thread while the next is
+    sorted out; a batch related to the one being written (an identical file, a new edition, a new
+    speaker) waits for it. The same files give the same documents and reports either way."""
+    # Batches of 3 after the first file: [0] [1 2 3] [4 5 6] [7 8 9] [10 11 12] [13 14 15] [16 17 18].
+    write_items(tmp_path, 19)
+    (tmp_path / "item_0004.txt").write_bytes(b"")  # refused by the parser
+    (tmp_path / "item_0008.txt").write_text(item(5), encoding="utf-8")  # identical to a file of the batch before
+    (tmp_path / "item_0014.txt").write_text(item(11, "gas transit tariffs"), encoding="utf-8")  # item 11's heading
+    (tmp_path / "item_0017.txt").write_text(item(17).replace("Sergey Lavrov", "Maria Zakharova"), encoding="utf-8")
+    real_insert = importing.insert_turns
+
+    def refused_for_item_2(rows, **options):  # the database refuses one file the checks let through
+        rows = list(rows)
+        if Document.objects.filter(pk__in={row[0] for row in rows}, source_name="item_0002.txt").exists():
+            raise IntegrityError("simulated: the database refuses item 2")
+        return real_insert(rows, **options)
+
+    monkeypatch.setattr(bulk_importing, "insert_turns", refused_for_item_2)
+    monkeypatch.setattr(importing, "insert_turns", refused_for_item_2)
+    threads = []
+    real_submit = bulk_importing._BatchWriter.submit
+    monkeypatch.setattr(
+        bulk_importing._BatchWriter, "submit", lambda writer, *args: threads.append(1) or real_submit(writer, *args)
+    )
+
+    before = set(Speaker.objects.values_list("pk", flat=True))
+    beside, beside_err, _ = run_failing("-v", "2", tmp_path)
+    imported_beside = everything_imported()
+    Document.objects.filter(is_current=True).delete()  # the new edition first: it protects the one it replaces
+    Document.objects.all().delete()
+    Speaker.objects.exclude(pk__in=before).delete()
+    monkeypatch.setattr(bulk_importing._BatchWriter, "submit", lambda *args: pytest.fail("no writer thread"))
+    monkeypatch.setattr(bulk_importing._BatchWriter, "__init__", _one_batch_at_a_time)
+    one_at_a_time, one_at_a_time_err, _ = run_failing("-v", "2", tmp_path)
+
+    assert bool(threads) == (connection.vendor == "postgresql")
+    assert everything_imported() == imported_beside
+    assert _without_ids(beside) == _without_ids(one_at_a_time) and beside_err == one_at_a_time_err
+    assert "item_0002.txt: failed, the database refused the file" in beside
+    assert "item_0004.txt: failed, the file is empty" in beside
+    assert "item_0008.txt: already imported as document" in beside
+    assert "Imported 16 file(s) (1 new edition(s)), skipped 1 already imported, 2 failed." in beside
+    documents = {name: (current, replaces, turns) for name, current, replaces, _, turns in imported_beside}
+    # The file with item 11's title and date, a batch later, is its new edition.
+    assert documents["item_0011.txt"][0] is False and documents["item_0014.txt"][:2] == (True, "item_0011.txt")
+    assert documents["item_0017.txt"][2][0][1] == "Maria Zakharova"
+
+
+def _one_batch_at_a_time(writer, *, enabled):
+    writer.enabled, writer._pool, writer._writing = False, None, None
+
+
+def _without_ids(out: str) -> str:
+    """The command's lines without document ids and the run's speed."""
+    return re.sub(r" \(\S+ s, \S+ files/s\)", "", re.sub(r"document \d+", "document N", out))
