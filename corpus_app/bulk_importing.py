@@ -14,6 +14,8 @@ costs only itself.
 """
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -127,7 +129,8 @@ class TranscriptBulkImport:
                     batch, batch_bytes, size = [], 0, self.BATCH_FILES
             if batch:
                 self._import_batch(batch, reader)
-            self._written()
+            while self._written():
+                pass
 
     @staticmethod
     def _checked(read: ReadFile) -> FileOutcome:
@@ -141,11 +144,13 @@ class TranscriptBulkImport:
                 batch = self._sort_out(files, reader, alone=True)
             except Exception:  # told below, where the batch is sorted out again
                 batch = None
-            if batch is not None:  # written by the writer's thread while this one sorts out the next batch
-                self._written()
+            if batch is not None:  # written by a writer's thread while this one sorts out the next batch
+                while self._writer.full:
+                    self._written()
                 self._writer.submit(self._write_alone, files, batch)
                 return
-        self._written()
+        while self._written():
+            pass
         try:
             with transaction.atomic():
                 use_asynchronous_commit()
@@ -163,17 +168,18 @@ class TranscriptBulkImport:
             use_asynchronous_commit()
             self._write(batch)
 
-    def _written(self):
-        """The batch the writer's thread took, once written: its files reported, or, should the
-        database have refused it, each imported on its own."""
+    def _written(self) -> bool:
+        """The oldest batch the writers took, once written: its files reported, or, should the
+        database have refused it, each imported on its own. False if there was none."""
         done = self._writer.result()
         if done is None:
-            return
+            return False
         files, batch, exc = done
         if exc is not None:
             self._one_by_one(files, exc)
         else:
             self._report_batch(batch)
+        return True
 
     def _one_by_one(self, files: list[ReadFile], exc: Exception):
         """A batch the database refused (a file the checks let through): each file on its own."""
@@ -385,43 +391,56 @@ class TranscriptBulkImport:
 
 
 class _BatchWriter:
-    """A thread that writes a batch on a connection of its own while the importer sorts out the
-    next (PostgreSQL): the database computes a batch's search vectors and words, and updates its
-    indexes, while this process works on the next. One batch at a time, each in its own transaction;
-    not on SQLite (one writer at a time), nor inside a caller's transaction (a test's), which
-    another connection would not see."""
+    """Threads that write batches, each on a connection of its own, while the importer sorts out the
+    next (PostgreSQL): the database computes the batches' search vectors and words, and updates
+    their indexes, in a server process per connection, while this process works on the next. Each
+    batch in its own transaction; not on SQLite (one writer at a time), nor inside a caller's
+    transaction (a test's), which another connection would not see."""
+
+    WRITERS = 2
 
     def __init__(self, *, enabled: bool):
         connection = connections[Document.objects.db]
         self.enabled = enabled and connection.vendor == "postgresql" and not connection.in_atomic_block
         self._pool = None
-        self._writing: tuple[list[ReadFile], _Batch, Future] | None = None
+        self._writing: deque[tuple[list[ReadFile], _Batch, Future]] = deque()  # oldest first
 
     def __enter__(self):
         if self.enabled:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcript-writer")
+            self._pool = ThreadPoolExecutor(max_workers=self.WRITERS, thread_name_prefix="transcript-writer")
         return self
 
     def __exit__(self, *exc_info):
         if self._pool is not None:
-            self._pool.submit(connections.close_all)  # the thread's own connection
+            # Each thread closes its own connection: the barrier makes every thread take one of these.
+            barrier = threading.Barrier(self.WRITERS)
+            for _ in range(self.WRITERS):
+                self._pool.submit(_close_connections, barrier)
             self._pool.shutdown(wait=True)
             self._pool = None
 
+    @property
+    def full(self) -> bool:
+        return len(self._writing) >= self.WRITERS
+
     def writing_any(self, batch: _Batch) -> bool:
-        """Whether the batch being written holds a file with one of ``batch``'s hashes, names or headings."""
-        if self._writing is None:
-            return False
-        writing = self._writing[1]
-        return bool(writing.hashes & batch.hashes or writing.names & batch.names or writing.headings & batch.headings)
+        """Whether a batch being written holds a file with one of ``batch``'s hashes, names or headings."""
+        return any(
+            writing.hashes & batch.hashes or writing.names & batch.names or writing.headings & batch.headings
+            for _, writing, _ in self._writing
+        )
 
     def submit(self, write: Callable[[_Batch], None], files: list[ReadFile], batch: _Batch):
-        self._writing = (files, batch, self._pool.submit(write, batch))
+        self._writing.append((files, batch, self._pool.submit(write, batch)))
 
     def result(self) -> tuple[list[ReadFile], _Batch, Exception | None] | None:
-        """The batch written (files, batch, the exception that refused it or None); None if there was none."""
-        if self._writing is None:
+        """The oldest batch, once written (files, batch, the exception that refused it or None); None if none is."""
+        if not self._writing:
             return None
-        files, batch, future = self._writing
-        self._writing = None
+        files, batch, future = self._writing.popleft()
         return files, batch, future.exception()
+
+
+def _close_connections(barrier: threading.Barrier):
+    barrier.wait(timeout=60)
+    connections.close_all()

@@ -4,6 +4,7 @@ import ast
 import io
 import re
 import sys
+from collections import deque
 from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
@@ -310,9 +311,9 @@ def everything_imported():
 
 @pytest.mark.django_db(transaction=True)  # the command's own transactions: PostgreSQL's writer thread
 def test_batches_written_beside_the_next_import_what_one_batch_at_a_time_does(tmp_path, small_batches, monkeypatch):
-    """Outside a caller's transaction, on PostgreSQL, a batch is written by a thread while the next is
-    sorted out; a batch related to the one being written (an identical file, a new edition, a new
-    speaker) waits for it. The same files give the same documents and reports either way."""
+    """Outside a caller's transaction, on PostgreSQL, batches are written by threads while the next is
+    sorted out; a batch related to one being written (an identical file, a new edition, a new
+    speaker) waits for them. The same files give the same documents and reports either way."""
     # Batches of 3 after the first file: [0] [1 2 3] [4 5 6] [7 8 9] [10 11 12] [13 14 15] [16 17 18].
     write_items(tmp_path, 19)
     (tmp_path / "item_0004.txt").write_bytes(b"")  # refused by the parser
@@ -359,7 +360,7 @@ def test_batches_written_beside_the_next_import_what_one_batch_at_a_time_does(tm
 
 
 def _one_batch_at_a_time(writer, *, enabled):
-    writer.enabled, writer._pool, writer._writing = False, None, None
+    writer.enabled, writer._pool, writer._writing = False, None, deque()
 
 
 def _without_ids(out: str) -> str:
