@@ -3,6 +3,8 @@
 Worker processes read and parse the files ahead (``corpus_app.parse_ahead``); this process
 writes them a batch at a time: one lookup of the batch's content hashes and editions, one insert
 of its documents, one ``COPY`` (PostgreSQL) or bulk insert (SQLite) of its turns, one transaction.
+On PostgreSQL a batch that needs nothing but its own rows is written by a thread on a connection
+of its own (``_BatchWriter``), while this thread sorts out the next.
 A new edition goes in the same batch: the documents it replaces are locked and marked replaced
 together, and ``edition_replaced`` is sent for each (the annotations app re-anchors, in the batch's
 transaction). A file that cannot be read, parsed or checked fails alone before anything is written.

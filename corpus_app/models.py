@@ -289,10 +289,10 @@ def _lexemes_of_turns(turns: str, condition: str = "") -> str:
 
 class SearchVectorInserted(pgtrigger.UpdateSearchVector):
     """A new row's search vector by PostgreSQL's own trigger function, ``tsvector_update_trigger``
-    (C): for one text column, the same vector as ``to_tsvector`` of it. A PL/pgSQL function per
-    row cost more than the vector itself (pgtrigger's check for ignored triggers opens and rolls
-    back a subtransaction in every call); an import inserts a row per turn. On insert only, and
-    only when no vector is given."""
+    (C): for one text column, the same vector as ``to_tsvector`` of it, without a PL/pgSQL call
+    per turn (and pgtrigger's check for ignored triggers, a subtransaction, in each). On insert
+    only, and only when no vector is given; edits keep the PL/pgSQL trigger, which also
+    recomputes a vector set to NULL."""
 
     def __init__(self, *, condition, **kwargs):
         super().__init__(**kwargs)
