@@ -67,19 +67,25 @@ def small_batches(monkeypatch):
     monkeypatch.setattr(TranscriptBulkImport, "BATCH_FILES", 3)
 
 
+def refuse_item(monkeypatch, number: int):
+    """The database refuses the turns of one file the checks let through, in a batch or alone."""
+    real_insert = importing.insert_turns
+    name = f"item_{number:04d}.txt"
+
+    def refused(rows, **options):
+        rows = list(rows)
+        if Document.objects.filter(pk__in={row[0] for row in rows}, source_name=name).exists():
+            raise IntegrityError(f"simulated: the database refuses item {number}")
+        return real_insert(rows, **options)
+
+    monkeypatch.setattr(bulk_importing, "insert_turns", refused)
+    monkeypatch.setattr(importing, "insert_turns", refused)
+
+
 def test_a_bad_file_in_a_batch_of_1000_is_reported_by_name_and_the_others_imported(tmp_path, monkeypatch):
     write_items(tmp_path, 1000)
     (tmp_path / "item_0500.txt").write_bytes(b"")  # refused by the parser
-    real_insert = importing.insert_turns
-
-    def refused_for_item_700(rows, **options):  # the database refuses one file the checks let through
-        rows = list(rows)
-        if Document.objects.filter(pk__in={row[0] for row in rows}, source_name="item_0700.txt").exists():
-            raise IntegrityError("simulated: the database refuses item 700")
-        return real_insert(rows, **options)
-
-    monkeypatch.setattr(bulk_importing, "insert_turns", refused_for_item_700)
-    monkeypatch.setattr(importing, "insert_turns", refused_for_item_700)
+    refuse_item(monkeypatch, 700)
     out, err, message = run_failing(tmp_path)
 
     assert "item_0500.txt: the file is empty" in err
@@ -320,16 +326,7 @@ def test_batches_written_beside_the_next_import_what_one_batch_at_a_time_does(tm
     (tmp_path / "item_0008.txt").write_text(item(5), encoding="utf-8")  # identical to a file of the batch before
     (tmp_path / "item_0014.txt").write_text(item(11, "gas transit tariffs"), encoding="utf-8")  # item 11's heading
     (tmp_path / "item_0017.txt").write_text(item(17).replace("Sergey Lavrov", "Maria Zakharova"), encoding="utf-8")
-    real_insert = importing.insert_turns
-
-    def refused_for_item_2(rows, **options):  # the database refuses one file the checks let through
-        rows = list(rows)
-        if Document.objects.filter(pk__in={row[0] for row in rows}, source_name="item_0002.txt").exists():
-            raise IntegrityError("simulated: the database refuses item 2")
-        return real_insert(rows, **options)
-
-    monkeypatch.setattr(bulk_importing, "insert_turns", refused_for_item_2)
-    monkeypatch.setattr(importing, "insert_turns", refused_for_item_2)
+    refuse_item(monkeypatch, 2)
     threads = []
     real_submit = bulk_importing._BatchWriter.submit
     monkeypatch.setattr(
