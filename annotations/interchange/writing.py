@@ -3,9 +3,12 @@
 Each table gets one statement per batch (``rows.insert``), its rows built as tuples, with the
 values the models would give (``auto_now`` times, a new UUID, ``is_current``). The history of
 each annotation and claim starts with one “created” entry by its author (or reviewer), dated
-when it was last changed, with the annotation's topics, as ``simple_history`` writes it.
+when it was last changed, with the annotation's topics, as ``simple_history`` writes it; the
+annotations' entries are copied by the database from the rows just written (``INSERT … SELECT``),
+not sent again.
 """
 
+import os
 import uuid
 
 from django.db import connection
@@ -77,6 +80,7 @@ def write_batch(ready, names, now) -> list[int]:
     annotations, tags, claims = [], [], []
     entries = [(entry, passage, item.turn_ids[passage.turn]) for item in ready for entry, passage in item.passages]
     ids = allocate_ids(Annotation, len(entries))
+    new_uuids = iter(_new_uuids(len(entries)))
     for pk, (entry, passage, turn_id) in zip(ids, entries, strict=True):
         target_id = names.target_id(entry.target, entry.target_kind) if entry.polarity else None
         author_id = names.user_id(entry.author)
@@ -84,7 +88,7 @@ def write_batch(ready, names, now) -> list[int]:
         annotations.append(
             (
                 pk,
-                uuid.UUID(entry.uuid) if entry.uuid else uuid.uuid4(),
+                uuid.UUID(entry.uuid) if entry.uuid else next(new_uuids),
                 turn_id,
                 passage.start,
                 passage.end,
@@ -112,8 +116,14 @@ def write_batch(ready, names, now) -> list[int]:
     claim_ids = allocate_ids(Claim, len(claims))
     claims = [(pk, *claim) for pk, claim in zip(claim_ids, claims, strict=True)]
     insert(Claim, CLAIM_COLUMNS, [row[:-1] for row in claims])
-    _history(annotations, tags, claims)
+    _history(ids, claims)
     return [len(item.passages) for item in ready]
+
+
+def _new_uuids(count) -> list[uuid.UUID]:
+    """Random UUIDs as ``uuid.uuid4`` makes them, from one read of the system's randomness instead of one each."""
+    randomness = os.urandom(16 * count)
+    return [uuid.UUID(bytes=randomness[start : start + 16], version=4) for start in range(0, 16 * count, 16)]
 
 
 def _claim(annotation_id, record, author_id, names, now):
@@ -182,28 +192,60 @@ def _write_documents(items, names, now):
     insert(Turn, TURN_COLUMNS, turns)
 
 
-def _history(annotations, tags, claims):
+def _history(annotation_ids, claims):
     """One “created” entry in the history of each annotation (with its topics) and claim: the row's
-    columns, then the entry's (dated when the row last changed, by its author or reviewer)."""
+    columns, then the entry's (dated when the row last changed, by its author or reviewer).
+    The annotations' entries are copied from the rows just written, by the database, in the order
+    of their ids (their history ids follow it, as the topics' entries do the tags' ids)."""
     history = Annotation.history.model
-    history_ids = allocate_ids(history, len(annotations))
-    updated, author = ANNOTATION_COLUMNS.index("updated_at"), ANNOTATION_COLUMNS.index("author_id")
-    rows = [
-        (*row, history_id, row[updated], None, "+", row[author])
-        for history_id, row in zip(history_ids, annotations, strict=True)
-    ]
-    insert(history, [*ANNOTATION_COLUMNS, "history_id", *HISTORY_COLUMNS], rows)
-    # Rows nothing refers to get their ids from the database as they are inserted.
-    entry_of = {row[0]: history_id for history_id, row in zip(history_ids, annotations, strict=True)}
-    tagged = history._meta.get_field("historicalannotation_topics").related_model
-    insert(
-        tagged,
-        ["id", "annotation_id", "topic_id", "history_id"],
-        [(pk, annotation_id, topic_id, entry_of[annotation_id]) for pk, annotation_id, topic_id in tags],
-    )
+    if annotation_ids:
+        _copied_into_history(history, annotation_ids)
     updated = CLAIM_COLUMNS.index("updated_at")
     insert(
         Claim.history.model,
         [*CLAIM_COLUMNS, *HISTORY_COLUMNS],
         [(*row[:-1], row[updated], None, "+", row[-1]) for row in claims],  # its last value: who the entry names
     )
+
+
+def _copied_into_history(history, annotation_ids):
+    tagged = history._meta.get_field("historicalannotation_topics").related_model
+    tags = Annotation.topics.through
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for column in ANNOTATION_COLUMNS)
+    entry_columns = ", ".join(quote(column) for column in HISTORY_COLUMNS)
+    rows, row_params = _rows_with_ids("id", annotation_ids)
+    tagged_rows, tagged_params = _rows_with_ids("tag.annotation_id", annotation_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({columns}, {entry_columns}) "
+            f"SELECT {columns}, {quote('updated_at')}, NULL, '+', {quote('author_id')} "
+            f"FROM {quote(Annotation._meta.db_table)} WHERE {rows} ORDER BY id",
+            row_params,
+        )
+        # An annotation just written has one entry: the one made above.
+        cursor.execute(
+            f"INSERT INTO {quote(tagged._meta.db_table)} (id, annotation_id, topic_id, history_id) "
+            "SELECT tag.id, tag.annotation_id, tag.topic_id, entry.history_id "
+            f"FROM {quote(tags._meta.db_table)} tag JOIN {quote(history._meta.db_table)} entry "
+            f"ON entry.id = tag.annotation_id WHERE {tagged_rows} ORDER BY tag.id",
+            tagged_params,
+        )
+
+
+def _rows_with_ids(column, ids) -> tuple[str, list]:
+    """A condition on ``column`` for rows whose id is one of ``ids`` (sorted): an array on PostgreSQL,
+    else each run of consecutive ids as a range (SQLite's ids of a batch are one run)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    runs, params = [], []
+    start = previous = None
+    for pk in [*ids, None]:
+        if pk is not None and previous is not None and pk == previous + 1:
+            previous = pk
+            continue
+        if start is not None:
+            runs.append(f"{column} BETWEEN %s AND %s")
+            params += [start, previous]
+        start = previous = pk
+    return "(" + " OR ".join(runs) + ")", params
