@@ -210,42 +210,38 @@ def _history(annotation_ids, claims):
 
 def _copied_into_history(history, annotation_ids):
     tagged = history._meta.get_field("historicalannotation_topics").related_model
-    tags = Annotation.topics.through
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(column) for column in ANNOTATION_COLUMNS)
-    entry_columns = ", ".join(quote(column) for column in HISTORY_COLUMNS)
-    rows, row_params = _rows_with_ids("id", annotation_ids)
-    tagged_rows, tagged_params = _rows_with_ids("tag.annotation_id", annotation_ids)
+    columns = [quote(column) for column in ANNOTATION_COLUMNS]
+    entry_columns = [quote(column) for column in ["history_id", *HISTORY_COLUMNS]]
+    values = ", ".join(f"annotation.{column}" for column in columns)
+    entries, params = _entries_of(history, annotation_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(history._meta.db_table)} ({columns}, {entry_columns}) "
-            f"SELECT {columns}, {quote('updated_at')}, NULL, '+', {quote('author_id')} "
-            f"FROM {quote(Annotation._meta.db_table)} WHERE {rows} ORDER BY id",
-            row_params,
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns + entry_columns)}) "
+            f"SELECT {values}, entry.history_id, annotation.updated_at, NULL, '+', annotation.author_id "
+            f"FROM {quote(Annotation._meta.db_table)} annotation JOIN {entries} ON entry.id = annotation.id "
+            "ORDER BY annotation.id",
+            params,
         )
-        # An annotation just written has one entry: the one made above.
         cursor.execute(
             f"INSERT INTO {quote(tagged._meta.db_table)} (id, annotation_id, topic_id, history_id) "
             "SELECT tag.id, tag.annotation_id, tag.topic_id, entry.history_id "
-            f"FROM {quote(tags._meta.db_table)} tag JOIN {quote(history._meta.db_table)} entry "
-            f"ON entry.id = tag.annotation_id WHERE {tagged_rows} ORDER BY tag.id",
-            tagged_params,
+            f"FROM {quote(Annotation.topics.through._meta.db_table)} tag JOIN {entries} "
+            "ON entry.id = tag.annotation_id ORDER BY tag.id",
+            params,
         )
 
 
-def _rows_with_ids(column, ids) -> tuple[str, list]:
-    """A condition on ``column`` for rows whose id is one of ``ids`` (sorted): an array on PostgreSQL,
-    else each run of consecutive ids as a range (SQLite's ids of a batch are one run)."""
+def _entries_of(history, annotation_ids) -> tuple[str, list]:
+    """A table ``entry`` (id, history_id) pairing each annotation with the id of its entry, for joins:
+    on PostgreSQL the ids taken from the sequence, as arrays (each writer's batches take their ids
+    side by side); on SQLite, whose one writer takes a run of ids, the run's (its entries' follow it)."""
+    ids = allocate_ids(history, len(annotation_ids))
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(ids)]
-    runs, params = [], []
-    start = previous = None
-    for pk in [*ids, None]:
-        if pk is not None and previous is not None and pk == previous + 1:
-            previous = pk
-            continue
-        if start is not None:
-            runs.append(f"{column} BETWEEN %s AND %s")
-            params += [start, previous]
-        start = previous = pk
-    return "(" + " OR ".join(runs) + ")", params
+        return "unnest(%s::bigint[], %s::bigint[]) AS entry (id, history_id)", [annotation_ids, ids]
+    first, last = annotation_ids[0], annotation_ids[-1]
+    quote = connection.ops.quote_name
+    return (
+        f"(SELECT id, id + %s AS history_id FROM {quote(Annotation._meta.db_table)} WHERE id BETWEEN %s AND %s) entry",
+        [ids[0] - first, first, last],
+    )
