@@ -215,27 +215,30 @@ def _copied_into_history(history, annotation_ids):
     entry_columns = [quote(column) for column in ["history_id", *HISTORY_COLUMNS]]
     values = ", ".join(f"annotation.{column}" for column in columns)
     entries, params = _entries_of(history, annotation_ids)
+    # The batch's ids lie between its first and last (a writer beside it may have taken some of
+    # those between): each side of the join is read by that range of its index.
+    ids_between = [annotation_ids[0], annotation_ids[-1]]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns + entry_columns)}) "
             f"SELECT {values}, entry.history_id, annotation.updated_at, NULL, '+', annotation.author_id "
             f"FROM {quote(Annotation._meta.db_table)} annotation JOIN {entries} ON entry.id = annotation.id "
-            "ORDER BY annotation.id",
-            params,
+            "WHERE annotation.id BETWEEN %s AND %s",
+            params + ids_between,
         )
         cursor.execute(
             f"INSERT INTO {quote(tagged._meta.db_table)} (id, annotation_id, topic_id, history_id) "
             "SELECT tag.id, tag.annotation_id, tag.topic_id, entry.history_id "
             f"FROM {quote(Annotation.topics.through._meta.db_table)} tag JOIN {entries} "
-            "ON entry.id = tag.annotation_id ORDER BY tag.id",
-            params,
+            "ON entry.id = tag.annotation_id WHERE tag.annotation_id BETWEEN %s AND %s ORDER BY tag.id",
+            params + ids_between,
         )
 
 
 def _entries_of(history, annotation_ids) -> tuple[str, list]:
     """A table ``entry`` (id, history_id) pairing each annotation with the id of its entry, for joins:
-    on PostgreSQL the ids taken from the sequence, as arrays (each writer's batches take their ids
-    side by side); on SQLite, whose one writer takes a run of ids, the run's (its entries' follow it)."""
+    on PostgreSQL the ids taken from the sequence, as arrays (two writers take theirs side by side);
+    on SQLite, whose one writer takes a run of ids for each table, the runs'."""
     ids = allocate_ids(history, len(annotation_ids))
     if connection.vendor == "postgresql":
         return "unnest(%s::bigint[], %s::bigint[]) AS entry (id, history_id)", [annotation_ids, ids]
