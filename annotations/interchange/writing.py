@@ -74,7 +74,7 @@ HISTORY_COLUMNS = ["history_date", "history_change_reason", "history_type", "his
 def write_batch(ready, names, now) -> list[int]:
     """Write the checked records (``writer._Ready``); the number of annotations of each, in order."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # see corpus_app.importing._commit_without_waiting_for_the_disk
+        with connection.cursor() as cursor:  # why: corpus_app.importing.use_asynchronous_commit
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
     _write_documents([item for item in ready if item.document_id is None], names, now)
     annotations, tags, claims = [], [], []
