@@ -18,6 +18,7 @@ becomes an annotation on that document, which must be in the desk already.
 """
 
 from annotations.interchange.records import (
+    MAX_INT,
     SPEAKER_KINDS,
     AnnotationRecord,
     ClaimRecord,
@@ -141,25 +142,29 @@ _SPAN_KEYS = frozenset({"turn", "start", "end", "topics"})
 
 
 def annotation(item, n, line) -> AnnotationRecord:
-    where = f"annotation {n}"
     if not isinstance(item, dict):
-        raise RecordError(f"{where} must be an object")
+        raise RecordError(f"annotation {n} must be an object")
     topics = item.get("topics") or []
     if isinstance(topics, str):
         topics = [topics]
     if not isinstance(topics, list) or not all(isinstance(topic, str) for topic in topics):
-        raise RecordError(f"{where}: “topics” must be a list of topic paths or names")
+        raise RecordError(f"annotation {n}: “topics” must be a list of topic paths or names")
     turn = item.get("turn", item.get("turn_position"))
-    record = AnnotationRecord(
-        turn=int_field(turn, f"{where} turn"),
-        start=int_field(item.get("start"), f"{where} start"),
-        end=int_field(item.get("end"), f"{where} end"),
-        topics=topics,
-        line=line,
-    )
+    start, end = item.get("start"), item.get("end")
+    if not (_offset(turn) and _offset(start) and _offset(end)):  # named only when one fails
+        where = f"annotation {n}"
+        turn = int_field(turn, f"{where} turn")
+        start = int_field(start, f"{where} start")
+        end = int_field(end, f"{where} end")
+    record = AnnotationRecord(turn=turn, start=start, end=end, topics=topics, line=line)
     if not _SPAN_KEYS.issuperset(item):
-        _details(record, item, where)
+        _details(record, item, f"annotation {n}")
     return record
+
+
+def _offset(value) -> bool:
+    """Whether ``int_field`` takes ``value`` as it is: none, or a whole number a column holds."""
+    return value is None or (type(value) is int and 0 <= value <= MAX_INT)
 
 
 def _details(record: AnnotationRecord, item: dict, where: str):

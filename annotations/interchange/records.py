@@ -135,8 +135,17 @@ class AnnotationRecord:
     line: int = 0
 
     def text_values(self) -> list:
-        values = [getattr(self, name) for name in _ANNOTATION_TEXTS]
-        values.extend(self.topics)
+        """Its texts, ``_ANNOTATION_TEXTS`` then the topics (read one by one: a line has a few of these)."""
+        values = [
+            self.quote,
+            self.prefix,
+            self.suffix,
+            self.note,
+            self.target,
+            self.author,
+            self.document,
+            *self.topics,
+        ]
         if self.claim is not None:
             values += [self.claim.rationale, self.claim.reviewer]
         return values
@@ -201,9 +210,13 @@ class DocumentRecord:
         for position, turn in enumerate(self.turns):
             if not isinstance(turn.text, str) or not turn.text:
                 raise RecordError(f"turn {position} has no text")
-            _check_choice(f"turn {position} kind", turn.kind, TURN_KINDS)
-            _check_length(f"turn {position} speaker", turn.speaker, MAX_SHORT)
-            _check_length(f"turn {position} label", turn.label, MAX_SHORT)
+            # Named only when one fails: a document has many turns.
+            if turn.kind not in TURN_KINDS:
+                _check_choice(f"turn {position} kind", turn.kind, TURN_KINDS)
+            if not _fits(turn.speaker, MAX_SHORT):
+                _check_length(f"turn {position} speaker", turn.speaker, MAX_SHORT)
+            if not _fits(turn.label, MAX_SHORT):
+                _check_length(f"turn {position} label", turn.label, MAX_SHORT)
         if not self.raw_text:
             self.raw_text = "\n\n".join(f"{t.label}: {t.text}" if t.label else t.text for t in self.turns)
         if not self.content_hash:
@@ -211,8 +224,10 @@ class DocumentRecord:
         return self
 
     def _text_values(self) -> list:
-        values = [getattr(self, name) for name in _DOCUMENT_TEXTS]
-        values += [getattr(turn, name) for turn in self.turns for name in _TURN_TEXTS]
+        """Its texts, as ``_DOCUMENT_TEXTS`` and ``_TURN_TEXTS`` name them, its speakers' and annotations'."""
+        values = [self.title, self.place, self.publisher, self.author, self.source, self.raw_text]
+        for turn in self.turns:
+            values += (turn.text, turn.speaker, turn.label)
         values += [speaker.name for speaker in self.speakers]
         values += [value for annotation in self.annotations for value in annotation.text_values()]
         return values
@@ -250,6 +265,11 @@ def content_hash(record: DocumentRecord) -> str:
 
 
 _CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _fits(value, limit) -> bool:
+    """Whether ``_check_length`` takes ``value``: asked first, so that a field is named only when it fails."""
+    return isinstance(value, str) and len(value) <= limit
 
 
 def _check_length(name, value, limit):

@@ -343,7 +343,9 @@ def _check_entry(entry: AnnotationRecord, where, uuids_stored, labels):
         entry.uuid = str(uuid.UUID(entry.uuid))
         if entry.uuid in uuids_stored:
             raise RecordError(f"{where}: an annotation with the id {entry.uuid} is in the desk already")
-    for label in set(entry.topics) - labels:
+    for label in entry.topics:
+        if label in labels:
+            continue
         if not split_path(label):
             raise RecordError(f"{where}: an empty topic")
         if any(len(name) > MAX_NAME for name in split_path(label)):

@@ -3,9 +3,12 @@
 Each table gets one statement per batch (``rows.insert``), its rows built as tuples, with the
 values the models would give (``auto_now`` times, a new UUID, ``is_current``). The history of
 each annotation and claim starts with one “created” entry by its author (or reviewer), dated
-when it was last changed, with the annotation's topics, as ``simple_history`` writes it.
+when it was last changed, with the annotation's topics, as ``simple_history`` writes it; the
+annotations' entries are copied by the database from the rows just written (``INSERT … SELECT``),
+not sent again.
 """
 
+import os
 import uuid
 
 from django.db import connection
@@ -71,12 +74,13 @@ HISTORY_COLUMNS = ["history_date", "history_change_reason", "history_type", "his
 def write_batch(ready, names, now) -> list[int]:
     """Write the checked records (``writer._Ready``); the number of annotations of each, in order."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # see corpus_app.importing._commit_without_waiting_for_the_disk
+        with connection.cursor() as cursor:  # why: corpus_app.importing.use_asynchronous_commit
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
     _write_documents([item for item in ready if item.document_id is None], names, now)
     annotations, tags, claims = [], [], []
     entries = [(entry, passage, item.turn_ids[passage.turn]) for item in ready for entry, passage in item.passages]
     ids = allocate_ids(Annotation, len(entries))
+    new_uuids = iter(_new_uuids(len(entries)))
     for pk, (entry, passage, turn_id) in zip(ids, entries, strict=True):
         target_id = names.target_id(entry.target, entry.target_kind) if entry.polarity else None
         author_id = names.user_id(entry.author)
@@ -84,7 +88,7 @@ def write_batch(ready, names, now) -> list[int]:
         annotations.append(
             (
                 pk,
-                uuid.UUID(entry.uuid) if entry.uuid else uuid.uuid4(),
+                uuid.UUID(entry.uuid) if entry.uuid else next(new_uuids),
                 turn_id,
                 passage.start,
                 passage.end,
@@ -112,8 +116,14 @@ def write_batch(ready, names, now) -> list[int]:
     claim_ids = allocate_ids(Claim, len(claims))
     claims = [(pk, *claim) for pk, claim in zip(claim_ids, claims, strict=True)]
     insert(Claim, CLAIM_COLUMNS, [row[:-1] for row in claims])
-    _history(annotations, tags, claims)
+    _history(ids, claims)
     return [len(item.passages) for item in ready]
+
+
+def _new_uuids(count) -> list[uuid.UUID]:
+    """Random UUIDs as ``uuid.uuid4`` makes them, from one read of the system's randomness instead of one each."""
+    randomness = os.urandom(16 * count)
+    return [uuid.UUID(bytes=randomness[start : start + 16], version=4) for start in range(0, 16 * count, 16)]
 
 
 def _claim(annotation_id, record, author_id, names, now):
@@ -182,28 +192,59 @@ def _write_documents(items, names, now):
     insert(Turn, TURN_COLUMNS, turns)
 
 
-def _history(annotations, tags, claims):
+def _history(annotation_ids, claims):
     """One “created” entry in the history of each annotation (with its topics) and claim: the row's
-    columns, then the entry's (dated when the row last changed, by its author or reviewer)."""
+    columns, then the entry's (dated when the row last changed, by its author or reviewer).
+    The annotations' entries are copied from the rows just written, by the database, in the order
+    of their ids (their history ids follow it, as the topics' entries do the tags' ids)."""
     history = Annotation.history.model
-    history_ids = allocate_ids(history, len(annotations))
-    updated, author = ANNOTATION_COLUMNS.index("updated_at"), ANNOTATION_COLUMNS.index("author_id")
-    rows = [
-        (*row, history_id, row[updated], None, "+", row[author])
-        for history_id, row in zip(history_ids, annotations, strict=True)
-    ]
-    insert(history, [*ANNOTATION_COLUMNS, "history_id", *HISTORY_COLUMNS], rows)
-    # Rows nothing refers to get their ids from the database as they are inserted.
-    entry_of = {row[0]: history_id for history_id, row in zip(history_ids, annotations, strict=True)}
-    tagged = history._meta.get_field("historicalannotation_topics").related_model
-    insert(
-        tagged,
-        ["id", "annotation_id", "topic_id", "history_id"],
-        [(pk, annotation_id, topic_id, entry_of[annotation_id]) for pk, annotation_id, topic_id in tags],
-    )
+    if annotation_ids:
+        _copied_into_history(history, annotation_ids)
     updated = CLAIM_COLUMNS.index("updated_at")
     insert(
         Claim.history.model,
         [*CLAIM_COLUMNS, *HISTORY_COLUMNS],
         [(*row[:-1], row[updated], None, "+", row[-1]) for row in claims],  # its last value: who the entry names
+    )
+
+
+def _copied_into_history(history, annotation_ids):
+    tagged = history._meta.get_field("historicalannotation_topics").related_model
+    quote = connection.ops.quote_name
+    columns = [quote(column) for column in ANNOTATION_COLUMNS]
+    entry_columns = [quote(column) for column in ["history_id", *HISTORY_COLUMNS]]
+    values = ", ".join(f"annotation.{column}" for column in columns)
+    entries, params = _entries_of(history, annotation_ids)
+    # The batch's ids lie between its first and last (a writer beside it may have taken some of
+    # those between): each side of the join is read by that range of its index.
+    ids_between = [annotation_ids[0], annotation_ids[-1]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns + entry_columns)}) "
+            f"SELECT {values}, entry.history_id, annotation.updated_at, NULL, '+', annotation.author_id "
+            f"FROM {quote(Annotation._meta.db_table)} annotation JOIN {entries} ON entry.id = annotation.id "
+            "WHERE annotation.id BETWEEN %s AND %s",
+            params + ids_between,
+        )
+        cursor.execute(
+            f"INSERT INTO {quote(tagged._meta.db_table)} (id, annotation_id, topic_id, history_id) "
+            "SELECT tag.id, tag.annotation_id, tag.topic_id, entry.history_id "
+            f"FROM {quote(Annotation.topics.through._meta.db_table)} tag JOIN {entries} "
+            "ON entry.id = tag.annotation_id WHERE tag.annotation_id BETWEEN %s AND %s ORDER BY tag.id",
+            params + ids_between,
+        )
+
+
+def _entries_of(history, annotation_ids) -> tuple[str, list]:
+    """A table ``entry`` (id, history_id) pairing each annotation with the id of its entry, for joins:
+    on PostgreSQL the ids taken from the sequence, as arrays (two writers take theirs side by side);
+    on SQLite, whose one writer takes a run of ids for each table, the runs'."""
+    ids = allocate_ids(history, len(annotation_ids))
+    if connection.vendor == "postgresql":
+        return "unnest(%s::bigint[], %s::bigint[]) AS entry (id, history_id)", [annotation_ids, ids]
+    first, last = annotation_ids[0], annotation_ids[-1]
+    quote = connection.ops.quote_name
+    return (
+        f"(SELECT id, id + %s AS history_id FROM {quote(Annotation._meta.db_table)} WHERE id BETWEEN %s AND %s) entry",
+        [ids[0] - first, first, last],
     )
