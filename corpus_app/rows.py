@@ -15,10 +15,14 @@ database's (checked on insert, as for ``bulk_create``), and the values the model
 (defaults, ``auto_now``) are given by the caller.
 """
 
+import threading
+from contextlib import contextmanager
+
 from django.db import connections, models
 
 from desk.cache import ANNOTATIONS, CORPUS, bump
 
+CHECKPOINT_EVERY = 0.1  # seconds between two copies of the write-ahead log, during a run
 _CONVERTED = (models.JSONField,)
 # Dates as they are: the driver's adapter (Django's, ISO 8601) writes what DateField would.
 _CONVERTED_ON_SQLITE = (models.JSONField, models.DateTimeField, models.UUIDField)
@@ -108,3 +112,44 @@ def _converter(field, connection):
         empty = field.get_db_prep_save([], connection)
         return lambda value: empty if value == [] else field.get_db_prep_save(value, connection)
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+@contextmanager
+def checkpoints_beside(using="default"):
+    """For a run of many batches on a SQLite file: the write-ahead log copied into the database
+    (a checkpoint) by a thread of its own, while the run goes on with the next batch.
+
+    SQLite checkpoints at the commit that takes the log past 1,000 pages (``wal_autocheckpoint``),
+    in the committing thread's time: with batches of thousands of rows, at nearly every commit,
+    a sixth of ``import_documents``' time (bench/RESULTS.md). A PASSIVE checkpoint from another
+    connection copies what is committed without holding up the writer, and the driver leaves
+    Python's lock while it runs. Elsewhere (PostgreSQL, a database in memory) nothing changes.
+    (``import_transcripts`` keeps both cores busy parsing: moved aside, the work gained nothing.)
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        pages = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA wal_autocheckpoint = 0")
+    done = threading.Event()
+    checkpointer = threading.Thread(target=_checkpoint_until, args=(done, using), name="checkpoints")
+    checkpointer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        checkpointer.join()
+        with connection.cursor() as cursor:  # the connection may serve a web process afterwards
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {pages}")
+
+
+def _checkpoint_until(done: threading.Event, using):
+    try:
+        while not done.wait(CHECKPOINT_EVERY):
+            with connections[using].cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        connections[using].close()  # this thread's own connection

@@ -40,6 +40,7 @@ from annotations.interchange.writing import write_batch
 from annotations.models import Annotation
 from annotations.services import MAX_NOTE_CHARS, MAX_RATIONALE_CHARS, AnnotationError, clean_evidence
 from corpus_app.models import Document, Turn
+from corpus_app.rows import checkpoints_beside
 
 BATCH_SIZE = 1000
 # A namespace for the ids of lone annotations that came without one: the same passage of the same
@@ -81,7 +82,7 @@ class Importer:
     def run(self, items: Iterable, batch_size: int = BATCH_SIZE) -> ImportReport:
         """``items``: (line, record or RecordError) pairs, as the readers yield them."""
         self.names.default_author()  # outside any batch's transaction: created once, kept
-        with ParallelWriters(self._write_checked, parallel=not self.dry_run) as writers:
+        with checkpoints_beside(), ParallelWriters(self._write_checked, parallel=not self.dry_run) as writers:
             batch = []
             for line, item in items:
                 if isinstance(item, RecordError):

@@ -2,7 +2,12 @@
 
 import io
 import json
+import os
 import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -19,6 +24,7 @@ from tests.factories import make_document, make_speaker, make_target, make_topic
 pytestmark = pytest.mark.django_db
 
 TEXT = "National currencies now account for 85 percent of payments between our countries."
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def document_line(n, **fields):
@@ -441,6 +447,44 @@ def test_batches_written_side_by_side_keep_every_line_to_itself(tmp_path):
     assert "Imported 58 document(s), 116 turn(s), 116 annotation(s); skipped 0 as identical; failed 2" in out
     dashboard = dashboard_figures()
     assert (dashboard["documents"], dashboard["annotations"]) == (58, 116)
+
+
+def test_on_a_sqlite_file_every_batch_is_kept_and_the_connection_left_as_it_was(tmp_path):
+    """The tests' own database is in memory: this one is a file, as ``make run``'s, where a thread
+    copies the write-ahead log into the database while the import writes (``rows.checkpoints_beside``)."""
+    database = tmp_path / "desk.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "DEBUG": "true"}
+
+    def manage(*args):
+        command = [sys.executable, "manage.py", *map(str, args)]
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+    assert manage("migrate", "--noinput", "-v", "0").returncode == 0
+    lines = [document_line(n) for n in range(300)]
+    lines[7]["annotations"][0]["end"] = 500  # fails the check
+    path = write_jsonl(tmp_path / "many.jsonl", lines)
+    # The import as a web process would run it, then what its connection does next: it checkpoints
+    # at commits again, as before the import.
+    script = (
+        "from django.core.management import call_command; from django.db import connection\n"
+        f"try: call_command('import_documents', {str(path)!r}, '--batch-size', '20')\n"
+        "except Exception as exc: print('failed:', exc)\n"
+        "with connection.cursor() as cursor:\n"
+        "    print('autocheckpoint', cursor.execute('PRAGMA wal_autocheckpoint').fetchone()[0])\n"
+    )
+
+    result = manage("shell", "-c", script)
+
+    assert result.returncode == 0, result.stderr
+    assert "Imported 299 document(s), 598 turn(s), 598 annotation(s); skipped 0 as identical; failed 1" in result.stdout
+    assert "failed: 1 line(s) could not be imported" in result.stdout
+    assert "many.jsonl, line 8: annotation 0 ends at 500" in result.stderr
+    assert "autocheckpoint 1000" in result.stdout
+    with sqlite3.connect(database) as db:
+        count = lambda table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: E731
+        assert (count("corpus_app_document"), count("corpus_app_turn")) == (299, 598)
+        assert (count("annotations_annotation"), count("annotations_historicalannotation")) == (598, 598)
+        assert db.execute("SELECT count(*) FROM corpus_app_document WHERE title = 'Briefing 7'").fetchone()[0] == 0
 
 
 def test_text_no_database_can_store_is_refused_by_line(tmp_path, lavrov):
