@@ -133,6 +133,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # With it, synchronous=NORMAL syncs at checkpoints only: a power cut may lose the last commits,
     # never corrupt the file (https://www.sqlite.org/wal.html, /pragma.html#pragma_synchronous).
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    # A transaction takes the write lock as it begins, and waits for it (``timeout``) while the task
+    # worker or an import commits a batch: begun as a reader, a transaction that writes after
+    # another connection has written fails at once ("database is locked"), without waiting.
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

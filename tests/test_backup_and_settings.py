@@ -102,6 +102,52 @@ def _run_manage(*args, env_overrides):
     )
 
 
+# Two connections to a SQLite file, as the server and the task worker (or an import) are: one reads,
+# then writes, after the other has written.
+CONCURRENT_WRITERS = """
+import threading, time
+from django.db import connection, connections, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE notes (id integer PRIMARY KEY, author text)")
+errors = []
+
+def write(author, wait_before, read_first):
+    time.sleep(wait_before)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if read_first:  # an edit: the row read, then saved
+                cursor.execute("SELECT count(*) FROM notes")
+                time.sleep(0.3)
+            cursor.execute("INSERT INTO notes (author) VALUES (%s)", [author])
+    except Exception as exc:
+        errors.append(f"{author}: {exc}")
+    finally:
+        connections.close_all()
+
+editor = threading.Thread(target=write, args=("editor", 0, True))
+worker = threading.Thread(target=write, args=("worker", 0.1, False))
+threads = [editor, worker]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT author FROM notes ORDER BY author")
+    print("errors:", errors, "rows:", [row[0] for row in cursor.fetchall()])
+"""
+
+
+def test_two_writers_on_a_sqlite_file_wait_for_each_other_instead_of_failing(tmp_path):
+    database = tmp_path / "desk.sqlite3"
+    result = _run_manage(
+        "shell", "-c", CONCURRENT_WRITERS, env_overrides={"DATABASE_URL": f"sqlite:///{database}", "DEBUG": "true"}
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "errors: [] rows: ['editor', 'worker']" in result.stdout
+
+
 def test_production_settings_pass_the_deploy_check():
     result = _run_manage(
         "check",
