@@ -97,13 +97,18 @@ def label_counts(body: Sequence[Line], forms: dict[str, str] | None = None) -> c
 
 def recurring_label_in(paragraphs: Sequence[Line]) -> Callable[[str], bool]:
     """Whether a line opens with a label that opens other paragraphs too (then it is no headline)."""
-    counts = label_counts(paragraphs)
+    counts = None  # counted when first needed: most lines asked about open with no label at all
 
     def is_label(text: str) -> bool:
+        nonlocal counts
         if not may_be_labelled(text):
             return False
         match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_Q_SPACE.match(text)
         match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
-        return bool(match) and counts.get(lookup_key(strip_parenthetical(match["label"])), 0) >= 2
+        if not match:
+            return False
+        if counts is None:
+            counts = label_counts(paragraphs)
+        return counts.get(lookup_key(strip_parenthetical(match["label"])), 0) >= 2
 
     return is_label
