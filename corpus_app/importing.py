@@ -79,7 +79,8 @@ def _refuse_if_too_large(size: int):
 
 def transcript_read(*, path: str | Path) -> TranscriptSource:
     # The path as given, string or Path: a run of 20,000 files makes no Path object of each.
-    with file_errors_as(TranscriptError), open(path, "rb") as file:
+    # Unbuffered: the file is read whole, once, and a buffered reader would only add work.
+    with file_errors_as(TranscriptError), open(path, "rb", buffering=0) as file:
         _refuse_if_too_large(os.fstat(file.fileno()).st_size)  # before reading it: a huge file is never held in memory
         raw_bytes = file.read()
     return transcript_decode(name=os.path.basename(path), raw_bytes=raw_bytes)

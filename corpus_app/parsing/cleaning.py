@@ -104,6 +104,7 @@ HEADING_MINOR_WORDS = {
 }  # fmt: skip
 HEADING_MAX_WORDS = 10
 HEADING_MAX_CHARS = 80
+_ENDS_PUNCTUATED = re.compile(r"[.?!…:;,\"“”«»]$")  # not a heading: a sentence, a label, a salutation
 
 # The longest entry of NOISE_LINES and FOOTER_HEADINGS: a longer line is neither (see _listed_key).
 _LISTED_MAX_CHARS = max(len(entry) for entry in NOISE_LINES | FOOTER_HEADINGS)
@@ -283,7 +284,7 @@ def is_section_heading(text: str) -> bool:
     (it ends with a lowercase function word), nor "Colleagues," (punctuation), nor a
     speaker label "SERGEY LAVROV:" (colon).
     """
-    if len(text) > HEADING_MAX_CHARS or re.search(r"[.?!…:;,\"“”«»]$", text) or ":" in text:
+    if len(text) > HEADING_MAX_CHARS or _ENDS_PUNCTUATED.search(text) or ":" in text:
         return False
     if text.startswith(("(", "[")):
         return False  # a stage direction such as "(Applause)" is an editorial note, not a heading

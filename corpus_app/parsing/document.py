@@ -142,10 +142,6 @@ def parse_transcript(
     it wins over what the text's first lines suggest. ``dropped`` are the lines the format's
     reader removed (running page headers, page numbers), reported with the parser's own.
     """
-    # The step modules import the data types above, so they are imported here, not at the top.
-    from corpus_app.parsing import cleaning, label_shapes, labels, layout, participants, turns
-    from corpus_app.parsing import metadata as header_rules
-
     # One form for every accented letter (NFC), so that search and comparisons see “é” whether the
     # file spelt it as one code point or as e + U+0301.
     text = unicodedata.normalize("NFC", text)
@@ -235,10 +231,13 @@ def parse_transcript(
     )
 
 
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"]{1,2000}")
+
+
 def _web_address(value: str) -> str:
     """``value`` if it is an http(s) address a reader can follow, else nothing."""
     value = value.strip()
-    return value if re.fullmatch(r"https?://[^\s<>\"]{1,2000}", value) else ""
+    return value if _WEB_ADDRESS.fullmatch(value) else ""
 
 
 def parse_file(raw: bytes, *, source: str = "", aliases: Names = None, speaker_kinds: Names = None) -> ParsedDocument:
@@ -265,3 +264,10 @@ def parse_extracted(
         dropped=extracted.dropped,
         source_format=extracted.format,
     )
+
+
+# The step modules import the data types above, so they are imported after them, here at the end
+# (not inside parse_transcript: an import statement costs time at every call). The package's
+# __init__ imports this module first, whichever step module a caller asks for.
+from corpus_app.parsing import cleaning, label_shapes, labels, layout, participants, turns  # noqa: E402
+from corpus_app.parsing import metadata as header_rules  # noqa: E402

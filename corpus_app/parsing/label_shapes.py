@@ -37,6 +37,12 @@ LABEL_PATTERNS = (
 )  # fmt: skip
 
 
+def _tab_label(text: str) -> re.Match | None:
+    """LABEL_WITH_TAB.match(text), tried only on a line with a tab (most have none; the pattern
+    needs one, and takes longer to fail than a look for it)."""
+    return LABEL_WITH_TAB.match(text) if "\t" in text else None
+
+
 def may_be_labelled(text: str) -> bool:
     """Whether any label pattern can match: most lines of prose are ruled out at once."""
     return ":" in text or "\t" in text or _LABEL_START.match(text) is not None
@@ -46,7 +52,7 @@ def has_label_shape(text: str) -> bool:
     """Whether a line starts with something shaped like a speaker label, before knowing the speakers."""
     if not may_be_labelled(text):
         return False
-    if LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_WITH_TAB.match(text):
+    if LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or _tab_label(text):
         return True
     if LABEL_Q_SPACE.match(text) or LABEL_CAPS_PERIOD.match(text):
         return True
@@ -73,7 +79,7 @@ def opening_label(text: str) -> str | None:
     if may_be_labelled(text):
         match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text)
         match = match or LABEL_Q_SPACE.match(text) or LABEL_CAPS_PERIOD.match(text)
-        match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
+        match = match or _tab_label(text) or LABEL_WITH_COLON.match(text)
     if match and len(match["label"].split()) <= LABEL_MAX_WORDS + 8:
         return strip_parenthetical(match["label"])
     if NAME_ALONE.match(text) and len(text.split()) <= LABEL_MAX_WORDS:
@@ -97,13 +103,18 @@ def label_counts(body: Sequence[Line], forms: dict[str, str] | None = None) -> c
 
 def recurring_label_in(paragraphs: Sequence[Line]) -> Callable[[str], bool]:
     """Whether a line opens with a label that opens other paragraphs too (then it is no headline)."""
-    counts = label_counts(paragraphs)
+    counts = None  # counted when first needed: most lines asked about open with no label at all
 
     def is_label(text: str) -> bool:
+        nonlocal counts
         if not may_be_labelled(text):
             return False
         match = LABEL_WITH_SPACES.match(text) or LABEL_WITH_PERIOD.match(text) or LABEL_Q_SPACE.match(text)
-        match = match or LABEL_WITH_TAB.match(text) or LABEL_WITH_COLON.match(text)
-        return bool(match) and counts.get(lookup_key(strip_parenthetical(match["label"])), 0) >= 2
+        match = match or _tab_label(text) or LABEL_WITH_COLON.match(text)
+        if not match:
+            return False
+        if counts is None:
+            counts = label_counts(paragraphs)
+        return counts.get(lookup_key(strip_parenthetical(match["label"])), 0) >= 2
 
     return is_label

@@ -237,8 +237,11 @@ def _metadata_of(text: str) -> _LineMetadata | None:
     return None
 
 
+_OPENING_LABEL = re.compile(r"^(?P<label>[^:.]{1,40})[:.]\s")
+
+
 def _can_be_title(text: str) -> bool:
-    label = re.match(r"^(?P<label>[^:.]{1,40})[:.]\s", text)
+    label = _OPENING_LABEL.match(text)
     if label and label["label"].strip().casefold() in QUESTION_LABELS:
         return False  # the text starts with a question: there is no headline
     return len(text.split()) <= TITLE_MAX_WORDS
@@ -252,6 +255,11 @@ HEADER_LINE_MAX_WORDS = 14
 HEADER_LINE_MAX_CHARS = 300  # the headline repeated can be long; a header line is never longer
 MINOR_WORDS = {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "the", "to", "with", "en"}
 DATE_SEARCH_PARAGRAPHS = 6  # a date line may follow the title and a few header lines
+_ENDS_ABBREVIATION = re.compile(r"\b(?:[A-Z]\.){2,}$")  # "Washington, D.C."
+_ENDS_SENTENCE = re.compile(r"[.?!…;][”’\"')\]]*$")
+_NOT_WORD = re.compile(r"[^\w\s]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
+_NAME_SEPARATOR = re.compile(r"\s*(?:;|,|\||\n)\s*")
 
 
 def _is_header_line(text: str, title: str) -> bool:
@@ -274,11 +282,11 @@ def _is_header_line(text: str, title: str) -> bool:
         return True  # a letterhead in capitals: "DEPARTMENT OF FOREIGN AFFAIRS AND TRADE"
     words = [word.strip("(),;–—-") for word in text.split()]
     words = [word for word in words if word]
-    ends_abbreviation = bool(re.search(r"\b(?:[A-Z]\.){2,}$", text))  # "Washington, D.C."
+    ends_abbreviation = bool(_ENDS_ABBREVIATION.search(text))
     # A place or occasion line in Title Case: "Aboard Air Force One", "State Palace, Jakarta".
     return (
         0 < len(words) <= HEADER_LINE_MAX_WORDS
-        and (ends_abbreviation or not re.search(r"[.?!…;][”’\"')\]]*$", text))
+        and (ends_abbreviation or not _ENDS_SENTENCE.search(text))
         and all(word[0].isupper() or word[0].isdigit() or word.casefold() in MINOR_WORDS for word in words)
     )
 
@@ -286,7 +294,7 @@ def _is_header_line(text: str, title: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _comparable(text: str) -> str:
     """Words only, folded: a header line and the headline compare equal whatever their punctuation."""
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split()).casefold()
+    return " ".join(_NOT_WORD.sub(" ", text).split()).casefold()
 
 
 def _is_headline_again(text: str, title: str) -> bool:
@@ -298,7 +306,7 @@ def _is_headline_again(text: str, title: str) -> bool:
 def _is_date_line(text: str) -> bool:
     """A short line of the page giving a date: "6 Feb 2017 Posted in Press releases". A line in another
     script that gives a date is the publisher's own note, kept as narration."""
-    return len(text.split()) <= 10 and len(text) <= 80 and bool(re.search("[A-Za-z]", text)) and bool(search_date(text))
+    return len(text.split()) <= 10 and len(text) <= 80 and bool(_LATIN_LETTER.search(text)) and bool(search_date(text))
 
 
 PLACE_PREPOSITIONS = {"aboard", "at", "in", "via", "on", "en"}
@@ -318,7 +326,7 @@ def _is_place_line(text: str, title: str) -> bool:
 def people_named(metadata: Mapping[str, str]) -> list[str]:
     """Personal names the metadata gives (authors, creators): "Gareth Evans; Liberal Party" → ["Gareth Evans"]."""
     names = []
-    for name in re.split(r"\s*(?:;|,|\||\n)\s*", metadata.get("author") or ""):
+    for name in _NAME_SEPARATOR.split(metadata.get("author") or ""):
         words = name.split()
         if looks_like_personal_name(words):
             names.append(" ".join(words))

@@ -11,8 +11,10 @@ no other exception leaves ``extract_text`` (a fuzz test holds it to that).
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass, field
+from types import ModuleType
 
 
 class ExtractError(ValueError):
@@ -45,9 +47,7 @@ def extract_text(raw: bytes, *, filename: str = "") -> ExtractedText:
     if not raw.strip():
         raise ExtractError("the file is empty")
     kind = detect.detect_format(raw, filename=filename)
-    # Each format's module is imported when first needed: reading text never loads the PDF
-    # and HTML libraries.
-    reader = importlib.import_module(f"corpus_app.parsing.extract.{kind}").extract
+    reader = _format_module(kind).extract
     name = detect.DISPLAY_NAMES[kind]
     try:
         return reader(raw)
@@ -59,6 +59,13 @@ def extract_text(raw: bytes, *, filename: str = "") -> ExtractedText:
         raise ExtractError(
             f"this file looks like {name} but cannot be read ({type(error).__name__}: {error})"
         ) from error
+
+
+@functools.cache
+def _format_module(kind: str) -> ModuleType:
+    """A format's module, imported when first needed (reading text never loads the PDF and HTML
+    libraries) and looked up once, not for every file."""
+    return importlib.import_module(f"corpus_app.parsing.extract.{kind}")
 
 
 __all__ = ["FORMATS", "ExtractError", "ExtractedText", "extract_text"]

@@ -34,7 +34,7 @@ _MARKDOWN_SIGNALS = re.compile(
     re.MULTILINE,
 )
 # Each of those signals holds one of these characters: a text without any is not read for them.
-_MARKDOWN_MARKS = re.compile(rb"[#>`*\[]")
+_MARKDOWN_MARKS = (b"#", b">", b"`", b"*", b"[")
 _SNIFF_BYTES = 64 * 1024
 _MARKDOWN_SNIFF_BYTES = 16 * 1024  # Markdown shows its markup early; a long plain text is not read twice
 
@@ -77,7 +77,7 @@ def _is_docx(raw: bytes) -> bool:
 
 def _looks_like_markdown(head: bytes) -> bool:
     head = head[:_MARKDOWN_SNIFF_BYTES]
-    if not _MARKDOWN_MARKS.search(head):
+    if not any(mark in head for mark in _MARKDOWN_MARKS):  # a look for each is quicker than a pattern's
         return False
     sample = head.decode("utf-8", errors="ignore")
     return sum(1 for _ in itertools.islice(_MARKDOWN_SIGNALS.finditer(sample), 3)) >= 3
