@@ -16,10 +16,9 @@ costs only itself.
 """
 
 import logging
-import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +45,7 @@ from corpus_app.parsing import ParsedDocument
 from corpus_app.rows import allocate_ids
 from corpus_app.rows import insert as rows_insert
 from corpus_app.signals import edition_replaced
+from desk.threads import ConnectionThreads
 
 logger = logging.getLogger(__name__)
 
@@ -409,16 +409,12 @@ class _BatchWriter:
 
     def __enter__(self):
         if self.enabled:
-            self._pool = ThreadPoolExecutor(max_workers=self.WRITERS, thread_name_prefix="transcript-writer")
+            self._pool = ConnectionThreads(self.WRITERS, "transcript-writer")
         return self
 
     def __exit__(self, *exc_info):
         if self._pool is not None:
-            # Each thread closes its own connection: the barrier makes every thread take one of these.
-            barrier = threading.Barrier(self.WRITERS)
-            for _ in range(self.WRITERS):
-                self._pool.submit(_close_connections, barrier)
-            self._pool.shutdown(wait=True)
+            self._pool.close()
             self._pool = None
 
     @property
@@ -441,8 +437,3 @@ class _BatchWriter:
             return None
         files, batch, future = self._writing.popleft()
         return files, batch, future.exception()
-
-
-def _close_connections(barrier: threading.Barrier):
-    barrier.wait(timeout=60)
-    connections.close_all()

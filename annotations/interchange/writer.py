@@ -17,11 +17,10 @@ run per statement, so they see a batch as they see one document.
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -41,6 +40,7 @@ from annotations.models import Annotation
 from annotations.services import MAX_NOTE_CHARS, MAX_RATIONALE_CHARS, AnnotationError, clean_evidence
 from corpus_app.models import Document, Turn
 from corpus_app.rows import checkpoints_beside
+from desk.threads import ConnectionThreads
 
 BATCH_SIZE = 1000
 # A namespace for the ids of lone annotations that came without one: the same passage of the same
@@ -288,7 +288,7 @@ class ParallelWriters:
 
     def __enter__(self):
         if self.parallel:
-            self._pool = ThreadPoolExecutor(max_workers=self.WRITERS, thread_name_prefix="import-writer")
+            self._pool = ConnectionThreads(self.WRITERS, "import-writer")
         return self
 
     def submit(self, ready):
@@ -307,16 +307,7 @@ class ParallelWriters:
             for pending in self._pending:
                 pending.result()
         finally:
-            # Each thread closes its own connection: a barrier makes every thread take one of these.
-            barrier = threading.Barrier(self.WRITERS)
-            for _ in range(self.WRITERS):
-                self._pool.submit(_close_connections, barrier)
-            self._pool.shutdown(wait=True)
-
-
-def _close_connections(barrier):
-    barrier.wait(timeout=60)
-    connections.close_all()
+            self._pool.close()
 
 
 def _is_text(value):
