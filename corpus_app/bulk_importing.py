@@ -98,7 +98,7 @@ class TranscriptBulkImport:
     """Import (or, with ``dry_run``, check) many files; ``report`` is called with each file's
     :class:`FileOutcome`, in the files' order."""
 
-    BATCH_FILES = 500
+    BATCH_FILES = 1000
     BATCH_BYTES = 2 << 20  # small enough that the workers parse the next batch while one is written
 
     def __init__(

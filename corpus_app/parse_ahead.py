@@ -121,10 +121,10 @@ class FileReader:
     """
 
     FIRST_CHUNK_FILES = 16
-    CHUNK_FILES = 64
+    CHUNK_FILES = 256  # a worker's answer is one message: fewer, larger ones cost both processes less
     REPARSE_FILES = 8  # parsed again together when speakers created since make them stale
     CHUNK_BYTES = 4 << 20
-    AHEAD_FILES = 1000  # a batch's worth and more: the workers go on while a batch is written
+    AHEAD_FILES = 2000  # a batch's worth and more: the workers go on while a batch is written
     AHEAD_BYTES = 4 << 20
     WORKERS_MIN_FILES = 64
 
@@ -155,11 +155,13 @@ class FileReader:
         # The first few files alone: the importer writes them (and the speakers they bring, often
         # those of the whole run) before the others are parsed, with those speakers.
         first, rest = self.paths[: self.FIRST_CHUNK_FILES], self.paths[self.FIRST_CHUNK_FILES :]
-        yield from self._result(self._submit(read_chunk, first))
+        submitted_first = self._submit(read_chunk, first)
+        chunks = list(self._chunks(rest))
+        yield from self._result(submitted_first)
         # Then enough ahead to keep every worker busy while a batch is written, within a memory budget.
         pending: deque[list] = deque()  # [submitted, bytes]
         files_ahead = bytes_ahead = 0
-        for chunk, size in self._chunks(rest):
+        for chunk, size in chunks:
             pending.append([self._submit(read_chunk, chunk), size])
             files_ahead, bytes_ahead = files_ahead + len(chunk), bytes_ahead + size
             while pending and (files_ahead > self.AHEAD_FILES or bytes_ahead > self.AHEAD_BYTES):
