@@ -156,6 +156,7 @@ class FileReader:
         # those of the whole run) before the others are parsed, with those speakers.
         first, rest = self.paths[: self.FIRST_CHUNK_FILES], self.paths[self.FIRST_CHUNK_FILES :]
         submitted_first = self._submit(read_chunk, first)
+        # The rest's sizes (a stat each) now, while no writer thread competes for Python's lock.
         chunks = list(self._chunks(rest))
         yield from self._result(submitted_first)
         # Then enough ahead to keep every worker busy while a batch is written, within a memory budget.
