@@ -1,4 +1,3 @@
-import gc
 import sys
 import time
 from pathlib import Path
@@ -11,9 +10,9 @@ from annotations import interchange
 from annotations.interchange.names import Names, read_label_map
 from annotations.interchange.records import DocumentRecord, RecordError
 from annotations.interchange.writer import BATCH_SIZE, Importer
+from desk.collector import collected_for_bulk_work
 
 MAX_REASONS_SHOWN = 50
-YOUNG_OBJECTS_COLLECTED = 10_000  # the collector's first threshold during an import (Python's is 700)
 
 
 class Command(BaseCommand):
@@ -50,18 +49,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check and write, then roll every batch back.")
 
     def handle(self, *args, **options):
-        # What the process start made (Django, the models) outlives the import: kept out of the
-        # collector's full walks, which took a tenth of a 20,000-line import (bench/RESULTS.md).
-        # And a batch's records and rows (tens of thousands of objects, alive until it is written)
-        # are walked every 10,000 new objects rather than every 700: 0.17 → 0.06 s of collection.
-        gc.freeze()
-        thresholds = gc.get_threshold()
-        gc.set_threshold(YOUNG_OBJECTS_COLLECTED, *thresholds[1:])
-        try:
+        with collected_for_bulk_work():
             self._import_files(**options)
-        finally:
-            gc.set_threshold(*thresholds)
-            gc.unfreeze()
 
     def _import_files(self, *, files, format, label_map, author, batch_size, dry_run, verbosity, **options):
         try:

@@ -1,4 +1,3 @@
-import gc
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from corpus_app.bulk_importing import (
     TranscriptBulkImport,
 )
 from corpus_app.importing import SpeakerCache, TranscriptError, failure_reason, transcript_import
+from desk.collector import collected_for_bulk_work
 
 logger = logging.getLogger(__name__)
 
@@ -125,15 +125,10 @@ class Command(BaseCommand):
             if replaces is not None and files:
                 self._report(self._import_edition(files[0], publisher=publisher, replaces=replaces))
             elif files:
-                # What is loaded by now lives as long as the run: the garbage collector need not go
-                # through it again and again as the files' objects come and go (nor in the workers).
-                gc.freeze()
-                try:
+                with collected_for_bulk_work():
                     TranscriptBulkImport(
                         report=self._report, publisher=publisher, dry_run=dry_run, speaker_cache=speaker_cache
                     ).run(files)
-                finally:
-                    gc.unfreeze()
         self._summary(time.perf_counter() - started)
         if self.failures:
             raise CommandError(
