@@ -71,7 +71,7 @@ def floor_postgresql(source_url: str, target_url: str) -> float:
                 )
                 if name not in COMPUTED
             )
-            for table, _ in BATCH_TABLES + [(table, "") for table in SEEDED]
+            for table in [table for table, _ in BATCH_TABLES] + SEEDED
         }
 
         def rows(table, where):
