@@ -13,6 +13,10 @@ topics by the first lines). Every size is imported into a new, migrated database
 in a temporary folder; PostgreSQL: ``desk_bench_ic`` on the server of ``BENCH_DATABASE_URL``,
 dropped and re-created), as a whole command, process start included, as the peers' figures were
 taken. Peak memory is the child's maximum resident set.
+
+CPU time, beside: the command's own (its parsing workers included) and the whole machine's over the
+same wall time (``/proc/stat``: on PostgreSQL the difference is mostly the server's). A command
+cannot go faster than the machine's busy time divided by its cores, whatever the importer does.
 """
 
 import argparse
@@ -104,14 +108,16 @@ def measure(command, database, n, folder, pg_url):
         reset_postgres(pg_url)
         url = pg_url
     manage(["migrate", "--noinput", "-v", "0"], url)
-    started = time.perf_counter()
+    started, machine_started = time.perf_counter(), machine_busy_seconds()
     # A new child each time: its peak RSS is the import's alone (RUSAGE_CHILDREN keeps the maximum
-    # of the children waited for: the command, not its worker processes, which are the command's).
+    # of the children waited for: the command, not its worker processes, which are the command's),
+    # and its CPU time the command's with the workers' (added in as the command waits for them).
     code = (
         "import resource, subprocess, sys; "
         "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
         "print(r.stdout[-2000:]); print(r.stderr[-2000:], file=sys.stderr); "
-        "print('PEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print('PEAK_KB', u.ru_maxrss, 'CPU_S', u.ru_utime + u.ru_stime); sys.exit(r.returncode)"
     )
     env = {
         **os.environ,
@@ -128,9 +134,11 @@ def measure(command, database, n, folder, pg_url):
         text=True,
     )
     seconds = time.perf_counter() - started
+    machine_seconds = machine_busy_seconds() - machine_started
     if result.returncode != 0:
         raise SystemExit(f"{command} failed on {database} at {n}:\n{result.stdout}\n{result.stderr}")
-    peak_mb = int(result.stdout.rsplit("PEAK_KB", 1)[1].split()[0]) / 1024
+    usage = result.stdout.rsplit("PEAK_KB", 1)[1].split()
+    peak_mb, command_cpu = int(usage[0]) / 1024, float(usage[2])
     counts = manage(
         [
             "shell",
@@ -151,7 +159,16 @@ def measure(command, database, n, folder, pg_url):
         "seconds": seconds,
         "items_per_s": n / seconds,
         "peak_mb": peak_mb,
+        "command_cpu_s": command_cpu,
+        "machine_cpu_s": machine_seconds,
     }
+
+
+def machine_busy_seconds() -> float:
+    """The CPU time every core of this machine has spent busy since it started (Linux's /proc/stat:
+    all but idle and I/O wait)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def main():
@@ -172,14 +189,20 @@ def main():
                         rows.append(row)
                         print(
                             f"import_{command:11} {database:10} {n:>6,} items: {row['seconds']:6.2f} s, "
-                            f"{row['items_per_s']:8,.0f} items/s, peak {row['peak_mb']:.0f} MB",
+                            f"{row['items_per_s']:8,.0f} items/s, peak {row['peak_mb']:.0f} MB, CPU: "
+                            f"command {row['command_cpu_s']:.2f} s, machine {row['machine_cpu_s']:.2f} s",
                             flush=True,
                         )
-    print("\n| command | items | database | items/s | peak memory |\n| --- | --- | --- | --- | --- |")
+    cores = os.cpu_count()
+    print(
+        "\n| command | items | database | items/s | peak memory | CPU: the command "
+        f"| CPU: the machine ({cores} cores) |\n| --- | --- | --- | --- | --- | --- | --- |"
+    )
     for row in rows:
         print(
             f"| import_{row['command']} | {row['items']:,} | {row['database']} | {row['items_per_s']:,.0f} | "
-            f"{row['peak_mb']:.0f} MB |"
+            f"{row['peak_mb']:.0f} MB | {row['command_cpu_s']:.2f} s | {row['machine_cpu_s']:.2f} s "
+            f"of {cores * row['seconds']:.2f} |"
         )
     print(json.dumps(rows))
 
