@@ -16,10 +16,20 @@ from annotations.interchange.records import WRONG_TYPE, RecordError, read_items,
 from corpus_app.importing import file_errors_as
 
 FORMATS = {"desk": desk, "doccano": doccano, "label-studio": label_studio, "w3c": w3c}
+# No format nests deeper than eight levels (a Label Studio result's labels, a W3C selector's
+# refinement). Past this depth a streamed item is refused before it is built: the streaming
+# parser's memory grows with the square of the depth (10,000 levels took 250 MB, 100,000 all of
+# a machine's). Python's own parser gives up past about 1,000 levels (``RecursionError``).
+MAX_DEPTH = 64
+TOO_DEEP = "nested too deeply to read: arrays or objects more than {} levels inside each other"
 
 
 class FileError(Exception):
     """A file that cannot be read at all (missing, not UTF-8, not JSON, an unknown format)."""
+
+
+class NestedTooDeep(ijson.JSONError):
+    """A streamed item nests more than ``MAX_DEPTH`` levels deep."""
 
 
 def read(path: Path, fmt: str | None = None) -> tuple[str, str, Iterator]:
@@ -64,13 +74,19 @@ _NOT_A_LINE = object()
 
 
 def _first_value(handle):
-    """The first line's JSON value, ``_NOT_A_LINE`` when the first line is not a whole value (a JSON file), or None."""
+    """The first line's JSON value, ``_NOT_A_LINE`` when the first line is not a whole value (a JSON file), or None.
+    A line nested too deeply to read is passed over (it is reported with the others as its line's failure)."""
+    too_deep = False
     for line in handle:
         if line.strip():
             try:
                 return json.loads(line)
             except json.JSONDecodeError:
                 return _NOT_A_LINE
+            except RecursionError:
+                too_deep = True
+    if too_deep:
+        raise FileError("the file is " + TOO_DEEP.format("a thousand"))
     return None
 
 
@@ -88,12 +104,33 @@ def _open_binary(path):
 
 def _array_items(path):
     with _open_binary(path) as handle:
-        yield from ijson.items(handle, "item", use_float=True)
+        # Read 4 KB at a time: the parser goes through what it reads before the depth is looked at.
+        events = ijson.parse(handle, buf_size=4096, use_float=True)
+        yield from ijson.items(_within_depth(events), "item")
+
+
+def _within_depth(events):
+    """The streaming parser's events, stopped (``NestedTooDeep``) where they go past ``MAX_DEPTH``."""
+    depth = 0
+    for event in events:
+        kind = event[1]
+        if kind in _OPENING:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise NestedTooDeep(TOO_DEEP.format(MAX_DEPTH))
+        elif kind in _CLOSING:
+            depth -= 1
+        yield event
+
+
+_OPENING, _CLOSING = {"start_map", "start_array"}, {"end_map", "end_array"}
 
 
 def _first_item(path):
     try:
         item = next(_array_items(path), None)
+    except NestedTooDeep as exc:
+        raise FileError(f"the first item is {exc}") from None
     except ijson.JSONError as exc:
         raise FileError(f"not valid JSON: {exc}") from None
     if item is None:
@@ -111,6 +148,12 @@ def _streamed(module, path):
         for number, record in _read_json(module, _array_items(path)):
             handed.add((number, isinstance(record, RecordError)))
             yield number, record
+        return
+    except NestedTooDeep as exc:  # not read again whole: Python's parser would give up on it too
+        yield (
+            number + 1,
+            RecordError(f"{exc}; the items before it were read, the file was not read past it"),
+        )
         return
     except ijson.JSONError as exc:
         reason = " ".join(str(exc).split())[:80]  # the parser's message spans lines
@@ -142,6 +185,8 @@ def _whole_json(path):
             return json.load(handle)
     except json.JSONDecodeError as exc:
         raise FileError(f"neither JSON Lines nor JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise FileError("the file is " + TOO_DEEP.format("a thousand")) from None
 
 
 def _read_lines(handle, module):
@@ -153,6 +198,9 @@ def _read_lines(handle, module):
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield number, RecordError(f"not valid JSON ({exc.msg}, column {exc.colno})")
+                continue
+            except RecursionError:
+                yield number, RecordError(TOO_DEEP.format("a thousand"))
                 continue
             try:
                 yield number, module.read_item(item, number)

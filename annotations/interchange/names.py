@@ -36,6 +36,8 @@ def read_label_map(path: Path) -> dict[str, str]:
             mapping = json.loads(text)
         except json.JSONDecodeError as exc:
             raise RecordError(f"the map {path} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        except RecursionError:  # past ~1,000 levels Python's parser gives up
+            raise RecordError(f"the map {path} is nested too deeply to read") from None
         if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
             raise RecordError(f"the map {path} must be a JSON object of label → topic path")
         return mapping

@@ -305,6 +305,55 @@ def test_an_unreadable_file_is_named_with_the_reason(tmp_path):
     assert "empty.jsonl: the file is empty" in err
 
 
+def nested(depth):
+    return "[" * depth + "]" * depth
+
+
+def test_a_line_nested_too_deeply_to_read_fails_alone(tmp_path, lavrov):
+    lines = [
+        json.dumps(document_line(1)),
+        f'{{"title": "Deep", "turns": {nested(100_000)}}}',
+        json.dumps(document_line(3)),
+    ]
+    path = tmp_path / "deep.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    _, err = run_import(path, fails=True)
+
+    assert set(Document.objects.values_list("title", flat=True)) == {"Briefing 1", "Briefing 3"}
+    assert "deep.jsonl, line 2: nested too deeply to read" in err
+
+
+def test_a_streamed_item_past_the_depth_limit_stops_the_file_there(tmp_path, lavrov):
+    """A JSON array is read an item at a time; an item nested past ``MAX_DEPTH`` is refused before it
+    is built (the streaming parser's memory grows with the square of the depth)."""
+    items = [json.dumps(document_line(1)), nested(5_000), json.dumps(document_line(3))]
+    path = tmp_path / "deep.json"
+    path.write_text("[" + ", ".join(items) + "]", encoding="utf-8")
+
+    _, err = run_import(path, "--format", "desk", fails=True)
+
+    assert list(Document.objects.values_list("title", flat=True)) == ["Briefing 1"]
+    assert "deep.json, item 2: nested too deeply to read: arrays or objects more than 64 levels" in err
+    assert "the file was not read past it" in err
+
+
+def test_a_file_or_map_nested_too_deeply_to_read_is_named_with_the_reason(tmp_path, lavrov):
+    (tmp_path / "deep.json").write_text(nested(5_000), encoding="utf-8")
+    (tmp_path / "collection.json").write_text(
+        '{"type": "AnnotationCollection", "first": ' + '{"next": ' * 100_000 + "1" + "}" * 100_001, encoding="utf-8"
+    )
+    write_jsonl(tmp_path / "ok.jsonl", [document_line(1)])
+    (tmp_path / "map.json").write_text('{"a": ' + nested(100_000) + "}", encoding="utf-8")
+
+    _, err = run_import(tmp_path / "deep.json", tmp_path / "collection.json", fails=True)
+    assert "deep.json: the first item is nested too deeply to read" in err
+    assert "collection.json: the file is nested too deeply to read" in err
+    with pytest.raises(CommandError, match="map.json is nested too deeply to read"):
+        call_command("import_documents", tmp_path / "ok.jsonl", "--map", tmp_path / "map.json", stdout=io.StringIO())
+    assert not Document.objects.exists()
+
+
 def test_the_annotations_export_reads_back_onto_the_documents_in_the_desk(tmp_path, client, editor):
     document = make_document()
     turn = document.turns.order_by("position").first()
