@@ -222,7 +222,8 @@ class CappedPaginator(Paginator):
             ):
                 raise ValueError("an empty value for a key that has one")
             return decoded
-        except (ValueError, TypeError, ValidationError, binascii.Error, UnicodeError) as error:
+        except (ValueError, TypeError, ValidationError, binascii.Error, UnicodeError, RecursionError) as error:
+            # RecursionError: a token that decodes to arrays nested past what Python's parser follows
             raise InvalidCursor(f"That page link is not valid (cursor: {error})") from None
 
     def _beyond(self, values, *, backwards):

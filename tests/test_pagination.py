@@ -1,3 +1,4 @@
+import base64
 import datetime
 import html
 import re
@@ -144,7 +145,8 @@ def test_a_broken_cursor_is_a_404(client, editor):
         "WzEsMl0",
         "WyJub3QgYSBkYXRlIiwxXQ",
         "W251bGwsMV0",
-    ):  # junk, [1,2], ["not a date",1], [null,1]
+        base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode(),
+    ):  # junk, [1,2], ["not a date",1], [null,1], arrays nested 5,000 deep
         response = client.get(url, {"page": 2, "after": bad})
         assert response.status_code == 404, bad
 
