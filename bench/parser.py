@@ -8,7 +8,9 @@ Each file is read and extracted first (``extract_text``), then ``parse_extracted
 name already stored). Every group is parsed ``--rounds`` times: the median round and the best. The
 machine is shared and noisy: compare two checkouts by running this script in each, alternately.
 Large files: the dev corpus's raw files (../shared/corpus/dev/raw), the five samples
-(../shared/corpus) and transcripts of 40 and 400 turns from ``corpus_app.synthetic``.
+(../shared/corpus) and transcripts of 40 and 400 turns from ``corpus_app.synthetic``. Last,
+Markdown files of one long line of markup that never closes ("[", "*a ", "{{"…), read and parsed:
+their time grows with the line's length, not its square.
 """
 
 import argparse
@@ -63,6 +65,27 @@ def timed_rounds(extracted, rounds: int, aliases: dict, kinds: dict) -> list[flo
     return times
 
 
+UNCLOSED_MARKUP = ["[", "![", "[a", "*a ", "_a ", "**a ", "{{", "{%", "<!--"]
+UNCLOSED_LINE_CHARACTERS = 60_000
+
+
+def unclosed_markup(rounds: int):
+    """The CPU seconds of reading and parsing a Markdown file of one long line of each unclosed markup."""
+    from corpus_app.parsing import ParseError, parse_extracted
+    from corpus_app.parsing.extract import extract_text
+
+    for unit in UNCLOSED_MARKUP:
+        line = (unit * (UNCLOSED_LINE_CHARACTERS // len(unit) + 1))[:UNCLOSED_LINE_CHARACTERS]
+        raw = f"Briefing\n\n{line}\n\nMR. SMITH: Hello.\n\nQ: Why?\n".encode()
+        times = []
+        for _ in range(rounds):
+            started = time.process_time()
+            with contextlib.suppress(ParseError):
+                parse_extracted(extract_text(raw, filename="line.md"), source="line.md", aliases={}, speaker_kinds={})
+            times.append(time.process_time() - started)
+        yield unit, statistics.median(times)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--peer", type=int, default=2000, help="peer workload files")
@@ -87,6 +110,8 @@ def main():
             f"{megabytes / median:.2f} MB/s (median of {options.rounds} rounds; best "
             f"{best * 1000 / len(files):.3f} ms/file, {megabytes / best:.2f} MB/s)"
         )
+    for unit, seconds in unclosed_markup(options.rounds):
+        print(f"a {UNCLOSED_LINE_CHARACTERS:,}-character Markdown line of {unit!r}: {seconds * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

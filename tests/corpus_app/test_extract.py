@@ -15,13 +15,17 @@ from pathlib import Path
 
 import pytest
 from fpdf import FPDF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from corpus_app.parsing.extract import ExtractedText, ExtractError, extract_text
+from corpus_app.parsing.extract import ExtractedText, ExtractError, extract_text, markdown
 from corpus_app.parsing.extract.detect import detect_format
 from corpus_app.parsing.layout import join_lines
 from tests.corpus_app.made_files import make_docx, make_pdf
+from tests.fuzzing import examples
 
 FILES = Path(__file__).parent / "files"
+FUZZ = settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 WHITE_HOUSE = sorted(FILES.glob("0[1-3]_*.md"))
 
 
@@ -235,6 +239,43 @@ def test_markdown_markup_is_removed_one_line_for_one():
         "",
     ]
     assert len(lines_of(result)) == MARKDOWN.count("\n") + 1
+
+
+def test_a_link_text_holds_no_opening_bracket_as_commonmark_reads_it():
+    raw = b"See [a [b](https://x.org) c and [x [y][ref].\n"
+    assert extract_text(raw, filename="a.md").text == "See [a b c and [x y.\n"
+
+
+def test_markup_that_never_closes_is_kept_as_written():
+    """One long line of opening marks: nothing closes, so nothing is taken off (``bench/parser.py``
+    times such lines; a search on from every mark to the line's end took minutes)."""
+    for unit in ["[", "![", "[a", "*a ", "_a ", "**a ", "{{", "{%", "<!--"]:
+        line = (unit * 5000).rstrip()
+        assert extract_text(f"{line}\n".encode(), filename="a.md").text == f"{line}\n", unit
+
+
+def _as_line_breaks(match: re.Match) -> str:
+    return "\n" * match.group(0).count("\n")
+
+
+@FUZZ
+@given(text=st.lists(st.sampled_from(["{", "}", "%", "#", "<!--", "-->", "a", "\n", " ", "{{", "}}"])).map("".join))
+def test_comments_and_template_tags_come_off_as_a_pattern_would_take_them(text):
+    expected = re.sub(r"<!--.*?-->", _as_line_breaks, text, flags=re.DOTALL)
+    expected = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", _as_line_breaks, expected, flags=re.DOTALL)
+    assert markdown._spans_off(markdown._spans_off(text, markdown._COMMENT), markdown._TEMPLATE_TAGS) == expected
+
+
+@FUZZ
+@given(line=st.text(alphabet=st.sampled_from(["*", "_", "~", "a", "b", " ", "\\", ".", "1"]), max_size=40))
+def test_emphasis_comes_off_as_if_each_pattern_searched_the_whole_line(line):
+    """No match ends past a line's last closing delimiter, so searching only up to it changes nothing."""
+    expected = line
+    for pattern, _ in markdown._EMPHASIS:
+        previous = None
+        while previous != expected:
+            previous, expected = expected, pattern.sub(r"\2", expected)
+    assert markdown._emphasis_off(line) == expected
 
 
 def test_markdown_fenced_code_keeps_its_content():

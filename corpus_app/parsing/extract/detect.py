@@ -27,9 +27,9 @@ _MARKDOWN_SIGNALS = re.compile(
     r"|>\s?\S"  # blockquote
     r"|\s{0,3}```"  # fenced code
     r"|.*\*\*[^*\s][^*]*\*\*"  # bold
-    r"|.*(?<!!)\[[^\]\n]+\]\([^)\s]+\)"  # link
-    r"|.*!\[[^\]\n]*\]\([^)\s]+\)"  # image
-    r"|\s{0,3}\[[^\]\n]+\]:\s+\S"  # link reference definition
+    r"|.*(?<!!)\[[^\[\]\n]+\]\([^)\s]+\)"  # link (its text holds no "[": see extract.markdown)
+    r"|.*!\[[^\[\]\n]*\]\([^)\s]+\)"  # image
+    r"|\s{0,3}\[[^\[\]\n]+\]:\s+\S"  # link reference definition
     r")",
     re.MULTILINE,
 )

@@ -8,6 +8,12 @@ become their characters. Code spans and fenced code keep their content as writte
 
 Hand-written rather than markdown-it-py: its inline tokens carry no source positions, and a
 rendered document would lose the line-for-line mapping the parser's warnings rely on.
+
+Every rule takes time in proportion to the line (or text) it reads, whatever the line holds: a
+pattern that searched on from every "[" or "*" of a line for a closing mark that never came took
+minutes on a 60,000-character line of them. Link texts hold no "[" (as CommonMark reads
+``[a [b](url)``: the link is ``[b](url)``); spans that close with a mark (comments, template tags)
+are found with ``str.find``, which gives up on an opening mark once no closing one follows.
 """
 
 from __future__ import annotations
@@ -27,8 +33,8 @@ _HTML_ELEMENTS = (
 )
 _HTML_TAG = re.compile(rf"</?(?:{_HTML_ELEMENTS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _MARKUP_CHARACTERS = re.compile(r"[*_\[\]!<>&#`~\\=]")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_TEMPLATE_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)
+_COMMENT = (("<!--", "-->"),)
+_TEMPLATE_TAGS = (("{%", "%}"), ("{{", "}}"), ("{#", "#}"))
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _ESCAPE = re.compile(r"\\([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
@@ -37,16 +43,20 @@ _HEADING = re.compile(r"^([ \t]{0,3})#{1,6}(?:[ \t]+|$)")
 _HEADING_CLOSE = re.compile(r"[ \t]+#+[ \t]*$")
 _SETEXT_UNDERLINE = re.compile(r"^[ \t]{0,3}=+[ \t]*$")
 _LINK_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*\S+(?:[ \t]+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?[ \t]*$")
-_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
+_IMAGE = re.compile(r"!\[[^\[\]]*\](?:\([^()]*\)|\[[^\[\]]*\])")
 _INLINE_LINK = re.compile(
-    r"\[([^\]]*)\]\((?:<[^>]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
+    r"\[([^\[\]]*)\]\((?:<[^>]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
 )
-_REFERENCE_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_REFERENCE_LINK = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>")
 # Emphasis delimiters that are markup: the opening one is followed by a non-space and not
 # preceded by a letter or digit, the closing one the reverse ("snake_case", "2*3*4" stay).
+# Each with its closing delimiter alone: no match ends past the last one on a line.
 _EMPHASIS = [
-    re.compile(rf"(?<![^\W_])(?<![{c}\\])({d})(?=[^\s{c}])(.+?)(?<=[^\s{c}\\])\1(?![^\W_])(?!{c})")
+    (
+        re.compile(rf"(?<![^\W_])(?<![{c}\\])({d})(?=[^\s{c}])(.+?)(?<=[^\s{c}\\])\1(?![^\W_])(?!{c})"),
+        re.compile(rf"(?<=[^\s{c}\\]){d}(?![^\W_])(?!{c})"),
+    )
     for c, d in (
         (r"\*", r"\*\*\*"),
         ("_", "___"),
@@ -66,8 +76,8 @@ def extract(raw: bytes) -> ExtractedText:
 
 def strip_markdown(text: str) -> str:
     # Comments and template tags may span lines: keep their line breaks only.
-    text = _COMMENT.sub(_newlines_only, text)
-    text = _TEMPLATE_TAG.sub(_newlines_only, text)
+    text = _spans_off(text, _COMMENT)
+    text = _spans_off(text, _TEMPLATE_TAGS)
     lines = text.split("\n")
     out: list[str] = []
     fence: str | None = None
@@ -89,8 +99,25 @@ def strip_markdown(text: str) -> str:
     return "\n".join(out)
 
 
-def _newlines_only(match: re.Match) -> str:
-    return "\n" * match.group(0).count("\n")
+def _spans_off(text: str, marks: tuple[tuple[str, str], ...]) -> str:
+    """Each span from an opening mark to the first closing one after it (the earliest opening
+    first, as a pattern of alternatives would find them) replaced by its line breaks only."""
+    following = {mark: text.find(mark[0]) for mark in marks}  # each kind's next opening mark
+    kept, start = [], 0
+    while found := [(at, mark) for mark, at in following.items() if at >= 0]:
+        at, (opening, closing) = min(found)
+        end = text.find(closing, at + len(opening))
+        if end < 0:  # no closing mark after this one, so none after a later one either
+            del following[(opening, closing)]
+            continue
+        end += len(closing)
+        kept += [text[start:at], "\n" * text.count("\n", at, end)]
+        start = end
+        for mark, position in following.items():
+            if position < start:
+                following[mark] = text.find(mark[0], start)
+    kept.append(text[start:])
+    return "".join(kept)
 
 
 def _strip_line(line: str, *, after_text: bool) -> str:
@@ -110,16 +137,26 @@ def _strip_line(line: str, *, after_text: bool) -> str:
     line = _REFERENCE_LINK.sub(r"\1", line)
     line = _AUTOLINK.sub(r"\1", line)
     line = _HTML_TAG.sub("", line)
-    for pattern in _EMPHASIS:
-        previous = None
-        while previous != line:  # nested emphasis ("**a *b* c**") comes off layer by layer
-            previous, line = line, pattern.sub(r"\2", line)
+    line = _emphasis_off(line)
     line = html.unescape(line)
     line = protected.restore(line)
     line = line.rstrip()
     if line.endswith("\\") and not line.endswith("\\\\"):  # a backslash hard break
         line = line[:-1].rstrip()
     return line.rstrip()
+
+
+def _emphasis_off(line: str) -> str:
+    for pattern, closing in _EMPHASIS:
+        previous = None
+        while previous != line:  # nested emphasis ("**a *b* c**") comes off layer by layer
+            end = None
+            for end_match in closing.finditer(line):
+                end = end_match.end()
+            if end is None:
+                break
+            previous, line = line, pattern.sub(r"\2", line[:end]) + line[end:]
+    return line
 
 
 class _Protected:
