@@ -9,6 +9,7 @@ edits are applied to the parse it imports (:class:`UploadedTranscript`).
 """
 
 import logging
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -21,10 +22,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from corpus_app.importing import (
+    NOT_A_FILE,
     SpeakerCache,
     TranscriptError,
     TranscriptSource,
     failure_reason,
+    file_name,
+    path_text,
     transcript_decode,
     transcript_import,
     transcript_parse,
@@ -370,12 +374,17 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
 
 def import_batch_from_paths(*, paths: list[Path], missing: list[Path] = (), publisher: str = "") -> ImportBatch:
     """A background batch of files on this machine (``import_transcripts --background``), queued."""
-    files = [UploadedFile(name=str(path)[:500], error="no such file or folder") for path in missing]
+    files = [UploadedFile(name=path_text(path)[:500], error="no such file or folder") for path in missing]
     for path in paths:
+        name = file_name(path)
         try:
-            error = _too_large(path.stat().st_size)  # before reading it: a huge file is never held in memory
-            files.append(UploadedFile(name=path.name, data=b"" if error else path.read_bytes(), error=error))
+            status = path.stat()
+            if not stat.S_ISREG(status.st_mode):  # a named pipe would keep its reader waiting
+                files.append(UploadedFile(name=name, error=NOT_A_FILE))
+                continue
+            error = _too_large(status.st_size)  # before reading it: a huge file is never held in memory
+            files.append(UploadedFile(name=name, data=b"" if error else path.read_bytes(), error=error))
         except OSError as exc:
-            files.append(UploadedFile(name=path.name, error=f"cannot be read ({exc.strerror or exc})"))
+            files.append(UploadedFile(name=name, error=f"cannot be read ({exc.strerror or exc})"))
     batch = import_batch_stage(files=files, publisher=publisher, background=True)
     return import_batch_enqueue(batch=batch)

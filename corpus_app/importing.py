@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -80,10 +81,37 @@ def _refuse_if_too_large(size: int):
 def transcript_read(*, path: str | Path) -> TranscriptSource:
     # The path as given, string or Path: a run of 20,000 files makes no Path object of each.
     # Unbuffered: the file is read whole, once, and a buffered reader would only add work.
-    with file_errors_as(TranscriptError), open(path, "rb", buffering=0) as file:
-        _refuse_if_too_large(os.fstat(file.fileno()).st_size)  # before reading it: a huge file is never held in memory
+    # Opened without waiting: a named pipe opened to be read would wait for a writer for ever.
+    with file_errors_as(TranscriptError), open(path, "rb", buffering=0, opener=_without_waiting) as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise TranscriptError(NOT_A_FILE)
+        _refuse_if_too_large(status.st_size)  # before reading it: a huge file is never held in memory
         raw_bytes = file.read()
-    return transcript_decode(name=os.path.basename(path), raw_bytes=raw_bytes)
+    return transcript_decode(name=file_name(path), raw_bytes=raw_bytes)
+
+
+NOT_A_FILE = "is not a file to read (a pipe, a device or a socket)"
+
+
+def _without_waiting(path, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
+def file_name(path: str | Path) -> str:
+    """The file's name as text a database takes (``path_text``)."""
+    return path_text(os.path.basename(path))
+
+
+def path_text(path: str | Path) -> str:
+    """A path as text a database takes: the bytes of a name that are not UTF-8 (a Latin-1 name
+    from an old archive, kept by Linux as it was written) become "\ufffd"."""
+    text = str(path)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return text.encode(errors="surrogateescape").decode(errors="replace")
+    return text
 
 
 @contextmanager

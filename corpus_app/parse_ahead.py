@@ -15,7 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus_app.importing import SpeakerCache, TranscriptError, transcript_check, transcript_read
+from corpus_app.importing import SpeakerCache, TranscriptError, file_name, transcript_check, transcript_read
 from corpus_app.parsing import ParsedDocument, ParseError, parse_extracted
 from corpus_app.parsing.extract import ExtractedText
 from corpus_app.parsing.names import lookup_key
@@ -39,11 +39,11 @@ def _read_and_parse(path: str | Path, speakers: tuple, speakers_version: int) ->
     try:
         source = transcript_read(path=path)
     except TranscriptError as exc:
-        return ReadFile(path=path, name=os.path.basename(path), speakers_version=speakers_version, error=str(exc))
+        return ReadFile(path=path, name=file_name(path), speakers_version=speakers_version, error=str(exc))
     is_its_text = source.format == "text" and source.raw_bytes == source.text.encode()
     read = ReadFile(
         path=path,
-        name=os.path.basename(path),
+        name=file_name(path),
         speakers_version=speakers_version,
         extracted=source.extracted,
         content_hash=source.content_hash,

@@ -1,11 +1,13 @@
 import json
+import os
+import signal
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from corpus_app.models import Document, Speaker, Turn
+from corpus_app.models import Document, ImportBatch, Speaker, Turn
 
 TRANSCRIPTS = Path(__file__).resolve().parents[2] / "fixtures" / "transcripts"
 FILE_001 = TRANSCRIPTS / "001_296888d256c771b2.txt"
@@ -107,6 +109,54 @@ def test_folder_with_some_bad_files_imports_the_good_ones(tmp_path):
     assert "b_empty.txt" in err and "c_binary.pdf" in err
     assert "2 file(s) could not be imported" in message
     assert list(Document.objects.values_list("source_name", flat=True)) == ["a_good.txt"]
+
+
+@pytest.fixture
+def no_waiting():
+    """A test that would wait for ever (a named pipe opened to be read) fails after ten seconds instead."""
+
+    def waited(signum, frame):
+        raise TimeoutError("waited ten seconds")
+
+    previous = signal.signal(signal.SIGALRM, waited)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_named_pipe_is_reported_not_waited_for(tmp_path, no_waiting):
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "good.txt").write_bytes(FILE_001.read_bytes())
+
+    _, err, message = run_failing(tmp_path / "pipe.txt", tmp_path / "good.txt")
+    assert "pipe.txt: is not a file to read (a pipe, a device or a socket)" in err
+    assert "1 file(s) could not be imported" in message
+    assert list(Document.objects.values_list("source_name", flat=True)) == ["good.txt"]
+
+    out, _ = run("--background", tmp_path / "pipe.txt")
+    batch = ImportBatch.objects.get()
+    assert [(file.name, file.message) for file in batch.files.all()] == [
+        ("pipe.txt", "is not a file to read (a pipe, a device or a socket)")
+    ]
+
+
+def test_a_file_whose_name_is_not_utf8_is_imported_under_a_readable_name(tmp_path):
+    """Linux keeps a name's bytes as written: "café" in Latin-1 from an old archive is no UTF-8."""
+    folder = os.fsencode(tmp_path)
+    with open(os.path.join(folder, b"caf\xe9.txt"), "wb") as file:
+        file.write(FILE_001.read_bytes())
+
+    out, _ = run(tmp_path)
+
+    assert "Imported 1 file(s)" in out
+    assert list(Document.objects.values_list("source_name", flat=True)) == ["caf\ufffd.txt"]
+    latin1, missing = (os.fsdecode(os.path.join(folder, name)) for name in (b"caf\xe9.txt", b"n\xe9.txt"))
+    run("--background", latin1, missing)
+    assert sorted(ImportBatch.objects.get().files.values_list("name", flat=True)) == [
+        os.fsdecode(folder) + "/n\ufffd.txt",
+        "caf\ufffd.txt",
+    ]
 
 
 def test_dry_run_json_reports_bad_files_as_json_too(tmp_path):
