@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -108,16 +107,17 @@ def measure(command, database, n, folder, pg_url):
         reset_postgres(pg_url)
         url = pg_url
     manage(["migrate", "--noinput", "-v", "0"], url)
-    started, machine_started = time.perf_counter(), machine_busy_seconds()
+    machine_started = machine_busy_seconds()
     # A new child each time: its peak RSS is the import's alone (RUSAGE_CHILDREN keeps the maximum
     # of the children waited for: the command, not its worker processes, which are the command's),
     # and its CPU time the command's with the workers' (added in as the command waits for them).
+    # The wall time is taken in that child too, around the command alone: its own start is not the command's.
     code = (
-        "import resource, subprocess, sys; "
-        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-        "print(r.stdout[-2000:]); print(r.stderr[-2000:], file=sys.stderr); "
+        "import resource, subprocess, sys, time; "
+        "t = time.perf_counter(); r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "t = time.perf_counter() - t; print(r.stdout[-2000:]); print(r.stderr[-2000:], file=sys.stderr); "
         "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-        "print('PEAK_KB', u.ru_maxrss, 'CPU_S', u.ru_utime + u.ru_stime); sys.exit(r.returncode)"
+        "print('PEAK_KB', u.ru_maxrss, 'CPU_S', u.ru_utime + u.ru_stime, 'WALL_S', t); sys.exit(r.returncode)"
     )
     env = {
         **os.environ,
@@ -133,12 +133,11 @@ def measure(command, database, n, folder, pg_url):
         capture_output=True,
         text=True,
     )
-    seconds = time.perf_counter() - started
     machine_seconds = machine_busy_seconds() - machine_started
     if result.returncode != 0:
         raise SystemExit(f"{command} failed on {database} at {n}:\n{result.stdout}\n{result.stderr}")
     usage = result.stdout.rsplit("PEAK_KB", 1)[1].split()
-    peak_mb, command_cpu = int(usage[0]) / 1024, float(usage[2])
+    peak_mb, command_cpu, seconds = int(usage[0]) / 1024, float(usage[2]), float(usage[4])
     counts = manage(
         [
             "shell",
