@@ -1,3 +1,5 @@
+import signal
+
 import pytest
 
 
@@ -98,3 +100,17 @@ def commit_callbacks_run_at_commit_points(request):
         yield
     finally:
         Atomic.__exit__, BaseDatabaseWrapper.on_commit = original_exit, original_on_commit
+
+
+@pytest.fixture
+def no_waiting():
+    """A test that would wait for ever (a named pipe opened to be read) fails after ten seconds instead."""
+
+    def waited(signum, frame):
+        raise TimeoutError("waited ten seconds")
+
+    previous = signal.signal(signal.SIGALRM, waited)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)

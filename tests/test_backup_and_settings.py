@@ -1,6 +1,8 @@
 """Operations: a backup round-trips without loss, and production settings pass Django's deploy check."""
 
+import json
 import os
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -14,6 +16,7 @@ from django.core.management import CommandError, call_command
 from annotations.models import Annotation, Claim
 from annotations.roles import ensure_roles
 from annotations.services import annotation_update, claim_set_status
+from corpus_app.management.commands import backup_data
 from corpus_app.models import Document, Speaker, Turn
 from dashboard.counts import TableCounts, counts
 from tests.factories import make_user
@@ -89,6 +92,42 @@ def test_restore_refuses_a_database_that_already_holds_documents(tmp_path):
     call_command("backup_data", str(backup), stdout=StringIO())
     with pytest.raises(CommandError, match="already holds documents"):
         call_command("restore_backup", str(backup), stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_no_backup_is_refused_by_name_and_nothing_is_loaded(tmp_path):
+    (tmp_path / "notes.json").write_text('{"not": "a backup"', encoding="utf-8")
+    rows = [{"model": "corpus_app.speaker", "fields": {"name": "Half"}}, {"model": "nope.x"}]
+    (tmp_path / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
+    for name, reason in [
+        ("missing.json", "missing.json cannot be read (No such file or directory)"),
+        ("notes.json", "notes.json cannot be restored, nothing of it was loaded"),
+        ("rows.json", "rows.json cannot be restored, nothing of it was loaded"),
+        ("corpus", "corpus cannot be read"),  # a file, not one of the project's fixtures by name
+    ]:
+        with pytest.raises(CommandError, match=re.escape(reason)):
+            call_command("restore_backup", str(tmp_path / name) if name != "corpus" else name, stdout=StringIO())
+    assert not Speaker.objects.exists() and not Document.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_backup_that_cannot_be_written_is_refused_and_an_earlier_one_kept(tmp_path, monkeypatch):
+    with pytest.raises(CommandError, match="cannot be written"):
+        call_command("backup_data", str(tmp_path / "no-such-folder" / "backup.json"), stdout=StringIO())
+
+    backup = tmp_path / "backup.json"
+    backup.write_text("[]", encoding="utf-8")
+
+    def full_disk(objects, stream, **options):
+        stream.write("[")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup_data, "_dump", lambda *labels, **options: [{"model": "auth.user"}])
+    monkeypatch.setattr(backup_data.json, "dump", full_disk)
+    with pytest.raises(CommandError, match=r"backup.json cannot be written \(No space left on device\)"):
+        call_command("backup_data", str(backup), stdout=StringIO())
+    assert backup.read_text(encoding="utf-8") == "[]"
+    assert [path.name for path in tmp_path.iterdir()] == ["backup.json"]  # no partial file beside it
 
 
 def _run_manage(*args, env_overrides):

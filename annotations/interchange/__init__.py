@@ -6,6 +6,7 @@ pairs, a ``RecordError`` in place of a record for a line that cannot be read.
 """
 
 import json
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import ijson
 
 from annotations.interchange import desk, doccano, label_studio, w3c
 from annotations.interchange.records import WRONG_TYPE, RecordError, read_items, wrong_type
-from corpus_app.importing import file_errors_as
+from corpus_app.importing import NOT_A_FILE, file_errors_as
 
 FORMATS = {"desk": desk, "doccano": doccano, "label-studio": label_studio, "w3c": w3c}
 # No format nests deeper than eight levels (a Label Studio result's labels, a W3C selector's
@@ -37,6 +38,9 @@ def read(path: Path, fmt: str | None = None) -> tuple[str, str, Iterator]:
     path = Path(path)
     try:
         with file_errors_as(FileError):
+            mode = path.stat().st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a pipe opened to be read waits for a writer
+                raise FileError(NOT_A_FILE)
             # A JSON array (Label Studio's export, a list of annotations) is read an item at a time:
             # 20,000 tasks loaded whole took 300 MB.
             stream = _starts_with(path, b"[")

@@ -472,6 +472,39 @@ def test_export_documents_writes_what_import_documents_reads_back(tmp_path, edit
     assert snapshot() == before
 
 
+def test_export_documents_writes_the_whole_file_or_says_why_not(tmp_path, monkeypatch):
+    make_document(title="Exported")
+    with pytest.raises(CommandError, match="cannot be written"):
+        call_command("export_documents", str(tmp_path / "no-such-folder" / "out.jsonl"), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="--ids takes document ids separated by commas"):
+        call_command("export_documents", str(tmp_path / "out.jsonl"), "--ids", "1,two", stdout=io.StringIO())
+
+    earlier = tmp_path / "out.jsonl"
+    earlier.write_text("an earlier export\n", encoding="utf-8")
+
+    def full_disk(*args):
+        yield {"title": "the first line"}
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("annotations.management.commands.export_documents.desk_document_lines", full_disk)
+    with pytest.raises(CommandError, match=r"out.jsonl cannot be written \(No space left on device\)"):
+        call_command("export_documents", str(earlier), stdout=io.StringIO())
+    assert earlier.read_text(encoding="utf-8") == "an earlier export\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["out.jsonl"]  # no partial file beside it
+
+
+def test_a_batch_size_below_one_is_refused(tmp_path, lavrov):
+    with pytest.raises(CommandError, match="--batch-size must be at least 1, not 0"):
+        run_import(write_jsonl(tmp_path / "a.jsonl", [document_line(1)]), "--batch-size", "0")
+
+
+def test_a_named_pipe_is_reported_not_waited_for(tmp_path, lavrov, no_waiting):
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    _, err = run_import(tmp_path / "pipe.jsonl", write_jsonl(tmp_path / "a.jsonl", [document_line(1)]), fails=True)
+    assert "pipe.jsonl: is not a file to read (a pipe, a device or a socket)" in err
+    assert Document.objects.count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_batches_written_side_by_side_keep_every_line_to_itself(tmp_path):
     """Outside a test's transaction, PostgreSQL's batches are written by two writers at once."""

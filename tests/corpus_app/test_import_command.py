@@ -1,6 +1,5 @@
 import json
 import os
-import signal
 from io import StringIO
 from pathlib import Path
 
@@ -109,20 +108,6 @@ def test_folder_with_some_bad_files_imports_the_good_ones(tmp_path):
     assert "b_empty.txt" in err and "c_binary.pdf" in err
     assert "2 file(s) could not be imported" in message
     assert list(Document.objects.values_list("source_name", flat=True)) == ["a_good.txt"]
-
-
-@pytest.fixture
-def no_waiting():
-    """A test that would wait for ever (a named pipe opened to be read) fails after ten seconds instead."""
-
-    def waited(signum, frame):
-        raise TimeoutError("waited ten seconds")
-
-    previous = signal.signal(signal.SIGALRM, waited)
-    signal.alarm(10)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_named_pipe_is_reported_not_waited_for(tmp_path, no_waiting):

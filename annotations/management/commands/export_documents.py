@@ -2,11 +2,12 @@ import json
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from annotations.interchange.export import desk_document_lines
 from annotations.models import Topic
 from corpus_app.models import Document
+from desk.files import written_whole
 
 
 class Command(BaseCommand):
@@ -23,15 +24,25 @@ class Command(BaseCommand):
     def handle(self, *args, file, ids, all_editions, verbosity, **options):
         documents = Document.objects.all() if all_editions else Document.objects.current()
         if ids:
-            documents = documents.filter(pk__in=[int(pk) for pk in ids.split(",") if pk.strip()])
-        out = sys.stdout if str(file) == "-" else file.open("w", encoding="utf-8")
-        count = 0
+            try:
+                documents = documents.filter(pk__in=[int(pk) for pk in ids.split(",") if pk.strip()])
+            except ValueError:
+                raise CommandError(f"--ids takes document ids separated by commas, not “{ids[:60]}”") from None
+        if str(file) == "-":
+            self._write(documents, sys.stdout)
+            return
         try:
-            for line in desk_document_lines(documents, Topic.objects.paths()):
-                out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-                count += 1
-        finally:
-            if out is not sys.stdout:
-                out.close()
-        if verbosity >= 1 and out is not sys.stdout:
+            with written_whole(file) as out:
+                count = self._write(documents, out)
+        except OSError as exc:
+            raise CommandError(f"{file} cannot be written ({exc.strerror or exc})") from None
+        if verbosity >= 1:
             self.stdout.write(self.style.SUCCESS(f"Wrote {count} document(s) to {file}."))
+
+    @staticmethod
+    def _write(documents, out) -> int:
+        count = 0
+        for line in desk_document_lines(documents, Topic.objects.paths()):
+            out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+        return count

@@ -53,6 +53,8 @@ class Command(BaseCommand):
             self._import_files(**options)
 
     def _import_files(self, *, files, format, label_map, author, batch_size, dry_run, verbosity, **options):
+        if batch_size < 1:
+            raise CommandError(f"--batch-size must be at least 1, not {batch_size}")
         try:
             mapping = read_label_map(label_map) if label_map else None
         except RecordError as exc:

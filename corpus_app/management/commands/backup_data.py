@@ -5,7 +5,9 @@ import lzma
 from io import StringIO
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from desk.files import written_whole
 
 # Rows that migrate recreates on the target database, and what the database's triggers make again
 # as the rows load (the dashboard's kept counts, the documents' lexemes); everything else is in
@@ -34,7 +36,9 @@ class Command(BaseCommand):
         # Annotations and claims go after the turns and users they refer to.
         objects += _dump(*KEEP_PRIMARY_KEYS)
         suffix = next((s for s in OPENERS if str(output).endswith(s)), None)
-        opener = OPENERS.get(suffix, open)
-        with opener(output, "wt", encoding="utf-8") as stream:
-            json.dump(objects, stream, ensure_ascii=False)
+        try:
+            with written_whole(output, opener=OPENERS.get(suffix, open)) as stream:
+                json.dump(objects, stream, ensure_ascii=False)
+        except OSError as exc:
+            raise CommandError(f"{output} cannot be written ({exc.strerror or exc})") from None
         self.stdout.write(self.style.SUCCESS(f"Backed up {len(objects)} rows to {output}."))
