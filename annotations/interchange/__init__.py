@@ -23,6 +23,7 @@ FORMATS = {"desk": desk, "doccano": doccano, "label-studio": label_studio, "w3c"
 # a machine's). Python's own parser gives up past about 1,000 levels (``RecursionError``).
 MAX_DEPTH = 64
 TOO_DEEP = "nested too deeply to read: arrays or objects more than {} levels inside each other"
+PAST_PYTHONS_PARSER = TOO_DEEP.format("a thousand")
 
 
 class FileError(Exception):
@@ -90,7 +91,7 @@ def _first_value(handle):
             except RecursionError:
                 too_deep = True
     if too_deep:
-        raise FileError("the file is " + TOO_DEEP.format("a thousand"))
+        raise FileError("the file is " + PAST_PYTHONS_PARSER)
     return None
 
 
@@ -190,7 +191,7 @@ def _whole_json(path):
     except json.JSONDecodeError as exc:
         raise FileError(f"neither JSON Lines nor JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
-        raise FileError("the file is " + TOO_DEEP.format("a thousand")) from None
+        raise FileError("the file is " + PAST_PYTHONS_PARSER) from None
 
 
 def _read_lines(handle, module):
@@ -204,7 +205,7 @@ def _read_lines(handle, module):
                 yield number, RecordError(f"not valid JSON ({exc.msg}, column {exc.colno})")
                 continue
             except RecursionError:
-                yield number, RecordError(TOO_DEEP.format("a thousand"))
+                yield number, RecordError(PAST_PYTHONS_PARSER)
                 continue
             try:
                 yield number, module.read_item(item, number)
