@@ -43,7 +43,7 @@ def _read_and_parse(path: str | Path, speakers: tuple, speakers_version: int) ->
     is_its_text = source.format == "text" and source.raw_bytes == source.text.encode()
     read = ReadFile(
         path=path,
-        name=file_name(path),
+        name=source.name,  # file_name(path), worked out once by transcript_read
         speakers_version=speakers_version,
         extracted=source.extracted,
         content_hash=source.content_hash,
